@@ -1,0 +1,49 @@
+# The two commands a fresh machine needs: `make demo` and `make test`. Everything else is a step.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SAMPLE := samples/tweets-2026-01-02.csv
+SITE ?= site
+
+.PHONY: demo test env system-deps system-deps-test lint typecheck unit schemas bench clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+env: $(STAMP)
+
+system-deps:
+	bash deploy/local/system-deps.sh demo
+
+system-deps-test:
+	bash deploy/local/system-deps.sh test
+
+## demo: set up, run the embedded pipeline on the bundled sample, print where the post is
+demo: env system-deps
+	$(BIN)/tweetpulse run --input $(SAMPLE) --site $(SITE)
+
+lint: env
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: env
+	$(BIN)/mypy
+
+schemas: env
+	$(BIN)/python -m shared.schema_export
+
+## test: set up, start the services the tests need, lint, type-check, run every test tier
+test: env system-deps-test
+	$(MAKE) lint typecheck
+	$(BIN)/pytest -q -ra
+
+bench: env system-deps
+	$(BIN)/python -m bench.bench_classify
+	$(BIN)/python -m bench.bench_run
+
+clean:
+	rm -rf $(VENV) $(SITE) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""The four tweetpulse services (ingest, classify, summarize, render) and the CLI that runs them."""

@@ -1,0 +1,1 @@
+"""The summarize service."""

@@ -1,0 +1,1 @@
+"""tweetpulse's common library: the topic contract, settings, bus, state store and errors."""

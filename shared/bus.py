@@ -1,0 +1,140 @@
+"""The message bus: a small Protocol, and the in-memory implementation of the embedded mode.
+
+Handlers are pure: ``handler(message) -> list[Event]``. A bus delivers each message of a topic to
+the handler subscribed for it, publishes what the handler returns, and only then counts the
+message as done (commits). ``InvalidMessage`` sends the message to ``<topic>.dlq`` with the
+reason; ``RetryableError`` retries it with back-off; any other exception is a bug and propagates.
+
+``shared.kafka_bus.KafkaBus`` is the distributed implementation; both pass
+``tests/contract/test_bus_contract.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar
+
+from pydantic import ValidationError
+
+from shared.errors import InvalidMessage, RetryableError
+from shared.models import Contract, DeadLetter, dead_letter, key_of, topic_of
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=Contract)
+Handler = Callable[[M], Sequence[Contract]]
+
+
+class Bus(Protocol):
+    """Publishes events and runs subscribed handlers over topics."""
+
+    def publish(self, event: Contract) -> None:
+        """Send one event to its topic (``topic_of(event)``), keyed by ``key_of(event)``."""
+
+    def subscribe(self, model: type[M], handler: Handler[M], *, group: str) -> None:
+        """Run ``handler`` for every message of ``model.TOPIC``, as consumer group ``group``."""
+
+    def run(self, *, until_idle: bool = False) -> None:
+        """Deliver messages until stopped (or, with ``until_idle``, until nothing is pending)."""
+
+    def stop(self) -> None:
+        """Ask ``run`` to return after the message in hand."""
+
+    def flush(self) -> None:
+        """Block until every published event is acknowledged."""
+
+    def close(self) -> None:
+        """Release connections."""
+
+
+class MemoryBus:
+    """Delivers in process, in publish order; events are immutable so they are passed as is.
+
+    With ``serialize=True`` every message goes through JSON as it would on Kafka, which the
+    contract tests use to catch anything that would not survive the wire.
+    """
+
+    def __init__(self, *, serialize: bool = False, retries: int = 3, backoff_s: float = 0.01):
+        self._serialize = serialize
+        self._retries = retries
+        self._backoff_s = backoff_s
+        self._queue: deque[tuple[str, Any]] = deque()
+        self._handlers: dict[str, list[tuple[type[Contract], Handler[Any]]]] = {}
+        self._stopped = False
+        self.published: dict[str, list[Contract]] = {}
+        """Everything published on topics nobody here subscribes to (the DLQs, posts.rendered)."""
+        self.counts: dict[str, int] = {}
+        """Messages published per topic."""
+
+    def publish(self, event: Contract) -> None:
+        """Queue ``event`` for its topic's subscribers (or keep it, if it has none)."""
+        topic = topic_of(event)
+        self.counts[topic] = self.counts.get(topic, 0) + 1
+        payload: Any = event.model_dump_json() if self._serialize else event
+        if topic in self._handlers:
+            self._queue.append((topic, payload))
+        else:
+            self.published.setdefault(topic, []).append(event)
+
+    def publish_raw(self, topic: str, payload: bytes) -> None:
+        """Queue bytes as they would arrive from the wire (for poison-message tests)."""
+        self._queue.append((topic, payload))
+
+    def subscribe(self, model: type[M], handler: Handler[M], *, group: str) -> None:
+        """Register ``handler`` for ``model``'s topic; ``group`` only matters on a real broker."""
+        topic = getattr(model, "TOPIC")  # noqa: B009 - ClassVar of each topic model
+        self._handlers.setdefault(topic, []).append((model, handler))
+
+    def run(self, *, until_idle: bool = False) -> None:
+        """Deliver queued messages; returns when the queue is empty (in-memory is always idle)."""
+        self._stopped = False
+        while self._queue and not self._stopped:
+            topic, payload = self._queue.popleft()
+            for model, handler in self._handlers.get(topic, []):
+                self._deliver(topic, model, handler, payload)
+
+    def _deliver(
+        self, topic: str, model: type[Contract], handler: Handler[Any], payload: Any
+    ) -> None:
+        try:
+            if isinstance(payload, Contract):
+                message: Contract = payload
+            else:
+                message = model.model_validate_json(payload)
+        except ValidationError as exc:
+            self._dead(topic, InvalidMessage(f"does not match {model.__name__}: {exc}"), payload)
+            return
+        for attempt in range(self._retries + 1):
+            try:
+                out = handler(message)
+            except InvalidMessage as exc:
+                self._dead(topic, exc, payload, key=key_of(message))
+                return
+            except RetryableError:
+                if attempt == self._retries:
+                    raise
+                log.warning("retryable failure on %s (attempt %s), backing off", topic, attempt + 1)
+                time.sleep(self._backoff_s * 2**attempt)
+                continue
+            for event in out:
+                self.publish(event)
+            return
+
+    def _dead(self, topic: str, exc: InvalidMessage, payload: Any, key: str | None = None) -> None:
+        raw = payload.model_dump_json() if isinstance(payload, Contract) else payload
+        letter: DeadLetter = dead_letter(source_topic=topic, error=exc, payload=raw, key=key)
+        log.warning("dead-lettered a message from %s: %s", topic, letter.reason)
+        self.publish(letter)
+
+    def stop(self) -> None:
+        """Stop after the message in hand."""
+        self._stopped = True
+
+    def flush(self) -> None:
+        """Nothing to flush in memory."""
+
+    def close(self) -> None:
+        """Nothing to release in memory."""

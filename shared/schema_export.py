@@ -1,36 +1,179 @@
-"""Writes the JSON Schema of every topic model into ``shared/schemas/`` (``python -m shared.schema_export``)."""
+"""Generates the published contract from the models (``python -m shared.schema_export``).
+
+- ``shared/schemas/<topic>.json``: the JSON Schema of each topic's model (``dlq.json`` for DLQs);
+- ``docs/asyncapi.json``: an AsyncAPI 3.0 document of the topics, keys and messages;
+- ``docs/topics.md``: the page other teams read.
+
+``tests/unit/test_schemas.py`` fails when any of them drifts from the models.
+"""
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from shared.models import TOPIC_MODELS, Contract, DeadLetter
 
+ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_DIR = Path(__file__).parent / "schemas"
+DOCS_DIR = ROOT / "docs"
+
+KEYS = {
+    "tweets.raw": "tweet id (the original's id for a retweet)",
+    "tweets.classified": "tweet id",
+    "reports.ready": "window id (YYYY-MM-DD, the window's start date in the report time zone)",
+    "posts.rendered": "window id",
+    "<topic>.dlq": "the failed message's key, if it had one",
+}
+PRODUCERS = {
+    "tweets.raw": "ingest",
+    "tweets.classified": "classify",
+    "reports.ready": "summarize",
+    "posts.rendered": "render",
+    "<topic>.dlq": "the consumer of <topic> that gave up on a message",
+}
+DLQ_HEADERS = (
+    "`dlq.topic`, `dlq.partition`, `dlq.offset`, `dlq.exception`, `dlq.message` (UTF-8 strings)"
+)
+
+
+def _topics() -> dict[str, type[Contract]]:
+    return {**TOPIC_MODELS, "<topic>.dlq": DeadLetter}
+
+
+def _file_name(topic: str) -> str:
+    return "dlq.json" if topic == "<topic>.dlq" else f"{topic}.json"
+
+
+def _dump(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
 def schemas() -> dict[str, str]:
-    """File name → JSON text, for every topic (the DLQ schema serves every ``<topic>.dlq``)."""
-    models: dict[str, type[Contract]] = {**TOPIC_MODELS, "dlq": DeadLetter}
+    """File name → JSON Schema text, for every topic."""
     out = {}
-    for topic, model in models.items():
+    for topic, model in _topics().items():
         schema = model.model_json_schema(mode="serialization")
-        schema["$id"] = f"https://tweetpulse.invalid/schemas/{topic}.json"
-        schema["x-topic"] = topic if topic != "dlq" else "<topic>.dlq"
-        out[f"{topic}.json"] = (
-            json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+        schema["$id"] = f"https://tweetpulse.invalid/schemas/{_file_name(topic)}"
+        schema["x-topic"] = topic
+        schema["x-key"] = KEYS[topic]
+        out[_file_name(topic)] = _dump(schema)
+    return out
+
+
+def asyncapi() -> dict[str, Any]:
+    """An AsyncAPI 3.0 document for the topics, with every schema under components."""
+    components: dict[str, Any] = {}
+    messages: dict[str, Any] = {}
+    channels: dict[str, Any] = {}
+    operations: dict[str, Any] = {}
+    for topic, model in _topics().items():
+        name = model.__name__
+        schema = model.model_json_schema(
+            mode="serialization", ref_template="#/components/schemas/{model}"
         )
+        components.update(schema.pop("$defs", {}))
+        components[name] = schema
+        messages[name] = {
+            "name": name,
+            "title": name,
+            "summary": (model.__doc__ or "").strip().splitlines()[0],
+            "contentType": "application/json",
+            "payload": {"$ref": f"#/components/schemas/{name}"},
+            "bindings": {
+                "kafka": {"key": {"type": "string", "description": KEYS[topic]}},
+            },
+        }
+        channel = topic.replace(".", "_").replace("<topic>", "any")
+        channels[channel] = {
+            "address": topic if topic != "<topic>.dlq" else "{topic}.dlq",
+            "messages": {name: {"$ref": f"#/components/messages/{name}"}},
+            "description": f"Produced by {PRODUCERS[topic]}. Key: {KEYS[topic]}.",
+        }
+        if topic == "<topic>.dlq":
+            channels[channel]["parameters"] = {
+                "topic": {"description": "The topic the message failed on, e.g. tweets.raw"}
+            }
+        operations[f"receive_{channel}"] = {
+            "action": "receive",
+            "channel": {"$ref": f"#/channels/{channel}"},
+            "summary": f"Subscribe to {topic}",
+        }
+    return {
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": "tweetpulse topics",
+            "version": "1",
+            "description": "Events between the tweetpulse services; JSON values, UTF-8.",
+        },
+        "servers": {
+            "local": {
+                "host": "127.0.0.1:9092",
+                "protocol": "kafka",
+                "description": "make services-up",
+            }
+        },
+        "defaultContentType": "application/json",
+        "channels": channels,
+        "operations": operations,
+        "components": {"schemas": components, "messages": messages},
+    }
+
+
+def topics_page() -> str:
+    """The Markdown page for consumers: topics, keys, producers, schemas."""
+    lines = [
+        "# tweetpulse topics",
+        "",
+        "Generated by `python -m shared.schema_export` from `shared/models.py`; do not edit.",
+        "Every value is a UTF-8 JSON object; every model has a `schema_version` and refuses unknown",
+        "fields. Additive changes keep the version; anything else bumps it. The full AsyncAPI 3.0",
+        "document is [asyncapi.json](asyncapi.json).",
+        "",
+        "| topic | message | key | producer | schema |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for topic, model in _topics().items():
+        lines.append(
+            f"| `{topic}` | `{model.__name__}` | {KEYS[topic]} | {PRODUCERS[topic]} | "
+            f"[{_file_name(topic)}](../shared/schemas/{_file_name(topic)}) |"
+        )
+    lines += ["", f"Dead letters also carry Kafka headers: {DLQ_HEADERS}.", ""]
+    for topic, model in _topics().items():
+        doc = inspect.cleandoc(model.__doc__ or "")
+        lines += [f"## `{topic}`: {model.__name__}", "", doc, "", "| field | type | description |"]
+        lines.append("| --- | --- | --- |")
+        for name, field in model.model_fields.items():
+            kind = _type_name(field.annotation).replace("|", "or")
+            desc = (field.description or "").replace("|", "/")
+            lines.append(f"| `{name}` | `{kind}` | {desc} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _type_name(annotation: Any) -> str:
+    if isinstance(annotation, type):
+        return annotation.__name__
+    return str(annotation).replace("typing.", "").replace("shared.models.", "")
+
+
+def generated() -> dict[Path, str]:
+    """Every generated file and its text."""
+    out = {SCHEMA_DIR / name: text for name, text in schemas().items()}
+    out[DOCS_DIR / "asyncapi.json"] = _dump(asyncapi())
+    out[DOCS_DIR / "topics.md"] = topics_page()
     return out
 
 
 def main() -> int:
-    """Regenerate the committed schemas."""
-    SCHEMA_DIR.mkdir(exist_ok=True)
-    for name, text in schemas().items():
-        (SCHEMA_DIR / name).write_text(text, encoding="utf-8")
-        print(f"wrote {SCHEMA_DIR / name}")
+    """Regenerate the committed contract files."""
+    for path, text in generated().items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path.relative_to(ROOT)}")
     return 0
 
 

@@ -1,33 +1,58 @@
-"""The committed JSON Schemas are the public contract: they must match the models exactly."""
+"""The committed JSON Schemas and topic docs are the public contract: they must match the models."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
 from shared.models import TOPIC_MODELS, TweetIngested
-from shared.schema_export import SCHEMA_DIR, schemas
+from shared.schema_export import ROOT, SCHEMA_DIR, asyncapi, generated
 
 
-@pytest.mark.parametrize("name", sorted(schemas()))
-def test_committed_schema_matches_model(name: str) -> None:
-    committed = (SCHEMA_DIR / name).read_text(encoding="utf-8")
-    assert committed == schemas()[name], (
-        f"shared/schemas/{name} drifted from the models: run `python -m shared.schema_export`, "
+@pytest.mark.parametrize("path", sorted(generated()), ids=lambda p: p.name)
+def test_committed_contract_file_matches_models(path) -> None:
+    assert path.exists(), (
+        f"{path.relative_to(ROOT)} is missing: run `python -m shared.schema_export`"
+    )
+    assert path.read_text(encoding="utf-8") == generated()[path], (
+        f"{path.relative_to(ROOT)} drifted from shared/models.py: run `python -m shared.schema_export`, "
         "and bump schema_version if the change breaks consumers"
     )
 
 
-def test_every_topic_has_a_versioned_schema() -> None:
+def test_every_topic_has_a_versioned_closed_schema() -> None:
     for topic in TOPIC_MODELS:
         schema = json.loads((SCHEMA_DIR / f"{topic}.json").read_text(encoding="utf-8"))
-        assert "schema_version" in schema["properties"]
+        assert schema["properties"]["schema_version"]["const"] == 1
         assert schema["additionalProperties"] is False
+        assert schema["x-topic"] == topic
 
 
-def test_models_refuse_unknown_fields_and_are_frozen() -> None:
+def _refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return found + [r for v in node.values() for r in _refs(v)]
+    if isinstance(node, list):
+        return [r for v in node for r in _refs(v)]
+    return []
+
+
+def test_asyncapi_document_is_self_contained() -> None:
+    doc = asyncapi()
+    assert doc["asyncapi"].startswith("3.")
+    addresses = {c["address"] for c in doc["channels"].values()}
+    assert set(TOPIC_MODELS) | {"{topic}.dlq"} == addresses
+    for ref in _refs(doc):
+        assert ref.startswith("#/"), ref
+        node: Any = doc
+        for part in ref[2:].split("/"):
+            node = node[part]  # raises KeyError on a dangling reference
+
+
+def test_models_refuse_unknown_fields_naive_times_and_mutation() -> None:
     good = {
         "tweet_id": "1",
         "text": "hello",
@@ -42,4 +67,4 @@ def test_models_refuse_unknown_fields_and_are_frozen() -> None:
     with pytest.raises(ValidationError):
         tweet.text = "changed"  # type: ignore[misc]
     with pytest.raises(ValidationError):
-        TweetIngested.model_validate({**good, "created_at": "2026-01-02T01:00:00"})  # naive
+        TweetIngested.model_validate({**good, "created_at": "2026-01-02T01:00:00"})

@@ -1,0 +1,132 @@
+"""Render: a ReportReady becomes a Jekyll post and its word-cloud JPG, written to the site.
+
+Each window has exactly one post (``_posts/YYYY-MM-DD-twitter_ai_YYYYMMDD_YYYYMMDD.md``) and at
+most one image; rendering the window again replaces both atomically.
+
+Out-of-order reports: every post ends with an HTML comment recording the ``built_at`` of the
+report it was built from. A report older than the post already on disk is skipped (nothing is
+written, nothing returned), so a late redelivery never rolls a post back. The record lives in the
+post itself rather than a sidecar file so the two can never disagree and a copied site keeps it;
+a post without the comment (written by hand or by an old version) is simply replaced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, time
+from pathlib import Path
+
+from jinja2 import Template, TemplateError
+
+from shared.errors import ConfigError
+from shared.models import PostRendered, ReportReady, utcnow
+
+from .cloud import CloudRenderer
+from .post import (
+    TITLE_PREFIX,
+    WindowDates,
+    build_view,
+    post_names,
+    read_marker,
+    render_markdown,
+    window_dates,
+)
+from .site import atomic_write, ensure_skeleton, remove_stale
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RenderDeps:
+    """What render needs: where the site is, the post template, and the cloud renderer."""
+
+    site_dir: Path
+    template: Template
+    cloud: CloudRenderer
+    layout: str = "post"
+    image_dir: str = "assets/images"
+    post_hour: time = time(10, 5, 34)
+    now: Callable[[], datetime] = utcnow
+    write_skeleton: bool = True
+
+
+def _window_glob(dates: WindowDates) -> str:
+    # every title a window may have had (its end date can change with settings)
+    return f"{TITLE_PREFIX}_{dates.first_day.replace('-', '')}_*"
+
+
+def newest_rendered(deps: RenderDeps, dates: WindowDates) -> datetime | None:
+    """The latest report ``built_at`` among this window's posts on disk, if any record it."""
+    newest: datetime | None = None
+    posts = deps.site_dir / "_posts"
+    if not posts.is_dir():
+        return None
+    for path in posts.glob(f"{dates.first_day}-{_window_glob(dates)}.md"):
+        try:
+            built = read_marker(path.read_text(encoding="utf-8", errors="replace"))
+        except OSError as exc:
+            log.warning("cannot read %s to compare reports: %s", path, exc)
+            continue
+        if built is not None and (newest is None or built > newest):
+            newest = built
+    return newest
+
+
+def handle(msg: ReportReady, *, deps: RenderDeps) -> list[PostRendered]:
+    """Write the window's post and word cloud; one PostRendered, or none for a stale report."""
+    dates = window_dates(msg)
+    newest = newest_rendered(deps, dates)
+    if newest is not None and msg.built_at < newest:
+        log.info(
+            "window %s: report built at %s is older than the post's (%s); kept the post",
+            msg.window.id,
+            msg.built_at.isoformat(),
+            newest.isoformat(),
+        )
+        return []
+
+    image = deps.cloud(msg.terms) if msg.terms else None
+    names = post_names(dates, deps.image_dir, with_image=image is not None)
+    view = build_view(msg, dates=dates, names=names, layout=deps.layout, post_hour=deps.post_hour)
+    try:
+        data = render_markdown(deps.template, view).encode("utf-8")
+    except TemplateError as exc:
+        raise ConfigError(f"the post template failed: {exc}") from exc
+
+    site = deps.site_dir
+    post_file = site / names.post_path
+    image_file = site / names.image_path if names.image_path else None
+    try:
+        if deps.write_skeleton:
+            ensure_skeleton(site, timezone=msg.window.timezone)
+        # image before post, so a post never links an image that is not there yet
+        if image_file is not None and image is not None:
+            atomic_write(image_file, image)
+        atomic_write(post_file, data)
+        remove_stale(post_file.parent, f"{dates.first_day}-{_window_glob(dates)}.md", post_file)
+        remove_stale(site / deps.image_dir, f"wordcloud_{_window_glob(dates)}.jpg", image_file)
+    except OSError as exc:
+        raise ConfigError(f"cannot write window {msg.window.id} under {site}: {exc}") from exc
+
+    log.info(
+        "window %s: wrote %s (%d bytes)%s",
+        msg.window.id,
+        names.post_path,
+        len(data),
+        f" and {names.image_path}" if names.image_path else ", no word cloud",
+    )
+    return [
+        PostRendered(
+            window_id=msg.window.id,
+            title=names.title,
+            post_path=names.post_path,
+            image_path=names.image_path,
+            rendered_at=deps.now(),
+            report_built_at=msg.built_at,
+            tweets=msg.stats.tweets,
+            sha256=hashlib.sha256(data).hexdigest(),
+        )
+    ]

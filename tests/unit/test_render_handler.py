@@ -1,0 +1,249 @@
+"""The render handler: files on disk, one per window, replaced atomically, never rolled back."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from services.render import site as site_module
+from services.render.bootstrap import (
+    build_deps,
+    check_image_dir,
+    check_layout,
+    check_post_hour,
+    post_template,
+)
+from services.render.handler import RenderDeps, handle
+from services.render.post import NO_CLOUD
+from shared.errors import ConfigError
+from shared.models import PostRendered, TermWeight, Window
+from shared.settings import RenderSettings, Settings
+from tests.unit.test_render_post import BUILT_AT, WINDOW_START, make_ready
+
+NOW = datetime(2026, 1, 2, 3, 0, tzinfo=UTC)
+POST = "_posts/2026-01-02-twitter_ai_20260102_20260102.md"
+IMAGE = "assets/images/wordcloud_twitter_ai_20260102_20260102.jpg"
+
+
+class FakeCloud:
+    """Returns distinct JPEG-like bytes per call; None when given no terms."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def __call__(self, terms: Sequence[TermWeight]) -> bytes | None:
+        self.calls.append([t.term for t in terms])
+        if not terms:
+            return None
+        return b"\xff\xd8\xff\xe0fake-" + str(len(self.calls)).encode()
+
+
+@pytest.fixture
+def cloud():
+    return FakeCloud()
+
+
+@pytest.fixture
+def deps(tmp_path, cloud):
+    settings = Settings(render=RenderSettings(site_dir=tmp_path / "site"))
+    return build_deps(settings, cloud=cloud, now=lambda: NOW)
+
+
+def files(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def test_writes_post_and_image_and_returns_one_post_rendered(deps):
+    events = handle(make_ready(), deps=deps)
+    post = deps.site_dir / POST
+    assert events == [
+        PostRendered(
+            window_id="2026-01-02",
+            title="twitter_ai_20260102_20260102",
+            post_path=POST,
+            image_path=IMAGE,
+            rendered_at=NOW,
+            report_built_at=BUILT_AT,
+            tweets=1127,
+            sha256=hashlib.sha256(post.read_bytes()).hexdigest(),
+        )
+    ]
+    assert (deps.site_dir / IMAGE).read_bytes() == b"\xff\xd8\xff\xe0fake-1"
+    assert post.read_text(encoding="utf-8").startswith("---\nlayout: post\n")
+    assert oct(post.stat().st_mode & 0o777) == "0o644"
+
+
+def test_a_new_site_gets_a_minimal_jekyll_skeleton(deps):
+    handle(make_ready(), deps=deps)
+    assert files(deps.site_dir) == sorted(
+        ["_config.yml", "_layouts/default.html", "_layouts/post.html", "index.html", POST, IMAGE]
+    )
+    config = (deps.site_dir / "_config.yml").read_text(encoding="utf-8")
+    assert 'timezone: "Asia/Shanghai"' in config and "markdown: kramdown" in config
+
+
+def test_an_existing_site_is_never_touched(deps):
+    deps.site_dir.mkdir()
+    (deps.site_dir / "_config.yml").write_text("theme: minima\n", encoding="utf-8")
+    handle(make_ready(), deps=deps)
+    assert (deps.site_dir / "_config.yml").read_text(encoding="utf-8") == "theme: minima\n"
+    assert files(deps.site_dir) == sorted(["_config.yml", POST, IMAGE])
+
+
+def test_a_partial_skeleton_keeps_the_users_layouts(deps):
+    layouts = deps.site_dir / "_layouts"
+    layouts.mkdir(parents=True)
+    (layouts / "post.html").write_text("mine", encoding="utf-8")
+    handle(make_ready(), deps=deps)
+    assert (layouts / "post.html").read_text(encoding="utf-8") == "mine"
+    assert (deps.site_dir / "_config.yml").is_file()
+
+
+def test_rendering_a_window_again_replaces_post_and_image(deps):
+    handle(make_ready(), deps=deps)
+    later = BUILT_AT + timedelta(hours=1)
+    stats = make_ready().stats.model_copy(update={"tweets": 2000})
+    [event] = handle(make_ready(built_at=later, stats=stats), deps=deps)
+    assert files(deps.site_dir / "_posts") == [Path(POST).name]
+    assert files(deps.site_dir / "assets/images") == [Path(IMAGE).name]
+    text = (deps.site_dir / POST).read_text(encoding="utf-8")
+    assert "本期统计推文 2,000 条" in text and "1,127" not in text
+    assert (deps.site_dir / IMAGE).read_bytes().endswith(b"fake-2")
+    assert event.report_built_at == later
+
+
+def test_a_window_whose_end_changed_leaves_no_second_post(deps):
+    handle(make_ready(), deps=deps)
+    longer = Window(
+        id="2026-01-02",
+        start=WINDOW_START,
+        end=WINDOW_START + timedelta(days=2),
+        timezone="Asia/Shanghai",
+    )
+    [event] = handle(make_ready(window=longer, built_at=BUILT_AT + timedelta(days=2)), deps=deps)
+    assert event.title == "twitter_ai_20260102_20260103"
+    assert files(deps.site_dir / "_posts") == ["2026-01-02-twitter_ai_20260102_20260103.md"]
+    assert files(deps.site_dir / "assets/images") == ["wordcloud_twitter_ai_20260102_20260103.jpg"]
+
+
+def test_other_windows_are_left_alone(deps):
+    handle(make_ready(), deps=deps)
+    nxt = WINDOW_START + timedelta(days=1)
+    window = Window(
+        id="2026-01-03", start=nxt, end=nxt + timedelta(days=1), timezone="Asia/Shanghai"
+    )
+    handle(make_ready(window=window, built_at=nxt + timedelta(hours=1)), deps=deps)
+    assert len(files(deps.site_dir / "_posts")) == 2
+    assert len(files(deps.site_dir / "assets/images")) == 2
+
+
+def test_an_older_report_never_overwrites_a_newer_post(deps, cloud):
+    newer = BUILT_AT + timedelta(hours=2)
+    handle(make_ready(built_at=newer), deps=deps)
+    before = (deps.site_dir / POST).read_bytes()
+    assert handle(make_ready(built_at=BUILT_AT), deps=deps) == []
+    assert (deps.site_dir / POST).read_bytes() == before
+    assert len(cloud.calls) == 1  # the stale report drew nothing either
+
+
+def test_a_redelivered_report_renders_the_same_bytes_again(deps):
+    [first] = handle(make_ready(), deps=deps)
+    [again] = handle(make_ready(), deps=deps)
+    assert first.sha256 == again.sha256
+    assert files(deps.site_dir / "_posts") == [Path(POST).name]
+
+
+def test_a_window_without_terms_has_no_image_and_says_so(deps, cloud):
+    handle(make_ready(), deps=deps)
+    [event] = handle(make_ready(terms=[], built_at=BUILT_AT + timedelta(minutes=5)), deps=deps)
+    assert event.image_path is None
+    assert not (deps.site_dir / IMAGE).exists()  # the stale cloud went with the old post
+    assert NO_CLOUD in (deps.site_dir / POST).read_text(encoding="utf-8")
+    assert len(cloud.calls) == 1  # no terms: the renderer is not even asked
+
+
+def test_terms_the_renderer_cannot_draw_mean_no_image(deps):
+    none_cloud = RenderDeps(
+        site_dir=deps.site_dir, template=deps.template, cloud=lambda terms: None, now=deps.now
+    )
+    [event] = handle(make_ready(), deps=none_cloud)
+    assert event.image_path is None
+    assert NO_CLOUD in (deps.site_dir / POST).read_text(encoding="utf-8")
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp(deps, monkeypatch):
+    handle(make_ready(), deps=deps)
+    before = (deps.site_dir / POST).read_bytes()
+
+    def broken_replace(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(ConfigError, match="No space left"):
+        handle(make_ready(built_at=BUILT_AT + timedelta(hours=1)), deps=deps)
+    assert (deps.site_dir / POST).read_bytes() == before
+    assert not [p for p in deps.site_dir.rglob(".*") if p.is_file()]
+
+
+def test_atomic_write_creates_folders_and_replaces(tmp_path):
+    target = tmp_path / "a" / "b" / "f.md"
+    site_module.atomic_write(target, b"one")
+    site_module.atomic_write(target, b"two")
+    assert target.read_bytes() == b"two"
+    assert os.listdir(target.parent) == ["f.md"]
+
+
+# ---------------------------------------------------------------------------- bootstrap
+
+
+@pytest.mark.parametrize("layout", ["post", "report_v2", "my-post"])
+def test_layout_names_are_accepted(layout):
+    assert check_layout(layout) == layout
+
+
+@pytest.mark.parametrize("layout", ["", "post\ntitle: x", "a b", "_x", "../post"])
+def test_bad_layout_names_are_config_errors(layout):
+    with pytest.raises(ConfigError, match=r"render\.layout"):
+        check_layout(layout)
+
+
+@pytest.mark.parametrize(
+    ("value", "clean"),
+    [
+        ("assets/images", "assets/images"),
+        ("img/", "img"),
+        ("assets/word-clouds", "assets/word-clouds"),
+    ],
+)
+def test_image_dirs_are_normalized(value, clean):
+    assert check_image_dir(value) == clean
+
+
+@pytest.mark.parametrize("value", ["/abs", "../up", "_hidden/images", ".cache", "a//b", "a b", ""])
+def test_image_dirs_jekyll_would_not_serve_are_config_errors(value):
+    with pytest.raises(ConfigError, match=r"render\.image_dir"):
+        check_image_dir(value)
+
+
+def test_post_hour_is_parsed_or_refused():
+    assert check_post_hour("10:05:34").isoformat() == "10:05:34"
+    with pytest.raises(ConfigError, match="HH:MM:SS"):
+        check_post_hour("25:00:00")
+
+
+def test_build_deps_refuses_bad_settings_before_any_message(tmp_path):
+    settings = Settings(render=RenderSettings(site_dir=tmp_path, image_dir="_site/img"))
+    with pytest.raises(ConfigError):
+        build_deps(settings, cloud=FakeCloud())
+
+
+def test_the_template_is_strict_about_missing_values():
+    from jinja2 import UndefinedError
+
+    with pytest.raises(UndefinedError):
+        post_template().render()

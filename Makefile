@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SAMPLE := samples/tweets-2026-01-02.csv
 SITE ?= site
 
-.PHONY: demo test env system-deps system-deps-test lint typecheck unit schemas bench clean
+.PHONY: demo test env system-deps system-deps-test services-up services-down lint typecheck schemas bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -21,6 +21,14 @@ system-deps:
 
 system-deps-test:
 	bash deploy/local/system-deps.sh test
+	bash deploy/local/kustomize.sh >/dev/null
+
+## services-up / services-down: Kafka (KRaft) and Redis on 127.0.0.1, for distributed mode and tests
+services-up:
+	bash deploy/local/services.sh up
+
+services-down:
+	bash deploy/local/services.sh down
 
 ## demo: set up, run the embedded pipeline on the bundled sample, print where the post is
 demo: env system-deps

@@ -1,0 +1,259 @@
+"""Value parsing for ingest: dates, counts, flags, ids, text checks and a cheap language guess.
+
+Every parser takes a value as a reader found it (a CSV cell is a ``str``, a JSON value may be
+anything) and returns the typed value or raises :class:`InvalidMessage` whose reason starts with
+a short kind (``bad date:``, ``wrong type:``, ``binary junk:``) that the run summary groups by.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from datetime import UTC, datetime, timedelta
+from hashlib import sha1
+
+from shared.errors import InvalidMessage
+
+# X began in 2006; anything outside this range is a broken value, not an old tweet.
+_MIN_YEAR, _MAX_YEAR = 2006, 2100
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MDY = re.compile(
+    r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?"
+    r"\s*([AaPp][Mm])?)?"
+)
+_EPOCH_TEXT = re.compile(r"\d{9,13}(?:\.\d+)?")
+_V1_FORMAT = "%a %b %d %H:%M:%S %z %Y"  # the v1.1 API's "Thu Apr 27 17:35:29 +0000 2023"
+_date_cache: dict[str, datetime] = {}
+_DATE_CACHE_SIZE = 20_000
+
+
+def short(value: object, limit: int = 60) -> str:
+    """``repr`` of a value, cut for a reason string."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _from_epoch(seconds: float, original: object) -> datetime:
+    if seconds > 1e11:  # milliseconds: 1e11 seconds would be the year 5138
+        seconds /= 1000.0
+    try:
+        return _EPOCH + timedelta(seconds=seconds)
+    except OverflowError as exc:
+        raise InvalidMessage(f"bad date: {short(original)} is out of range") from exc
+
+
+def _from_mdy(m: re.Match[str]) -> datetime:
+    month, day, year = int(m[1]), int(m[2]), int(m[3])
+    hour = int(m[4] or 0)
+    if m[8]:
+        if not 1 <= hour <= 12:
+            raise ValueError("hour out of range for AM/PM")
+        hour = hour % 12 + (12 if m[8].lower() == "pm" else 0)
+    micro = int((m[7] or "0").ljust(6, "0"))
+    return datetime(year, month, day, hour, int(m[5] or 0), int(m[6] or 0), micro, tzinfo=UTC)
+
+
+def _parse_date_text(text: str) -> datetime:
+    if _EPOCH_TEXT.fullmatch(text):
+        return _from_epoch(float(text), text)
+    m = _MDY.fullmatch(text)
+    try:
+        if m is not None:
+            return _from_mdy(m)
+        if text[:1].isdigit():
+            return datetime.fromisoformat(text)
+        return datetime.strptime(text, _V1_FORMAT)
+    except ValueError as exc:
+        raise InvalidMessage(f"bad date: {short(text)} does not parse") from exc
+
+
+def parse_datetime(value: object, field: str = "created_at") -> datetime:
+    """A timezone-aware UTC datetime from ISO 8601, ``M/D/YYYY H:M:S``, v1.1 text or epoch."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise InvalidMessage(f"wrong type: {field} is {_kind(value)}, expected a date")
+    if isinstance(value, str):
+        text = value.strip()
+        cached = _date_cache.get(text)
+        if cached is not None:
+            return cached
+        when = _parse_date_text(text)
+    else:
+        when = _from_epoch(float(value), value)
+    when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    if not _MIN_YEAR <= when.year <= _MAX_YEAR:
+        raise InvalidMessage(f"bad date: {short(value)} is out of range ({when.year})")
+    if isinstance(value, str):
+        if len(_date_cache) >= _DATE_CACHE_SIZE:
+            _date_cache.clear()
+        _date_cache[value.strip()] = when
+    return when
+
+
+_COUNT = re.compile(r"(\d+(?:\.\d+)?)\s*([KkMm]?)")
+
+
+def parse_count(value: object, field: str) -> int:
+    """A non-negative count from an int, an integral float, or text like ``1,234`` or ``1.2K``."""
+    if isinstance(value, bool):
+        raise InvalidMessage(f"wrong type: {field} is a boolean, expected a count")
+    if isinstance(value, int):
+        count = value
+    elif isinstance(value, float) and value.is_integer():
+        count = int(value)
+    elif isinstance(value, str):
+        text = value.strip().replace(",", "").replace("_", "")
+        if text.isdigit():
+            return int(text)
+        m = _COUNT.fullmatch(text)
+        if m is None:
+            raise InvalidMessage(f"wrong type: {field} {short(value)} is not a count")
+        scale = {"": 1, "k": 1_000, "m": 1_000_000}[m[2].lower()]
+        number = float(m[1]) * scale
+        if not m[2] and not number.is_integer():
+            raise InvalidMessage(f"wrong type: {field} {short(value)} is not a whole number")
+        count = int(number)
+    else:
+        raise InvalidMessage(f"wrong type: {field} is {_kind(value)}, expected a count")
+    if count < 0:
+        raise InvalidMessage(f"wrong type: {field} {short(value)} is negative")
+    return count
+
+
+_TRUE = frozenset({"true", "t", "yes", "y", "1"})
+_FALSE = frozenset({"false", "f", "no", "n", "0"})
+
+
+def parse_bool(value: object, field: str) -> bool:
+    """A flag from a bool, 0/1, or text such as ``TRUE``/``false``/``yes``."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+    raise InvalidMessage(f"wrong type: {field} {short(value)} is not true/false")
+
+
+_SCIENTIFIC = re.compile(r"[0-9.]+[eE][+-]?\d+")
+
+
+def parse_id(value: object, field: str = "id") -> str:
+    """An id as text; refuses floats and spreadsheet scientific notation, which lost digits."""
+    if isinstance(value, bool):
+        raise InvalidMessage(f"wrong type: {field} is a boolean, expected an id")
+    if isinstance(value, int):
+        return str(value)
+    if not isinstance(value, str):
+        raise InvalidMessage(f"wrong type: {field} is {_kind(value)}, expected an id")
+    text = value.strip()
+    if _SCIENTIFIC.fullmatch(text):
+        raise InvalidMessage(
+            f"wrong type: {field} {short(value)} lost its digits (scientific notation)"
+        )
+    if not text or len(text) > 64 or any(c.isspace() for c in text):
+        raise InvalidMessage(f"wrong type: {field} {short(value)} is not an id")
+    return text
+
+
+_HANDLE = re.compile(r"@?([^\s@]{1,64})")
+
+
+def parse_username(value: object, field: str = "username") -> str:
+    """An @handle without its ``@``."""
+    if not isinstance(value, str):
+        raise InvalidMessage(f"wrong type: {field} is {_kind(value)}, expected a @handle")
+    m = _HANDLE.fullmatch(value.strip())
+    if m is None:
+        raise InvalidMessage(f"wrong type: {field} {short(value)} is not a @handle")
+    return m[1]
+
+
+def parse_str(value: object, field: str) -> str:
+    """A plain string field."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise InvalidMessage(f"wrong type: {field} is {_kind(value)}, expected text")
+
+
+# NUL and other C0/C1 controls (tab, newline, carriage return allowed), DEL, and lone surrogates,
+# which are what undecodable bytes turn into: a tweet never holds them.
+_JUNK = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def clean_text(value: object, *, max_chars: int, field: str = "text") -> str:
+    """The tweet text, HTML entities decoded; refuses junk bytes and oversized texts."""
+    if value is None:
+        raise InvalidMessage(f"no text: the record has no {field}")
+    if not isinstance(value, str):
+        raise InvalidMessage(f"wrong type: {field} is {_kind(value)}, expected a string")
+    junk = _JUNK.search(value)
+    if junk is not None:
+        raise InvalidMessage(
+            f"binary junk: {field} holds control character U+{ord(junk.group()):04X} "
+            f"at position {junk.start()}"
+        )
+    text = html.unescape(value) if "&" in value else value
+    if not text.strip():
+        raise InvalidMessage(f"no text: {field} is blank")
+    if len(text) > max_chars:
+        raise InvalidMessage(f"text too long: {len(text)} characters (limit {max_chars})")
+    return text
+
+
+def normalize_for_id(text: str) -> str:
+    """Text as compared for a synthetic id: NFC, whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def synthetic_id(prefix: str, *parts: str) -> str:
+    """A stable id from content: ``prefix`` + the first 16 hex digits of a SHA-1."""
+    digest = sha1("\n".join(parts).encode("utf-8"), usedforsecurity=False).hexdigest()
+    return prefix + digest[:16]
+
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
+_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
+_NOT_WORDS = re.compile(r"https?://\S+|[@#]\w+")
+
+
+def guess_lang(text: str) -> str | None:
+    """``zh``, ``ja`` or ``ko`` when the text is mostly CJK; None otherwise (cheap, no model)."""
+    if text.isascii():
+        return None
+    han = len(_HAN.findall(text))
+    kana = len(_KANA.findall(text))
+    hangul = len(_HANGUL.findall(text))
+    cjk = han + kana + hangul
+    if cjk == 0:
+        return None
+    letters = sum(1 for c in _NOT_WORDS.sub(" ", text) if c.isalpha())
+    # A CJK character is a word's worth of letters, so 30% of letters already means mostly CJK.
+    if cjk * 10 < letters * 3:
+        return None
+    if kana * 10 >= cjk:
+        return "ja"
+    if hangul >= han:
+        return "ko"
+    return "zh"

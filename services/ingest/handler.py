@@ -1,0 +1,290 @@
+"""The ingest handler: one RawRecord -> [TweetIngested] | [] (a duplicate) | [DeadLetter].
+
+A retweet is published as its original (see ``TweetIngested``): the original's id, author, text
+and metrics, with ``via_retweet`` naming the retweet. When the source does not give the
+original's id (CSV rows ``RT @gdb: text…``), the id is synthetic and stable:
+``"rt-" + sha1(author.lower() + "\\n" + normalized text)[:16]``, so every retweet of one original
+gets the same one. Duplicates are found by the record's own id (the retweet's, for a retweet).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeVar
+
+from pydantic import ValidationError
+
+from services.ingest.convert import (
+    clean_text,
+    guess_lang,
+    normalize_for_id,
+    parse_bool,
+    parse_count,
+    parse_datetime,
+    parse_id,
+    parse_str,
+    parse_username,
+    synthetic_id,
+)
+from services.ingest.readers import RawRecord
+from shared.errors import InvalidMessage
+from shared.models import (
+    Author,
+    Contract,
+    DeadLetter,
+    Metrics,
+    RetweetRef,
+    TweetIngested,
+    dead_letter,
+)
+from shared.settings import IngestSettings
+from shared.store import StateStore
+
+SEEN_NAMESPACE = "ingest:seen"
+"""The StateStore set of record ids already published."""
+
+_RT = re.compile(r"RT @([A-Za-z0-9_]{1,50}):\s?")
+# X's codes for "no language": undetermined, no linguistic content, media/hashtags/... only.
+_NO_LANG = frozenset({"und", "zxx", "qme", "qht", "qam", "qct", "qst"})
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class IngestDeps:
+    """What the ingest handler needs: the dedup store and the ingest settings."""
+
+    store: StateStore
+    settings: IngestSettings
+
+
+def handle(record: RawRecord, *, deps: IngestDeps) -> list[Contract]:
+    """Turn one record into a tweet, nothing (already seen), or a dead letter with the reason."""
+    if record.error is not None:
+        return [_dead(record, record.error)]
+    try:
+        tweet, record_id = _build(record, deps.settings)
+    except InvalidMessage as exc:
+        return [_dead(record, exc.reason)]
+    if not deps.store.add_once(SEEN_NAMESPACE, record_id):
+        return []
+    return [tweet]
+
+
+def _dead(record: RawRecord, reason: str) -> DeadLetter:
+    key = record.fields.get("id")
+    return dead_letter(
+        source_topic=record.source,
+        error=InvalidMessage(reason, line=record.line),
+        payload=record.raw,
+        key=str(key) if isinstance(key, str | int) and not isinstance(key, bool) else None,
+        line=record.line,
+    )
+
+
+def _get(
+    fields: Mapping[str, object], name: str, parse: Callable[[object, str], T], default: T
+) -> T:
+    value = fields.get(name)
+    return default if value is None else parse(value, name)
+
+
+def _required(
+    fields: Mapping[str, object], name: str, parse: Callable[[object, str], T], kind: str
+) -> T:
+    value = fields.get(name)
+    if value is None:
+        raise InvalidMessage(f"{kind}: the record has no {name}")
+    return parse(value, name)
+
+
+def _lang(fields: Mapping[str, object]) -> str | None:
+    lang = _get(fields, "lang", parse_str, "").strip()
+    return None if lang.lower() in _NO_LANG or not lang else lang
+
+
+def _metrics(fields: Mapping[str, object]) -> Metrics:
+    views = fields.get("views")
+    return Metrics(
+        likes=_get(fields, "likes", parse_count, 0),
+        retweets=_get(fields, "retweets", parse_count, 0),
+        replies=_get(fields, "replies", parse_count, 0),
+        quotes=_get(fields, "quotes", parse_count, 0),
+        views=None if views is None else parse_count(views, "views"),
+    )
+
+
+def _author(fields: Mapping[str, object], username: str) -> Author:
+    return Author(
+        username=username,
+        name=_get(fields, "name", parse_str, None),
+        followers=_get(fields, "followers", parse_count, None),
+        verified=_get(fields, "verified", parse_bool, None),
+    )
+
+
+def _status_url(username: str | None, tweet_id: str | None) -> str | None:
+    if username is None or tweet_id is None or not tweet_id.isdigit():
+        return None
+    return f"https://x.com/{username}/status/{tweet_id}"
+
+
+def _reply_to(fields: Mapping[str, object]) -> str | None:
+    return _get(fields, "in_reply_to", parse_username, None)
+
+
+def _build(record: RawRecord, settings: IngestSettings) -> tuple[TweetIngested, str]:
+    """The tweet a record stands for, and the record's own id (the dedup key)."""
+    fields = record.fields
+    text = clean_text(fields.get("text"), max_chars=settings.max_text_chars)
+    if fields.get("username") is None and fields.get("author_id") is not None:
+        raise InvalidMessage(
+            f"no author: author_id {fields['author_id']} comes without a username; save the "
+            "X API response whole (expansions=author_id puts the users in includes.users)"
+        )
+    username = _required(fields, "username", parse_username, "no author")
+    when = _required(fields, "created_at", parse_datetime, "no date")
+    record_id = _get(fields, "id", parse_id, None)
+    if record_id is None:
+        record_id = synthetic_id("h-", username.lower(), normalize_for_id(text), when.isoformat())
+        own_url = None
+    else:
+        own_url = _status_url(username, record_id)
+    flag = _get(fields, "is_retweet", parse_bool, None)
+    prefix = _RT.match(text) if flag is not False else None
+    try:
+        if record.original is not None or prefix is not None:
+            tweet = _retweet(record, text, prefix, username, when, record_id, own_url, settings)
+        else:
+            # A record flagged as a retweet whose text names no original is kept as written.
+            tweet = TweetIngested(
+                tweet_id=record_id,
+                text=text,
+                created_at=when,
+                observed_at=when,
+                author=_author(fields, username),
+                lang=_lang(fields) or guess_lang(text),
+                metrics=_metrics(fields),
+                url=own_url,
+                truncated=_get(fields, "truncated", parse_bool, False),
+                in_reply_to=_reply_to(fields),
+                source=record.source,
+            )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InvalidMessage(f"wrong type: {where}: {first['msg']}") from exc
+    return tweet, record_id
+
+
+def _retweet(
+    record: RawRecord,
+    text: str,
+    prefix: re.Match[str] | None,
+    username: str,
+    when: datetime,
+    record_id: str,
+    own_url: str | None,
+    settings: IngestSettings,
+) -> TweetIngested:
+    """The original a retweet stands for, from the source's copy of it or from the RT text."""
+    fields = record.fields
+    given = record.original
+    known: Mapping[str, object] = given if given is not None else {}
+    if given is not None:
+        original_text = clean_text(
+            given.get("text"), max_chars=settings.max_text_chars, field="retweeted text"
+        )
+    elif prefix is not None and text[prefix.end() :].strip():
+        original_text = text[prefix.end() :]
+    else:
+        raise InvalidMessage("no text: the retweet quotes no text")
+    if "username" in known:
+        author_name = parse_username(known["username"], "retweeted username")
+    elif prefix is not None:
+        author_name = prefix[1]
+    else:
+        raise InvalidMessage("no author: the retweeted tweet's author is unknown")
+    original_id = _get(known, "id", parse_id, None) or _get(fields, "retweet_of", parse_id, None)
+    if original_id is None:
+        original_id = synthetic_id("rt-", author_name.lower(), normalize_for_id(original_text))
+        url = own_url  # the original cannot be linked, its retweet can
+    else:
+        url = _status_url(author_name, original_id)
+    has_metrics = any(k in known for k in ("likes", "retweets", "replies", "quotes", "views"))
+    truncated = _get(known or fields, "truncated", parse_bool, False)
+    return TweetIngested(
+        tweet_id=original_id,
+        text=original_text,
+        created_at=_get(known, "created_at", parse_datetime, when),
+        observed_at=when,
+        author=_author(known, author_name),
+        lang=_lang(known) or _lang(fields) or guess_lang(original_text),
+        metrics=_metrics(known if has_metrics else fields),
+        url=url,
+        # An RT text is cut at 140 characters with an ellipsis, whatever the flag says.
+        truncated=truncated or (given is None and original_text.endswith("…")),
+        in_reply_to=_reply_to(known),
+        via_retweet=RetweetRef(retweet_id=record_id, retweeted_by=username, retweeted_at=when),
+        source=record.source,
+    )
+
+
+def reason_kind(reason: str) -> str:
+    """The kind of a rejection reason: its text before the first colon (``bad date``)."""
+    return reason.split(":", 1)[0]
+
+
+@dataclass
+class IngestStats:
+    """Counts for a run's summary; the runner calls :meth:`count` with each handler result.
+
+    ``read`` counts records (a multi-line CSV record or one tweet of an X API page is one);
+    ``retweets_folded`` counts published retweets (each also counts in ``published``).
+    """
+
+    read: int = 0
+    published: int = 0
+    duplicates: int = 0
+    retweets_folded: int = 0
+    rejected: int = 0
+    rejected_by_reason: Counter[str] = field(default_factory=Counter)
+    rejected_lines: dict[str, list[int]] = field(default_factory=dict)
+    sample_lines: int = 5
+
+    def count(self, record: RawRecord, outputs: Sequence[Contract]) -> None:
+        """Add one record and what the handler returned for it."""
+        self.read += 1
+        if not outputs:
+            self.duplicates += 1
+        for out in outputs:
+            if isinstance(out, TweetIngested):
+                self.published += 1
+                self.retweets_folded += out.via_retweet is not None
+            elif isinstance(out, DeadLetter):
+                kind = reason_kind(out.reason)
+                self.rejected += 1
+                self.rejected_by_reason[kind] += 1
+                lines = self.rejected_lines.setdefault(kind, [])
+                if len(lines) < self.sample_lines:
+                    lines.append(record.line)
+
+    def summary(self) -> str:
+        """One line for the end of a run."""
+        text = (
+            f"{self.read} records read: {self.published} published "
+            f"({self.retweets_folded} retweets folded into their originals), "
+            f"{self.duplicates} duplicates dropped, {self.rejected} rejected"
+        )
+        if self.rejected:
+            parts = []
+            for kind, n in self.rejected_by_reason.most_common():
+                lines = ", ".join(map(str, self.rejected_lines.get(kind, [])))
+                more = ", …" if n > len(self.rejected_lines.get(kind, [])) else ""
+                parts.append(f"{kind}: {n} (line {lines}{more})")
+            text += " (" + "; ".join(parts) + ")"
+        return text

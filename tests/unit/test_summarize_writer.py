@@ -1,0 +1,312 @@
+"""The extractive writer: every section in the seed's order, ten cited core points, traceable figures."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from services.summarize.view import WindowView, load_view
+from services.summarize.writers import ReportWriter
+from services.summarize.writers.extractive import (
+    CORE_POINTS,
+    NO_CRYPTO_TEXT,
+    NO_CRYPTO_TITLE,
+    NO_DATA,
+    ExtractiveWriter,
+    clean_text,
+    num,
+    share,
+)
+from shared.models import Block, Report, TweetRef
+from shared.settings import ReportSettings
+from shared.store import MemoryStore
+from tests.unit.test_summarize_factories import WINDOW, classified, load, rich_window
+
+BUILT = datetime(2026, 1, 3, 1, 0, tzinfo=UTC)
+EVENT_TITLES = ["模型发布与技术突破", "新应用与工具发布", "产业合作与投资", "学术研究进展"]
+_NUM = re.compile(r"\d+(?:\.\d+)?")
+_QUOTE = re.compile(r"“(.*?)”", re.S)
+
+
+def view_of(messages, settings: ReportSettings | None = None) -> WindowView:
+    settings = settings or ReportSettings()
+    return load_view(load(messages, settings), WINDOW, settings, built_at=BUILT)
+
+
+def prose(report: Report) -> Iterator[tuple[str, list[TweetRef]]]:
+    """Every piece of text with the citations that back it."""
+    for p in report.overview:
+        yield p, report.overview_citations
+    for point in report.core_points:
+        yield point.title, point.citations
+        yield point.body, point.citations
+    blocks: list[Block] = [
+        *report.insights,
+        *report.events,
+        *report.markets,
+        *report.ai_analysis,
+        *report.finance_analysis,
+    ]
+    for b in blocks:
+        yield b.title, b.citations
+        for text in [*b.paragraphs, *b.bullets]:
+            yield text, b.citations
+    for note in report.footer_notes:
+        yield note, []
+
+
+def data_numbers(view: WindowView, report: Report) -> set[str]:
+    """Every figure the view holds, the shares between any two counts, dates and entity names."""
+    st = view.stats
+    counts = {st.tweets, st.retweets, len(report.core_points)}
+    counts |= set(st.categories.values()) | set(st.sentiment.values())
+    counts |= {s.count for s in st.subtopics}
+    for sym in [*st.tickers, *st.coins]:
+        counts |= {sym.mentions, sym.bullish, sym.bearish, sym.neutral}
+    for group in (view.models, view.companies, view.hashtags, view.langs):
+        counts |= {c.count for c in group}
+    counts |= {c.size for c in view.clusters} | {sum(1 for c in view.clusters if c.size >= 2)}
+    counts |= set(view.subtopic_retweets.values()) | set(view.retweets_by_category.values())
+    for moods in view.sentiment_by_category.values():
+        counts |= set(moods.values())
+    allowed = {num(n) for n in counts}
+    allowed |= {share(a, b).rstrip("%") for a in counts for b in counts if b}
+    docs = [*view.top_all, *view.ticker_docs.values(), *view.coin_docs.values()]
+    for top in [*view.top_by_category.values(), *view.top_by_subtopic.values()]:
+        docs.extend(top)
+    allowed |= {num(d.engagement) for d in docs}
+    names = [*view.subtopic_labels.values(), *(c.label for c in [*view.models, *view.companies])]
+    names += [s.symbol for s in [*st.tickers, *st.coins]] + [s.name or "" for s in st.tickers]
+    w = view.window
+    built = view.built_at.astimezone(w.start.tzinfo)
+    names += [f"{w.start:%Y-%m-%d %H:%M}", f"{w.end:%Y-%m-%d %H:%M}", f"{built:%Y-%m-%d %H:%M}"]
+    for name in names:
+        allowed |= set(_NUM.findall(name))
+    return allowed
+
+
+def assert_traceable(view: WindowView, report: Report) -> None:
+    """Quotes come from the cited tweets; every other figure from the data or a cited tweet."""
+    allowed = data_numbers(view, report)
+    for text, cites in prose(report):
+        assert "http" not in text and "**" not in text, text
+        cited = [clean_text(c.text) for c in cites]
+        for q in _QUOTE.findall(text):
+            fragment = q.rstrip("…")
+            assert any(fragment in c for c in cited), f"quote not from a cited tweet: {q!r}"
+        rest = re.sub(r"@\w+", "", _QUOTE.sub("", text))
+        from_cited = {n for c in cited for n in _NUM.findall(c)}
+        for figure in _NUM.findall(rest):
+            assert figure in allowed or figure in from_cited, f"{figure} untraceable in {text!r}"
+
+
+def test_extractive_writer_satisfies_the_writer_protocol() -> None:
+    writer: ReportWriter = ExtractiveWriter()
+    assert writer.name == "extractive"
+
+
+def test_report_sections_follow_the_seed_order() -> None:
+    assert list(Report.model_fields) == [
+        "overview",
+        "overview_citations",
+        "core_points",
+        "insights",
+        "events",
+        "markets",
+        "ai_analysis",
+        "finance_analysis",
+        "footer_notes",
+    ]
+
+
+def test_rich_window_fills_every_section_with_ten_cited_points() -> None:
+    view = view_of(rich_window())
+    report = ExtractiveWriter().write(view)
+
+    assert len(report.overview) == 2
+    assert report.overview[0].startswith("本时段（2026-01-02")
+    assert f"共收录 {view.stats.tweets} 条推文" in report.overview[0]
+    assert report.overview_citations
+
+    assert len(report.core_points) == CORE_POINTS
+    leads = [p.citations[0].tweet_id for p in report.core_points]
+    assert len(set(leads)) == CORE_POINTS
+    titles = [p.title for p in report.core_points]
+    assert len(set(titles)) == CORE_POINTS
+    for point in report.core_points:
+        assert 1 <= len(point.citations) <= 3
+        assert "条" in point.body and "“" in point.body
+    assert titles[0] == "智能代理：Claude Skills"  # the largest sub-topic and its leading entity
+
+    assert report.insights and all(b.citations for b in report.insights)
+    assert [b.title for b in report.events] == EVENT_TITLES
+    for block in report.events:
+        assert block.paragraphs and block.bullets
+        assert len(block.citations) == len(block.bullets)
+    assert [b.title for b in report.markets] == ["个股与市场情绪", NO_CRYPTO_TITLE]
+    assert "NVDA（NVIDIA，8 次，看涨 5）" in report.markets[0].paragraphs[1]
+    assert any("+124%、+280%、76%" in b for b in report.markets[0].bullets)
+    assert report.markets[1].paragraphs == [NO_CRYPTO_TEXT]
+    assert [b.title for b in report.ai_analysis][:3] == ["智能代理", "伦理与治理", "模型发布"]
+    assert [b.title for b in report.finance_analysis] == ["股票市场", "投资与融资"]
+    assert len(report.footer_notes) == 2  # no "fewer points" note
+    assert "123 条" in report.footer_notes[0]
+    assert_traceable(view, report)
+
+
+def test_the_retweeted_tweet_leads_with_its_highest_engagement() -> None:
+    view = view_of(rich_window())
+    assert view.top_all[0].id == "100001"
+    assert view.top_all[0].engagement == 502 + 2 * 50  # the last, largest retweet's metrics
+    point = ExtractiveWriter().write(view).core_points[0]
+    assert point.citations[0].tweet_id == "100001"
+    assert "（互动量 602）" in point.body and "相关转发 3 次" in point.body
+
+
+def test_tiny_window_gives_fewer_points_and_says_why() -> None:
+    view = view_of(
+        [
+            classified("1", "Agents are here", likes=3),
+            classified("2", "A new paper on scaling", subtopics=[("research", "学术研究")]),
+            classified("3", "Another agent framework", likes=1),
+        ]
+    )
+    report = ExtractiveWriter().write(view)
+    assert [p.title for p in report.core_points] == ["智能代理", "学术研究"]
+    assert report.core_points[0].citations[0].tweet_id == "1"
+    assert "只能区分出 2 个互不重复的话题" in report.footer_notes[-1]
+    events = {b.title: b for b in report.events}
+    assert events["学术研究进展"].bullets
+    assert events["产业合作与投资"].paragraphs == [NO_DATA]
+    assert report.finance_analysis[0].paragraphs == ["本时段未见金融市场相关推文。"]
+    assert_traceable(view, report)
+
+
+def test_two_subtopics_never_lead_with_the_same_tweet() -> None:
+    both = [("agents", "智能代理"), ("coding", "代码生成")]
+    view = view_of(
+        [
+            classified("1", "Agents write code now", likes=50, subtopics=both),
+            classified("2", "Copilot agents", likes=5, subtopics=both),
+            classified("3", "Same words as one", likes=4, near_dup_key="k1", subtopics=both),
+        ]
+    )
+    points = ExtractiveWriter().write(view).core_points
+    assert [p.citations[0].tweet_id for p in points] == ["1", "2"]
+
+
+def test_near_duplicate_cluster_becomes_a_point_with_its_size() -> None:
+    msgs = [
+        classified(
+            str(i),
+            "Buy this AI course now!!",
+            author=f"bot{i}",
+            likes=i,
+            subtopics=[],
+            near_dup_key="spam",
+        )
+        for i in range(5)
+    ]
+    msgs.append(classified("9", "Agents are great", likes=100))
+    view = view_of(msgs)
+    report = ExtractiveWriter().write(view)
+    cluster = report.core_points[0]
+    assert cluster.citations[0].tweet_id == "4"  # the most engaging copy represents the cluster
+    assert "共有 5 条不同推文内容高度相近" in cluster.body
+    assert_traceable(view, report)
+
+
+def test_crypto_seen_gives_a_coin_block_with_sentiment() -> None:
+    view = view_of(
+        [
+            classified(
+                "1",
+                "BTC to 100k, up 12% this week",
+                categories=["crypto"],
+                subtopics=[],
+                coins=["BTC"],
+                sentiment="bullish",
+                likes=8,
+                percentages=["12%"],
+            ),
+            classified(
+                "2",
+                "BTC and ETH dumping",
+                categories=["crypto"],
+                subtopics=[],
+                coins=["BTC", "ETH"],
+                sentiment="bearish",
+                likes=2,
+            ),
+        ]
+    )
+    report = ExtractiveWriter().write(view)
+    crypto = report.markets[1]
+    assert crypto.title == "数字货币"
+    assert "BTC（2 次，看涨 1、看跌 1）" in crypto.paragraphs[1]
+    assert "其中看涨 1 条、看跌 1 条、中性 0 条" in crypto.paragraphs[0]
+    assert any("12%" in b for b in crypto.bullets)
+    assert report.markets[0].paragraphs == ["本时段推文未涉及个股或股票市场。"]
+    assert_traceable(view, report)
+
+
+def test_empty_window_says_so_everywhere() -> None:
+    settings = ReportSettings()
+    view = load_view(MemoryStore(), WINDOW, settings, built_at=BUILT)
+    report = ExtractiveWriter().write(view)
+    assert view.stats.tweets == 0 and view.stats.categories["none"] == 0
+    assert report.overview == [
+        "本时段（2026-01-02，Asia/Shanghai 时间）未收录到推文，以下各部分均无数据。"
+    ]
+    assert report.core_points == []
+    assert [b.paragraphs for b in report.events] == [[NO_DATA]] * 4
+    assert report.markets[1].title == NO_CRYPTO_TITLE
+    assert all(not b.citations for b in [*report.insights, *report.ai_analysis])
+    assert report.footer_notes[0].startswith("本报告基于 0 条")
+    assert_traceable(view, report)
+
+
+def test_plain_text_keeps_quotes_verbatim_and_spaces_latin_off_chinese() -> None:
+    view = view_of(
+        [
+            classified(
+                "1", "看好GPT-5的推理能力 https://t.co/x", likes=2, models=["GPT-5"], lang="zh"
+            )
+        ]
+    )
+    report = ExtractiveWriter().write(view)
+    body = report.core_points[0].body
+    assert "“看好GPT-5的推理能力”" in body  # the tweet as written, its link left to the citation
+    assert "来自 @alice（互动量 2）" in body
+    assert report.core_points[0].citations[0].url == "https://x.com/alice/status/1"
+    assert "推文语言以中文为主" in report.overview[0]
+
+
+def test_sections_can_be_written_one_by_one_for_a_fallback() -> None:
+    view = view_of(rich_window())
+    writer = ExtractiveWriter()
+    whole = writer.write(view)
+    assert writer.events(view) == whole.events
+    assert writer.markets(view) == whole.markets
+    assert writer.core_points(view) == whole.core_points
+    assert writer.footer_notes(view) == whole.footer_notes
+
+
+def test_the_traceability_check_catches_invented_figures_and_quotes() -> None:
+    view = view_of(rich_window())
+    report = ExtractiveWriter().write(view)
+    invented = report.model_copy(update={"overview": ["共收录 777 条推文。"]})
+    misquoted = report.model_copy(update={"overview": ["有人说“AI will replace everyone”。"]})
+    for bad in (invented, misquoted):
+        try:
+            assert_traceable(view, bad)
+        except AssertionError:
+            continue
+        raise AssertionError("an invented figure or quote went unnoticed")
+
+
+def test_quotes_unescape_entities_and_drop_control_characters() -> None:
+    view = view_of([classified("1", "Q&amp;A on agents\x02 today", likes=1)])
+    body = ExtractiveWriter().write(view).core_points[0].body
+    assert "“Q&A on agents today”" in body

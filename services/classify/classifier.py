@@ -1,0 +1,424 @@
+"""The classifier: one tweet's text in, its categories, sub-topics, entities, sentiment, terms out.
+
+Compiled once from a taxonomy (``bootstrap.build_classifier``), then pure: the same text always
+gives the same result, which is what makes redelivered messages harmless.
+
+Rules beyond plain term hits, all of them about evidence that needs no word list:
+- an AI model name puts a tweet in ``ai``, a coin in ``crypto``, any other cashtag in ``finance``
+  (when the taxonomy has that category);
+- a sub-topic with ``requires_category`` is only kept when the tweet has its category;
+- sentiment is only read where there is a market signal (finance or crypto, a cashtag, a coin or
+  a listed company), so "usage surges" in a product tweet stays neutral.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from services.classify.lexicon import BEAR, BULL, CAT, COIN, COMPANY, SUB, Entry, Lexicon, Target
+from services.classify.segment import Segmenter
+from services.classify.taxonomy import ModelSpec, Taxonomy
+from services.classify.text import (
+    CASHTAG,
+    HAN,
+    HASHTAG,
+    MONEY,
+    MONEY_HINTS,
+    MONEY_WORDS,
+    NON_LATIN,
+    PERCENT,
+    TOKEN,
+    clean_text,
+    near_dup_key,
+)
+from shared.models import CATEGORIES, Category, Company, Entities, Sentiment, SubtopicTag
+
+_EMPTY_ENTITIES = Entities()
+_ELISIONS = frozenset({"l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu"})
+_ZH_NUMERALS = frozenset("零〇一二三四五六七八九十百千万亿两几")
+_MAX_TERM_CHARS = 30
+_NEGATION_WINDOW = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """What the classifier found in one text."""
+
+    categories: list[Category]
+    subtopics: list[SubtopicTag]
+    entities: Entities
+    sentiment: Sentiment
+    terms: list[str]
+    near_dup_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Model:
+    spec: ModelSpec
+    regex: re.Pattern[str]
+    triggers: tuple[str, ...]
+
+    def names(self, lower: str) -> Iterable[tuple[str, str]]:
+        """Each model name in the text: (display name, the text it matched)."""
+        for m in self.regex.finditer(lower):
+            ver = m.groupdict().get("ver")
+            if ver:
+                ver = " ".join(ver.split())
+                case = self.spec.version_case
+                if case == "upper":
+                    ver = ver.upper()
+                elif case == "lower":
+                    ver = ver.lower()
+                elif case == "title":
+                    ver = ver.title()
+                yield self.spec.format.format(name=self.spec.name, ver=ver), m.group()
+            else:
+                yield self.spec.name, m.group()
+
+
+@dataclass(slots=True)
+class _Found:
+    """What one text's scan has found so far."""
+
+    cats: set[str] = field(default_factory=set)
+    subs: set[str] = field(default_factory=set)
+    companies: dict[str, None] = field(default_factory=dict)
+    coins: dict[str, None] = field(default_factory=dict)
+    models: dict[str, None] = field(default_factory=dict)
+    model_words: set[str] = field(default_factory=set)
+    terms: dict[str, None] = field(default_factory=dict)
+    score: int = 0
+
+    def add(self, targets: tuple[Target, ...], negated: bool) -> None:
+        for kind, key in targets:
+            if kind == CAT:
+                self.cats.add(key)
+            elif kind == SUB:
+                self.subs.add(key)
+            elif kind == COMPANY:
+                self.companies[key] = None
+            elif kind == COIN:
+                self.coins[key] = None
+            elif kind == BULL:
+                self.score += -1 if negated else 1
+            elif kind == BEAR:
+                self.score += 1 if negated else -1
+
+
+@dataclass(slots=True)
+class _Tags:
+    """Cashtags, hashtags and figures, found by pattern."""
+
+    cashtags: dict[str, None]
+    hashtags: dict[str, None]
+    percentages: list[str]
+    money: list[str]
+
+    @classmethod
+    def of(cls, clean: str, lower: str) -> _Tags:
+        # Each pattern only runs when a cheap substring test says it may match.
+        cashtags = {t.upper(): None for t in CASHTAG.findall(clean)} if "$" in clean else {}
+        hashtags = dict.fromkeys(HASHTAG.findall(clean)) if "#" in clean else {}
+        percentages: list[str] = []
+        if "%" in clean or "％" in clean:
+            percentages = list(dict.fromkeys(m.strip() for m in PERCENT.findall(clean)))
+        money: list[str] = []
+        if any(h in clean for h in MONEY_HINTS) or any(w in lower for w in MONEY_WORDS):
+            money = list(dict.fromkeys(m.strip() for m in MONEY.findall(clean)))
+        return cls(cashtags, hashtags, percentages, money)
+
+    def __bool__(self) -> bool:
+        return bool(self.cashtags or self.hashtags or self.percentages or self.money)
+
+
+def _fix_apostrophe(raw: str) -> str:
+    head, _, tail = raw.partition("'")
+    if tail.lower() == "s":
+        return head  # possessive: NVIDIA's
+    if head.lower() in _ELISIONS and tail and tail.lower() != "ai":
+        return tail  # French/Italian elision: l'IA, d'Nvidia (but j'ai stays a stopword)
+    return raw
+
+
+class Classifier:
+    """A compiled taxonomy; ``classify(text)`` is pure and fast."""
+
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        segmenter: Segmenter,
+        *,
+        stopwords: frozenset[str],
+    ) -> None:
+        self.taxonomy = taxonomy
+        self._seg = segmenter
+        self._lex = Lexicon()
+        self._defined: frozenset[str] = frozenset(taxonomy.categories)
+        self._subtopics = [SubtopicTag(id=s.id, label=s.label) for s in taxonomy.subtopics]
+        self._sub_spec = {s.id: s for s in taxonomy.subtopics}
+        self._sub_order = {s.id: i for i, s in enumerate(taxonomy.subtopics)}
+        self._companies: dict[str, Company] = {}
+        self._tickers: dict[str, str] = {}
+        self._coins: set[str] = set()
+        stop = set(stopwords)
+        stop.update(w.lower() for w in taxonomy.stopwords.en + taxonomy.stopwords.zh)
+        self._stop = frozenset(stop)
+        self._proper_exact = frozenset(taxonomy.proper_names)
+        self._neg_en = frozenset(w.lower() for w in taxonomy.sentiment.negators.en)
+        neg_zh = [w for w in taxonomy.sentiment.negators.zh if w]
+        self._neg_zh1 = frozenset(w for w in neg_zh if len(w) == 1)
+        self._neg_zh2 = frozenset(w for w in neg_zh if len(w) == 2)
+        self._models = [
+            _Model(
+                spec=m,
+                regex=re.compile(rf"(?<![a-z0-9])(?:{m.pattern})(?![a-z0-9])", re.IGNORECASE),
+                triggers=tuple(m.trigger_words()),
+            )
+            for m in taxonomy.models
+        ]
+        self._compile()
+
+    # ------------------------------------------------------------------ building
+
+    def _compile(self) -> None:
+        lex = self._lex
+        tax = self.taxonomy
+        # Entities first: their canonical names win as the display of shared words.
+        for co in tax.companies:
+            self._companies[co.name] = Company(name=co.name, ticker=co.ticker)
+            target: Target = (COMPANY, co.name)
+            self._add_terms(co.aliases.en, target, "en", co.name)
+            self._add_terms(co.aliases.exact, target, "exact", co.name)
+            self._add_terms(co.aliases.zh, target, "zh", co.name)
+            self._add_terms([co.name], target, "exact", co.name)
+            if co.ticker:
+                self._tickers[co.ticker] = co.name
+                if co.ticker.isalpha() and len(co.ticker) >= 2:
+                    self._add_terms([co.ticker], target, "exact", co.name)
+        for coin in tax.coins:
+            self._coins.add(coin.symbol)
+            ctarget: Target = (COIN, coin.symbol)
+            self._add_terms(coin.aliases.en, ctarget, "en", coin.name)
+            self._add_terms(coin.aliases.exact, ctarget, "exact", coin.name)
+            self._add_terms(coin.aliases.zh, ctarget, "zh", coin.name)
+            self._add_terms([coin.symbol], ctarget, "exact", coin.name)
+        for cat, spec in tax.categories.items():
+            self._add_all(spec.terms.en, spec.terms.zh, spec.terms.exact, (CAT, cat))
+        for sub in tax.subtopics:
+            self._add_all(sub.terms.en, sub.terms.zh, sub.terms.exact, (SUB, sub.id))
+        sent = tax.sentiment
+        self._add_all(sent.bullish.en, sent.bullish.zh, sent.bullish.exact, (BULL, ""))
+        self._add_all(sent.bearish.en, sent.bearish.zh, sent.bearish.exact, (BEAR, ""))
+        for name in tax.proper_names:
+            lex.add(name, None, mode="en", display=name)
+        lex.finish()
+
+    def _add_terms(
+        self, terms: Iterable[str], target: Target, mode: str, display: str | None
+    ) -> None:
+        for term in terms:
+            self._lex.add(term, target, mode=mode, display=display)
+
+    def _add_all(self, en: list[str], zh: list[str], exact: list[str], target: Target) -> None:
+        self._add_terms(en, target, "en", None)
+        self._add_terms(exact, target, "exact", None)
+        self._add_terms(zh, target, "zh", None)
+
+    # ------------------------------------------------------------------ classifying
+
+    def classify(self, text: str) -> Classification:
+        """Classify one tweet's text."""
+        clean, cut_word = clean_text(text)
+        lower = clean.lower()
+        found = _Found()
+        self._find_models(lower, found)
+        self._scan_latin(clean, cut_word, found)
+        for name in found.models:
+            found.terms[name] = None
+        has_han = False
+        if not clean.isascii() and NON_LATIN.search(clean):
+            has_han = self._scan_non_latin(clean, lower, found)
+        tags = _Tags.of(clean, lower)
+        cats, subtopics = self._categorize(found, tags)
+
+        sentiment: Sentiment = "neutral"
+        market = (
+            "finance" in cats
+            or "crypto" in cats
+            or tags.cashtags
+            or found.coins
+            or any(self._companies[c].ticker for c in found.companies)
+        )
+        if found.score and market:
+            sentiment = "bullish" if found.score > 0 else "bearish"
+
+        if found.companies or found.coins or found.models or tags:
+            entities = Entities(
+                cashtags=list(tags.cashtags),
+                coins=list(found.coins),
+                companies=[self._companies[c] for c in found.companies],
+                models=list(found.models),
+                percentages=tags.percentages,
+                money=tags.money,
+                hashtags=list(tags.hashtags),
+            )
+        else:
+            entities = _EMPTY_ENTITIES
+
+        return Classification(
+            categories=[c for c in CATEGORIES if c in cats],
+            subtopics=subtopics,
+            entities=entities,
+            sentiment=sentiment,
+            terms=list(found.terms),
+            near_dup_key=near_dup_key(
+                clean[: len(clean) - len(cut_word) - 1].lower() if cut_word else lower,
+                has_han=has_han,
+                raw=text,
+            ),
+        )
+
+    def _find_models(self, lower: str, found: _Found) -> None:
+        # A regex per family, tried only when one of its triggers occurs in the text.
+        for model in self._models:
+            for trig in model.triggers:
+                if trig in lower:
+                    for name, matched in model.names(lower):
+                        found.models[name] = None
+                        found.model_words.update(TOKEN.findall(matched))
+                    break
+
+    def _scan_latin(self, clean: str, cut_word: str, found: _Found) -> None:
+        """Latin tokens: term hits (longest phrase first), negation, word-cloud terms."""
+        raws = TOKEN.findall(clean)
+        if "'" in clean:
+            raws = [_fix_apostrophe(r) if "'" in r else r for r in raws]
+        lows = [r.lower() for r in raws]
+        if not clean.isascii():
+            # "İ".lower() is "i" plus a combining dot, which no term or stopword has.
+            lows = [w.replace("\u0307", "") if "\u0307" in w else w for w in lows]
+        n = len(raws)
+        # A word cut by truncation ("…pour l…") is matched but never becomes a term.
+        term_limit = n - 1 if cut_word and raws and cut_word.endswith(raws[-1]) else n
+        exact_words = self._lex.exact.words
+        lower_words = self._lex.lower.words
+        terms = found.terms
+        i = 0
+        while i < n:
+            raw = raws[i]
+            low = lows[i]
+            span = 0
+            targets: tuple[Target, ...] = ()
+            display: str | None = None
+            exact_entry = exact_words.get(raw)
+            if exact_entry is not None:
+                span, targets, display = self._match(exact_entry, raws, i, exact=True)
+            entry = lower_words.get(low)
+            if entry is not None:
+                lspan, ltargets, ldisplay = self._match(entry, lows, i, exact=False)
+                if lspan > span:
+                    span, targets, display = lspan, ltargets, ldisplay
+                elif lspan and lspan == span:
+                    targets += tuple(t for t in ltargets if t not in targets)
+            if targets:
+                found.add(targets, self._negated_en(lows, i, targets))
+            if span > 1:
+                if display:
+                    terms[display] = None
+                i += span
+                continue
+            i += 1
+            if i > term_limit:
+                continue
+            if display is None and span == 0 and entry is not None:
+                display = entry.display
+            term = self._latin_term(raw, low, display, found.model_words)
+            if term:
+                terms[term] = None
+
+    def _negated_en(self, lows: list[str], i: int, targets: tuple[Target, ...]) -> bool:
+        for kind, _ in targets:
+            if kind in (BULL, BEAR):
+                return any(w in self._neg_en for w in lows[max(0, i - _NEGATION_WINDOW) : i])
+        return False
+
+    def _latin_term(self, raw: str, low: str, display: str | None, model_words: set[str]) -> str:
+        """The word-cloud form of one token, or "" when it is not a content word."""
+        if low in model_words:
+            return ""  # the model's full name is added instead
+        if raw in self._proper_exact:
+            return raw
+        if low in self._stop or len(low) < 2 or len(low) > _MAX_TERM_CHARS or low[0].isdigit():
+            return ""
+        if display is not None:
+            return display
+        # Capitals and camel case are names or acronyms; anything else is a plain word.
+        return raw if (raw.isupper() or not raw[1:].islower()) else low
+
+    def _scan_non_latin(self, clean: str, lower: str, found: _Found) -> bool:
+        """Substring terms (Chinese and other scripts), and Han words for the cloud; has Han?"""
+        pattern = self._lex.zh_pattern
+        if pattern is not None:
+            zh = self._lex.zh
+            for m in pattern.finditer(lower):
+                targets = zh[m.group()]
+                if targets:
+                    start = m.start()
+                    negated = (
+                        lower[start - 1 : start] in self._neg_zh1
+                        or lower[max(0, start - 2) : start] in self._neg_zh2
+                    )
+                    found.add(targets, negated)
+        runs = HAN.findall(clean)
+        stop = self._stop
+        for run in runs:
+            if len(run) < 2:
+                continue
+            for word in self._seg.cut(run):
+                if len(word) >= 2 and word not in stop and not _ZH_NUMERALS.issuperset(word):
+                    found.terms[word] = None
+        return bool(runs)
+
+    def _categorize(self, found: _Found, tags: _Tags) -> tuple[set[str], list[SubtopicTag]]:
+        cats = found.cats
+        for tag in tags.cashtags:
+            if tag in self._coins:
+                found.coins[tag] = None
+                continue
+            # Any other cashtag is a stock (or a token we do not know): a market signal.
+            cats.add("finance")
+            if tag in self._tickers:
+                found.companies[self._tickers[tag]] = None
+        if found.models:
+            cats.add("ai")
+        if found.coins:
+            cats.add("crypto")
+        chosen: list[str] = []
+        spec = self._sub_spec
+        # Sub-topics that add their category first, then those that need it.
+        for sid in found.subs:
+            if not spec[sid].requires_category:
+                chosen.append(sid)
+                cats.add(spec[sid].category)
+        for sid in found.subs:
+            if spec[sid].requires_category and spec[sid].category in cats:
+                chosen.append(sid)
+        chosen.sort(key=self._sub_order.__getitem__)
+        cats &= self._defined
+        return cats, [self._subtopics[self._sub_order[s]] for s in chosen]
+
+    def _match(
+        self, entry: Entry, tokens: list[str], i: int, *, exact: bool
+    ) -> tuple[int, tuple[Target, ...], str | None]:
+        """The longest term starting at token ``i``: (tokens spanned, targets, display)."""
+        if entry.max_phrase > 1:
+            phrases = self._lex.exact.phrases if exact else self._lex.lower.phrases
+            for length in range(min(entry.max_phrase, len(tokens) - i), 1, -1):
+                phrase = phrases.get(" ".join(tokens[i : i + length]))
+                if phrase is not None:
+                    return length, phrase.targets, phrase.display
+        if entry.targets:
+            return 1, entry.targets, entry.display
+        return 0, (), None

@@ -1,0 +1,141 @@
+"""The compiled form of a taxonomy's word lists: what each word or phrase points at.
+
+Latin terms are looked up by token, so a tweet costs one or two dict lookups a word whatever the
+size of the taxonomy: unigrams directly, phrases only from a token that starts one. Chinese terms
+(and any term with a non-Latin character) are found as substrings by one trie-shaped regex.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Final
+
+from services.classify.text import TOKEN, trie_pattern
+
+CAT: Final = 0
+SUB: Final = 1
+COMPANY: Final = 2
+COIN: Final = 3
+BULL: Final = 4
+BEAR: Final = 5
+
+_CARRIED = frozenset({CAT, COMPANY, COIN})
+
+Target = tuple[int, str]
+"""What a term points at: (kind, key), e.g. (CAT, "ai"), (COMPANY, "NVIDIA"), (BULL, "")."""
+
+
+@dataclass(slots=True)
+class Entry:
+    """A token's entry: its own targets and display, and the longest phrase it starts."""
+
+    targets: tuple[Target, ...] = ()
+    display: str | None = None
+    max_phrase: int = 1
+
+
+@dataclass(slots=True)
+class Phrase:
+    """A multi-word term's targets and display."""
+
+    targets: tuple[Target, ...] = ()
+    display: str | None = None
+
+
+def term_tokens(term: str) -> list[str]:
+    """The tokens of a term, as a text's tokens are cut (so "GPT-4" is ["GPT", "4"])."""
+    return TOKEN.findall(term.replace("’", "'"))
+
+
+def is_latin(term: str) -> bool:
+    """Whether a term is matched by tokens (Latin script) rather than as a substring."""
+    return all(ch < "\u0250" for ch in term)
+
+
+@dataclass(slots=True)
+class _Side:
+    """Token lookups for one case mode: lower-cased (en) or exact."""
+
+    words: dict[str, Entry] = field(default_factory=dict)
+    phrases: dict[str, Phrase] = field(default_factory=dict)
+
+    def add(self, tokens: list[str], target: Target | None, display: str | None) -> None:
+        head = self.words.get(tokens[0])
+        if head is None:
+            head = self.words[tokens[0]] = Entry()
+        if len(tokens) == 1:
+            if target is not None and target not in head.targets:
+                head.targets += (target,)
+            if head.display is None:
+                head.display = display
+            return
+        head.max_phrase = max(head.max_phrase, len(tokens))
+        key = " ".join(tokens)
+        phrase = self.phrases.get(key)
+        if phrase is None:
+            phrase = self.phrases[key] = Phrase()
+        if target is not None and target not in phrase.targets:
+            phrase.targets += (target,)
+        if phrase.display is None:
+            phrase.display = display
+
+
+class Lexicon:
+    """Every term of a taxonomy, ready to match: ``lower`` and ``exact`` token sides, ``zh``."""
+
+    def __init__(self) -> None:
+        self.lower = _Side()
+        self.exact = _Side()
+        self.zh: dict[str, tuple[Target, ...]] = {}
+        self._zh_pattern: re.Pattern[str] | None = None
+
+    def add(self, term: str, target: Target | None, *, mode: str, display: str | None) -> None:
+        """Add a term; ``mode`` is "en", "exact" or "zh" (a term is moved to the side its script needs)."""
+        if mode == "zh" and is_latin(term):
+            mode = "en"
+        elif mode != "zh" and not is_latin(term):
+            mode = "zh"
+        if mode == "zh":
+            key = term.lower()
+            old = self.zh.get(key, ())
+            if target is not None and target not in old:
+                self.zh[key] = (*old, target)
+            elif key not in self.zh:
+                self.zh[key] = old
+            self._zh_pattern = None
+            return
+        tokens = term_tokens(term)
+        if not tokens:
+            raise ValueError(f"term {term!r} has no letters or digits to match")
+        shown = display if display is not None else " ".join(term.split())
+        if mode == "exact":
+            self.exact.add(tokens, target, shown)
+        else:
+            self.lower.add([t.lower() for t in tokens], target, shown)
+
+    def finish(self) -> None:
+        """Complete the tables once every term is in.
+
+        A phrase stands for its words: "AI agents" is a sub-topic phrase, but its "AI" still puts
+        the tweet in ``ai``, so each phrase also carries the category and entity targets of its
+        single words. Sub-topic and sentiment targets are not carried over: that is what phrases
+        are for ("machine learning" is not "learning", "bear market" is one signal).
+        """
+        for side in (self.lower, self.exact):
+            for key, phrase in side.phrases.items():
+                for word in key.split(" "):
+                    entry = side.words.get(word)
+                    if entry is None:
+                        continue
+                    for target in entry.targets:
+                        if target[0] in _CARRIED and target not in phrase.targets:
+                            phrase.targets += (target,)
+        _ = self.zh_pattern
+
+    @property
+    def zh_pattern(self) -> re.Pattern[str] | None:
+        """One regex finding every zh term (longest first), or None when there are none."""
+        if self._zh_pattern is None and self.zh:
+            self._zh_pattern = re.compile(trie_pattern(sorted(self.zh)))
+        return self._zh_pattern

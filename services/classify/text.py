@@ -1,0 +1,127 @@
+"""Text clean-up, tokenization and the figure patterns shared by the classifier.
+
+Every pattern here is compiled once at import (cheap; nothing is loaded). The classifier works on
+``clean`` text: HTML entities decoded, URLs, @handles and the ``RT @x:`` prefix replaced by
+spaces, and Twitter's truncation ``…`` dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+
+_LATIN = "0-9A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
+
+NOISE = re.compile(
+    r"^\s*RT\b:?\s*(?:@[A-Za-z0-9_]+:?)?"  # retweet prefix
+    r"|https?:/*\S*"  # URLs, also cut ones like "https:/…"
+    r"|\bhttps?…"
+    r"|\bwww\.\S+"
+    r"|\bt\.co/\S*"
+    r"|@[A-Za-z0-9_]+"  # @handles (ASCII only: "@一个好友" is Chinese text)
+)
+"""What never counts as content: URLs, @handles, the retweet prefix."""
+
+TRUNCATED_TAIL = re.compile(rf"[{_LATIN}'’]*…\s*$")
+"""A trailing ellipsis from truncation, with the half word before it."""
+
+TOKEN = re.compile(rf"[{_LATIN}]+(?:'[{_LATIN}]+)*")
+"""A Latin word (letters and digits, inner apostrophes); '#', '$', '-', '.' split words."""
+
+NON_LATIN = re.compile(r"[\u0370-\u1fff\u2e80-\ud7ff\uf900-\ufaff\uff00-\uffef]")
+"""A letter of a non-Latin script (Greek to Arabic, CJK, kana, Hangul, full-width forms), not
+punctuation or emoji: only texts with one need the substring terms and the segmenter."""
+
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+"""A run of Han characters, handed to the segmenter."""
+
+CASHTAG = re.compile(r"(?<![A-Za-z0-9_$])\$([A-Za-z]{1,6}(?:[._][A-Za-z]{1,2})?)(?![A-Za-z0-9_])")
+"""``$NVDA`` → ``NVDA``; never ``$100``."""
+
+HASHTAG = re.compile(r"(?<![\w&#])#(\w*[^\W\d_]\w*)")
+"""``#AI`` → ``AI``; a hashtag has at least one letter."""
+
+PERCENT = re.compile(r"(?<![A-Za-z0-9.])[+\-−±~]?\d{1,5}(?:[.,]\d+)?\s?[%％]")
+"""A percentage as written: ``+124%``, ``76%``, ``3.5 %``."""
+
+_NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_SCALE_EN = r"(?:trillion|billion|million|thousand|tn|bn|mn|[kmbt])(?![A-Za-z])"
+_SCALE_ZH = r"(?:万亿|千亿|百亿|十亿|亿|千万|百万|万|千)"
+_CURRENCY_ZH = r"(?:美元|美金|欧元|日元|英镑|港元|港币|韩元|人民币|块钱|元|円|ドル)"
+_CURRENCY_EN = r"(?:dollars?|usd|euros?|eur|rmb|yuan|pounds?|yen|won)(?![A-Za-z])"
+MONEY = re.compile(
+    rf"(?<![A-Za-z0-9])(?:US|USD|HK|NT|A|C|S)?[$€£¥￥₩]\s?{_NUM}(?:\s?{_SCALE_EN}|{_SCALE_ZH})?"
+    rf"|(?<![A-Za-z0-9])(?:usd|eur|rmb|cny)\s?{_NUM}(?:\s?{_SCALE_EN})?"
+    rf"|(?<![A-Za-z0-9.]){_NUM}\s?(?:{_SCALE_EN}\s?)?{_CURRENCY_EN}"
+    rf"|(?<![A-Za-z0-9.])(?:{_NUM}\s?{_SCALE_ZH}?|[零一二三四五六七八九十百千两数几]+{_SCALE_ZH}){_CURRENCY_ZH}",
+    re.IGNORECASE,
+)
+"""A money amount as written: ``$14B``, ``$14 billion``, ``€5M``, ``140亿美元``, ``2000亿元``."""
+
+MONEY_HINTS = ("$", "€", "£", "¥", "￥", "₩", "元", "円", "ドル")
+MONEY_WORDS = ("dollar", "usd", "eur", "rmb", "cny", "yuan", "pound", "yen", "won")
+
+_Trie = dict[str, "_Trie"]
+
+_NEAR_DUP_DROP = re.compile(r"[\W\d_]+")
+_NEAR_DUP_CHARS = 64
+_NEAR_DUP_CHARS_CJK = 32
+
+
+def clean_text(text: str) -> tuple[str, str]:
+    """The text with entities decoded and URLs, @handles and the RT prefix removed, and the word
+    that truncation may have cut ("" if none).
+
+    The trailing "…" itself is dropped; the word before it stays in the text, because a whole
+    word ("…about ChatGPT…") still says what the tweet is about, but the caller keeps a cut
+    word out of the word cloud and out of the near-duplicate key.
+    """
+    if "&" in text:
+        text = html.unescape(text)
+    if "’" in text:
+        text = text.replace("’", "'")
+    text = NOISE.sub(" ", text)
+    cut = ""
+    if "…" in text:
+        tail = TRUNCATED_TAIL.search(text)
+        if tail is not None:
+            cut = tail.group().rstrip().rstrip("…")
+            text = text[: tail.start()] + cut + " "
+    return text, cut
+
+
+def near_dup_key(lower_clean: str, *, has_han: bool, raw: str) -> str:
+    """A key equal for near-duplicate texts, from the lower-cased clean text.
+
+    Only letters count (no digits, punctuation or spaces), and only the first 64 of them (32 for
+    Chinese, which packs more in a character): a tweet, its retweet cut to 140 characters with
+    "…", and a copy with another link or number all get the same key. A text with no letters
+    at all falls back to its raw form, so only exact copies of it cluster.
+    """
+    letters = _NEAR_DUP_DROP.sub("", lower_clean)
+    letters = letters[: _NEAR_DUP_CHARS_CJK if has_han else _NEAR_DUP_CHARS]
+    basis = letters or "\x00" + " ".join(raw.split())
+    return hashlib.blake2b(basis.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def trie_pattern(words: list[str]) -> str:
+    """A regex alternation of ``words`` factored as a trie: fast, and longest match first."""
+    root: _Trie = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: _Trie) -> str:
+        ends_here = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends_here:
+            return "(?:" + body + ")?"
+        return body
+
+    return build(root)

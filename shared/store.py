@@ -172,10 +172,11 @@ class MemoryStore:
                 scores[r.member] = r.score
                 if r.doc is not None:
                     docs[r.member] = r.doc
-        if len(scores) > cap:
-            keep = sorted(scores.items(), key=_sort_key)[:cap]
-            s.rankings[group] = dict(keep)
-            s.ranking_docs[group] = {m: docs[m] for m, _ in keep if m in docs}
+        while len(scores) > cap:
+            # Drop the worst: lowest score, and on a tie the highest member (sorted order's last).
+            worst = max(scores.items(), key=_sort_key)[0]
+            del scores[worst]
+            docs.pop(worst, None)
 
     def snapshot(self, scope: str) -> Snapshot:
         """Copy the scope out, sorted."""

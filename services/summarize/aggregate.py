@@ -2,10 +2,13 @@
 
 Every classified message becomes two idempotent store updates on the window's scope:
 
-- ``event_id = tweet_id`` carries the *counts* (totals, categories, sub-topics, sentiment, terms,
+- ``event_id = identity`` carries the *counts* (totals, categories, sub-topics, sentiment, terms,
   entities, cluster sizes). Whichever message of a tweet arrives first applies it; nothing in it
   depends on the message's metrics, so the result does not depend on which copy came first.
-- ``event_id = "rt:<retweet_id>"`` (a retweet) or ``"tw:<tweet_id>:<engagement>"`` (seen directly)
+  The identity is the author plus the near-duplicate key (a hash of the text's opening), not the
+  tweet id: an export's retweet row does not carry its original's id, so ingest gives it a
+  synthetic one, and only the content ties it to the original row (which may come later).
+- ``event_id = "rt:<retweet_id>"`` (a retweet) or ``"tw:<identity>:<engagement>"`` (seen directly)
   carries the *offers*: the tweet's engagement as seen in that message, max-merged into the
   top-K rankings and the representative documents of clusters, tickers and coins. A retweet also
   adds one to the retweet counters. A direct sighting gets its own event too, so the highest
@@ -203,6 +206,11 @@ def _tickers(msg: TweetClassified) -> list[str]:
     return list(seen)
 
 
+def identity(msg: TweetClassified) -> str:
+    """Who said what: equal for a tweet, its retweets and its truncated copies, in any order."""
+    return f"{msg.tweet.author.username.lower()}:{msg.near_dup_key}"
+
+
 def deltas_for(msg: TweetClassified, settings: ReportSettings) -> list[tuple[str, str, Delta]]:
     """The ``(scope, event_id, delta)`` updates one classified message makes (see module doc).
 
@@ -252,7 +260,8 @@ def deltas_for(msg: TweetClassified, settings: ReportSettings) -> list[tuple[str
     doc = tweet_doc(msg)
     score = t.metrics.engagement()
     top_k = settings.top_k
-    offer = [Ranked(t.tweet_id, score, doc)]
+    who = identity(msg)
+    offer = [Ranked(who, score, doc)]
     rankings = {R_ALL: offer}
     ranking_caps = {R_ALL: 2 * top_k}
     for key in (*(R_PREFIX + c for c in cats), *(ranking_of_subtopic(s.id) for s in subs)):
@@ -271,7 +280,7 @@ def deltas_for(msg: TweetClassified, settings: ReportSettings) -> list[tuple[str
         )
         # The engagement is part of the id: a later sighting with new metrics is a new offer,
         # while a redelivery (same metrics) is not; offers are max-merged, so either is harmless.
-        offer_id = f"tw:{t.tweet_id}:{score:.0f}"
+        offer_id = f"tw:{who}:{score:.0f}"
     else:
         if subs:
             offer_tallies[T_SUBTOPIC_RETWEETS] = [Tally(s.id) for s in subs]
@@ -286,4 +295,4 @@ def deltas_for(msg: TweetClassified, settings: ReportSettings) -> list[tuple[str
             ranking_caps=ranking_caps,
         )
         offer_id = "rt:" + rt.retweet_id
-    return [(scope, t.tweet_id, counts), (scope, offer_id, offers)]
+    return [(scope, who, counts), (scope, offer_id, offers)]

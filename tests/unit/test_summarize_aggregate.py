@@ -72,7 +72,7 @@ def test_the_window_comes_from_observed_at_so_a_late_retweet_lands_in_its_own_da
 def test_a_direct_tweet_makes_a_count_event_and_an_offer_event() -> None:
     (scope, first_id, counts), (_, second_id, offers) = deltas_for(classified("42"), SHANGHAI)
     assert scope == scope_for(WINDOW)
-    assert (first_id, second_id) == ("42", "tw:42:0")
+    assert (first_id, second_id) == ("alice:k42", "tw:alice:k42:0")
     assert counts.counters["totals"] == {"tweets": 1.0}
     assert not counts.rankings
     assert "totals" not in offers.counters
@@ -81,7 +81,7 @@ def test_a_direct_tweet_makes_a_count_event_and_an_offer_event() -> None:
 
 def test_a_retweet_counts_the_original_once_and_adds_a_retweet() -> None:
     (_, first_id, _), (_, second_id, offers) = deltas_for(classified("42", via="7"), SHANGHAI)
-    assert (first_id, second_id) == ("42", "rt:7")
+    assert (first_id, second_id) == ("alice:k42", "rt:7")
     assert offers.counters["totals"] == {"retweets": 1.0}
 
 
@@ -138,6 +138,7 @@ def _stream() -> list[TweetClassified]:
         classified(
             "4",
             "BTC looks weak!",
+            author="bob",
             likes=9,
             categories=["crypto"],
             subtopics=[],
@@ -156,7 +157,7 @@ def test_retweets_of_one_original_count_one_tweet_and_each_retweet_once() -> Non
     assert snap.counters["totals"] == {"tweets": 5.0, "retweets": 2.0}
     assert snap.counters["categories"] == {"ai": 2.0, "finance": 1.0, "crypto": 2.0, "none": 1.0}
     top = snap.rankings["top:all"][0]
-    assert (top.member, top.score) == ("1", 99.0)
+    assert (top.member, top.score) == ("alice:k1", 99.0)
     assert json.loads(top.doc or "{}")["e"] == 99.0
     assert dict((m, v) for m, v, _ in snap.tallies["clusters"])["dup"] == 2.0
 

@@ -6,6 +6,7 @@ Example: ``TWEETPULSE_REPORT__TIMEZONE=UTC``, ``TWEETPULSE_KAFKA__BOOTSTRAP_SERV
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -98,15 +99,121 @@ class RedisSettings(_Section):
     url: str = "redis://127.0.0.1:6379/0"
 
 
-class AnthropicSettings(_Section):
-    """The model writer."""
+class WorkerSettings(_Section):
+    """What every distributed worker process shares."""
 
-    api_key: SecretStr | None = None
+    health_port: int = Field(default=8000, ge=0, le=65535, description="/healthz and /metrics.")
+    poll_timeout_ms: int = Field(default=500, gt=0)
+    max_batch: int = Field(default=500, gt=0, description="Messages handled per poll.")
+
+
+class ModelPrice(_Section):
+    """What one model costs, in US dollars per million tokens."""
+
+    input_per_mtok: float = Field(ge=0)
+    output_per_mtok: float = Field(ge=0)
+
+
+# Anthropic's list prices; a dated model id ("claude-sonnet-4-5-20250929") matches by prefix.
+DEFAULT_MODEL_PRICES: dict[str, ModelPrice] = {
+    "claude-opus-4-5": ModelPrice(input_per_mtok=5.0, output_per_mtok=25.0),
+    "claude-opus-4-1": ModelPrice(input_per_mtok=15.0, output_per_mtok=75.0),
+    "claude-opus-4": ModelPrice(input_per_mtok=15.0, output_per_mtok=75.0),
+    "claude-sonnet-4-5": ModelPrice(input_per_mtok=3.0, output_per_mtok=15.0),
+    "claude-sonnet-4": ModelPrice(input_per_mtok=3.0, output_per_mtok=15.0),
+    "claude-3-7-sonnet": ModelPrice(input_per_mtok=3.0, output_per_mtok=15.0),
+    "claude-haiku-4-5": ModelPrice(input_per_mtok=1.0, output_per_mtok=5.0),
+    "claude-3-5-haiku": ModelPrice(input_per_mtok=0.8, output_per_mtok=4.0),
+    "claude-3-haiku": ModelPrice(input_per_mtok=0.25, output_per_mtok=1.25),
+}
+"""Default price table of the model writer (USD per million input / output tokens)."""
+
+
+class AnthropicSettings(_Section):
+    """The model writer: model, limits, budgets, retries and the price table."""
+
+    api_key: SecretStr | None = Field(
+        default=None, description="When unset, the SDK's own lookup (ANTHROPIC_API_KEY) applies."
+    )
     base_url: str | None = None
     model: str = "claude-sonnet-4-5"
     max_tokens: int = Field(default=8_000, gt=0)
     temperature: float = Field(default=0.3, ge=0, le=1)
     timeout_s: float = Field(default=120.0, gt=0)
+    input_token_budget: int = Field(
+        default=40_000, ge=2_000, description="Estimated input tokens per report, all calls."
+    )
+    min_interval_s: float = Field(
+        default=900.0, ge=0, description="The model runs at most this often per window."
+    )
+    max_retries: int = Field(default=4, ge=0, description="Retries of one request (429/5xx/529).")
+    retry_base_s: float = Field(default=1.0, gt=0, description="First backoff; doubles per retry.")
+    retry_max_s: float = Field(
+        default=60.0, gt=0, description="Longest wait; a longer retry-after ends the retries."
+    )
+    cache_ttl_s: int = Field(
+        default=7 * 24 * 3600, gt=0, description="Model answers kept by input hash."
+    )
+    prices: dict[str, ModelPrice] = Field(default_factory=lambda: dict(DEFAULT_MODEL_PRICES))
+
+
+DEFAULT_X_QUERY = (
+    '(AI OR LLM OR "large language model" OR 大模型 OR 人工智能 OR OpenAI OR Anthropic OR NVIDIA)'
+    " -is:retweet"
+)
+"""The default X search query and stream rule: AI in English and Chinese, retweets left out."""
+
+
+class StreamRule(_Section):
+    """One filtered-stream rule: its query (X's rule syntax) and the tag that names it."""
+
+    value: str = Field(min_length=1, max_length=1024)
+    tag: str | None = Field(default=None, max_length=256)
+
+
+class XApiSettings(_Section):
+    """The X API v2 sources: token, query, polling, stream rules, timeouts and backoff.
+
+    The backoff defaults follow X's reconnection guidance for streams: network errors back off
+    linearly by 250 ms up to 16 s, HTTP errors exponentially from 5 s up to 320 s, and 429
+    exponentially from one minute (or until ``x-rate-limit-reset`` when the API sends it).
+    """
+
+    bearer_token: SecretStr | None = Field(
+        default=None, description="App-only bearer token (TWEETPULSE_X_API__BEARER_TOKEN)."
+    )
+    base_url: str = "https://api.x.com"
+    query: str = Field(default=DEFAULT_X_QUERY, min_length=1, max_length=4096)
+    poll_interval_s: float = Field(default=60.0, gt=0, description="Recent search: between polls.")
+    max_results: int = Field(default=100, ge=10, le=100, description="Recent search: per page.")
+    max_pages_per_poll: int = Field(
+        default=10, ge=1, description="Recent search: older pages of one poll are skipped."
+    )
+    stream_rules: tuple[StreamRule, ...] = (StreamRule(value=DEFAULT_X_QUERY, tag="tweetpulse-ai"),)
+    request_timeout_s: float = Field(default=30.0, gt=0)
+    connect_timeout_s: float = Field(default=10.0, gt=0)
+    stream_idle_timeout_s: float = Field(
+        default=90.0,
+        gt=0,
+        description="X sends a keep-alive every ~20 s; silence this long is a stall.",
+    )
+    network_backoff_step_s: float = Field(default=0.25, gt=0)
+    network_backoff_max_s: float = Field(default=16.0, gt=0)
+    http_backoff_start_s: float = Field(default=5.0, gt=0)
+    http_backoff_max_s: float = Field(default=320.0, gt=0)
+    rate_limit_backoff_start_s: float = Field(default=60.0, gt=0)
+    rate_limit_backoff_max_s: float = Field(default=960.0, gt=0)
+    backoff_jitter: float = Field(
+        default=0.1, ge=0, le=1, description="Up to this fraction is added to every backoff."
+    )
+
+
+class ReplaySettings(_Section):
+    """Timed replay of files (``--replay-speed``, ``--rate``)."""
+
+    buffer_records: int = Field(
+        default=50_000, ge=1, description="Records held to put a file in event-time order."
+    )
 
 
 class Settings(BaseSettings):
@@ -125,4 +232,28 @@ class Settings(BaseSettings):
     render: RenderSettings = RenderSettings()
     kafka: KafkaSettings = KafkaSettings()
     redis: RedisSettings = RedisSettings()
+    worker: WorkerSettings = WorkerSettings()
     anthropic: AnthropicSettings = AnthropicSettings()
+    x_api: XApiSettings = XApiSettings()
+    replay: ReplaySettings = ReplaySettings()
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """``TWEETPULSE_*`` names that match no setting (pydantic-settings ignores them silently)."""
+    out = []
+    for name in environ:
+        if not name.startswith("TWEETPULSE_"):
+            continue
+        path = name[len("TWEETPULSE_") :].lower().split("__")
+        model: type[BaseModel] = Settings
+        for part in path:
+            field = model.model_fields.get(part)
+            if field is None:
+                out.append(name)
+                break
+            annotation = field.annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                model = annotation
+            else:
+                break
+    return sorted(out)

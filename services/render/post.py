@@ -25,6 +25,9 @@ NO_CONTENT = "本期推文未涉及相关内容。"
 NO_CLOUD = "本期没有可绘制词云的词语，未生成词云图。"
 QUOTE_CHARS = 160
 """A quoted tweet is cut to this many characters."""
+
+QUOTE_PROBE_CHARS = 30
+"""A body holding this much of a tweet's opening already quotes it: no second quote."""
 MAX_SOURCES = 5
 """Source links shown under one point or block."""
 
@@ -189,11 +192,14 @@ def _sources(refs: list[TweetRef]) -> Md:
     return Md(f"来源：{md.join(links, ' · ')}")
 
 
-def _quote(refs: list[TweetRef]) -> Md:
-    """The most engaging cited tweet, quoted and attributed."""
+def _quote(refs: list[TweetRef], body: str) -> Md:
+    """The most engaging cited tweet, quoted and attributed, unless the body already quotes it."""
     if not refs:
         return Md("")
     top = max(refs, key=lambda r: r.engagement)
+    opening = " ".join(top.text.split())[:QUOTE_PROBE_CHARS]
+    if opening and opening in " ".join(body.split()):
+        return Md("")
     excerpt = md.text(md.truncate(top.text, QUOTE_CHARS))
     if not excerpt:
         return Md("")
@@ -241,7 +247,7 @@ def build_view(
             indent=Md(" " * len(f"{n}. ")),
             title=md.bold(point.title),
             body=md.text(point.body),
-            quote=_quote(point.citations),
+            quote=_quote(point.citations, point.body),
             sources=_sources(point.citations),
         )
         for n, point in enumerate(report.core_points, start=1)

@@ -169,7 +169,12 @@ def hostile_report() -> Report:
         overview=HOSTILE,
         overview_citations=refs,
         core_points=[
-            CorePoint(title=HOSTILE[i % len(HOSTILE)], body=joined, citations=[refs[i], refs[-2]])
+            # The body differs from the cited text, so the post also quotes the tweet.
+            CorePoint(
+                title=HOSTILE[i % len(HOSTILE)],
+                body=f"要点：{HOSTILE[i % len(HOSTILE)]} {HOSTILE[-1]}",
+                citations=[refs[i], refs[-2]],
+            )
             for i in range(10)
         ],
         insights=[block],
@@ -421,3 +426,13 @@ def test_sources_are_deduplicated_capped_and_ordered_by_engagement(template):
     assert line == "   来源：推文 · " + " · ".join(
         f"[@user{n}](https://x.com/user{n}/status/{1000 + n})" for n in (7, 6, 5, 4)
     )
+
+
+def test_a_point_whose_body_already_quotes_its_tweet_is_not_quoted_twice(template):
+    ref = make_ref(1, text="IQuest Labs releases a 40B-parameter code LLM today")
+    quoting = CorePoint(title="代码生成", body=f"原文为“{ref.text}”。", citations=[ref])
+    analysing = CorePoint(title="代码生成", body="代码模型继续变大。", citations=[ref])
+    out = render(make_ready(report=make_report(core_points=[quoting, analysing])), template)
+    core = out.split("### 核心信息")[1].split("## 详细分析部分")[0]
+    assert core.count("IQuest Labs releases") == 2  # once in the first body, once quoted
+    assert len(re.findall(r"^\s*> ", core, re.M)) == 1

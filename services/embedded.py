@@ -1,0 +1,154 @@
+"""The embedded mode: the four services' handlers in one process, over MemoryBus and MemoryStore.
+
+This is what ``tweetpulse run`` and ``make demo`` use. The distributed workers run the very same
+handlers over KafkaBus and RedisStore; only the wiring here differs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+from services.classify import bootstrap as classify_bootstrap
+from services.classify import handler as classify
+from services.ingest import bootstrap as ingest_bootstrap
+from services.ingest import handler as ingest
+from services.ingest.readers import iter_records
+from services.render import bootstrap as render_bootstrap
+from services.render import handler as render
+from services.summarize import bootstrap as summarize_bootstrap
+from services.summarize import handler as summarize
+from shared.bus import MemoryBus
+from shared.models import (
+    Contract,
+    DeadLetter,
+    PostRendered,
+    ReportReady,
+    TweetClassified,
+    TweetIngested,
+    utcnow,
+)
+from shared.settings import Settings
+from shared.store import MemoryStore, StateStore
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[["RunSummary", bool], None]
+"""Called now and then while reading (``done=False``) and once at the end (``done=True``)."""
+
+
+@dataclass
+class RunSummary:
+    """What one run read, rejected, classified and wrote."""
+
+    read: int = 0
+    published: int = 0
+    duplicates: int = 0
+    retweets: int = 0
+    rejected: int = 0
+    rejected_by_reason: Counter[str] = field(default_factory=Counter)
+    rejected_examples: list[DeadLetter] = field(default_factory=list)
+    categories: Counter[str] = field(default_factory=Counter)
+    reports: list[ReportReady] = field(default_factory=list)
+    posts: list[PostRendered] = field(default_factory=list)
+    site: Path = Path("site")
+    started: float = field(default_factory=time.monotonic)
+    elapsed_s: float = 0.0
+
+    def rate(self) -> float:
+        """Records read per second so far."""
+        spent = time.monotonic() - self.started
+        return self.read / spent if spent > 0 else 0.0
+
+
+_EXAMPLES = 10
+
+
+def _count_ingest(summary: RunSummary, outputs: Sequence[Contract]) -> None:
+    summary.read += 1
+    if not outputs:
+        summary.duplicates += 1
+    for event in outputs:
+        if isinstance(event, DeadLetter):
+            summary.rejected += 1
+            summary.rejected_by_reason[_reason_kind(event.reason)] += 1
+            if len(summary.rejected_examples) < _EXAMPLES:
+                summary.rejected_examples.append(event)
+        elif isinstance(event, TweetIngested):
+            summary.published += 1
+            if event.via_retweet is not None:
+                summary.retweets += 1
+
+
+def _reason_kind(reason: str) -> str:
+    """The reason's first clause, so that counts group by kind rather than by detail."""
+    return reason.split(":", 1)[0].strip()[:80]
+
+
+def run_embedded(
+    inputs: Iterable[Path],
+    settings: Settings,
+    *,
+    mapping: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
+    progress_every_s: float = 2.0,
+    store: StateStore | None = None,
+) -> RunSummary:
+    """Read every input, classify, aggregate, build each touched window's report and render it."""
+    store = store if store is not None else MemoryStore()
+    bus = MemoryBus()
+    summary = RunSummary(site=settings.render.site_dir)
+
+    ingest_deps = ingest_bootstrap.build_deps(settings, store=store)
+    classify_deps = classify_bootstrap.build_deps(settings)
+    summarize_deps = summarize_bootstrap.build_deps(settings, store=store)
+    render_deps = render_bootstrap.build_deps(settings)
+
+    def classified(msg: TweetIngested) -> Sequence[Contract]:
+        out = classify.handle(msg, deps=classify_deps)
+        for event in out:
+            names: list[str] = list(event.categories) or ["none"]
+            summary.categories.update(names)
+        return out
+
+    bus.subscribe(TweetIngested, classified, group="classify")
+    bus.subscribe(
+        TweetClassified, partial(summarize.handle, deps=summarize_deps), group="summarize"
+    )
+    bus.subscribe(ReportReady, partial(render.handle, deps=render_deps), group="render")
+
+    last_progress = time.monotonic()
+    for path in inputs:
+        for record in iter_records(path, mapping=mapping, settings=settings.ingest):
+            outputs = ingest.handle(record, deps=ingest_deps)
+            _count_ingest(summary, outputs)
+            for event in outputs:
+                bus.publish(event)
+            # Deliver now: the in-memory queue then never holds more than one record's events.
+            bus.run()
+            if progress is not None and time.monotonic() - last_progress >= progress_every_s:
+                last_progress = time.monotonic()
+                progress(summary, False)
+
+    now = utcnow()
+    for window_id in summarize.dirty_windows(store):
+        # A window whose end (plus the grace for late tweets) has passed gets its final report.
+        final = now >= summarize.closes_at(window_id, settings.report)
+        report = summarize.build_report(window_id, deps=summarize_deps, final=final)
+        summary.reports.append(report)
+        bus.publish(report)
+        bus.run()
+        summarize.mark_clean(store, window_id)
+
+    summary.posts = [
+        p for p in bus.published.get(PostRendered.TOPIC, []) if isinstance(p, PostRendered)
+    ]
+    summary.elapsed_s = time.monotonic() - summary.started
+    if progress is not None:
+        progress(summary, True)
+    return summary

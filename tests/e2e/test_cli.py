@@ -1,0 +1,193 @@
+"""The ``tweetpulse`` command as a user runs it: a process, real files, a real Jekyll build."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "samples" / "tweets-2026-01-02.csv"
+REAL = ROOT.parent / "shared" / "data" / "chatgpt-tweets-2023-04-27.csv"
+POST_NAME = "2026-01-02-twitter_ai_20260102_20260102.md"
+IMAGE_NAME = "wordcloud_twitter_ai_20260102_20260102.jpg"
+
+SEED_HEADINGS = [
+    "# 人工智能领域Twitter平台推文总结报告",
+    "## 简要部分",
+    "### 主要话题与行业趋势概述",
+    "### 核心信息（10个信息点概述）",
+    "## 详细分析部分",
+    "### 重要观点与见解",
+    "### 关键事件与发展",
+    "### 个股与数字货币分析与市场反应",
+    "### 专项分析",
+    "#### 人工智能相关内容",
+    "#### 金融市场相关内容",
+    "## 词云分析",
+]
+EVENT_BLOCKS = ["模型发布与技术突破", "新应用与工具发布", "产业合作与投资", "学术研究进展"]
+
+
+def tweetpulse(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "services.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_site(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    site = tmp_path_factory.mktemp("site")
+    done = tweetpulse("run", "--input", str(SAMPLE), "--site", str(site))
+    assert done.returncode == 0, done.stderr
+    return site, done
+
+
+def _grab(pattern: str, text: str) -> str:
+    found = re.search(pattern, text)
+    assert found is not None, f"{pattern!r} not in:\n{text}"
+    return found.group(1).replace(",", "")
+
+
+def test_run_prints_a_summary_with_paths(demo_site) -> None:
+    site, done = demo_site
+    out = done.stdout
+    read = int(_grab(r"read\s+([\d,]+) records", out))
+    assert read >= 300
+    rejected = int(_grab(r"rejected\s+([\d,]+)", out))
+    assert rejected >= 3, "the sample's malformed lines must be rejected and counted"
+    assert "line " in out, "rejections name their line"
+    assert re.search(r"categories\s+ai [\d,]+, finance [\d,]+, crypto 0, none [\d,]+", out)
+    assert str(site / "_posts" / POST_NAME) in out
+    assert str(site / "assets" / "images" / IMAGE_NAME) in out
+
+
+def test_post_has_the_seed_shape(demo_site) -> None:
+    site, _ = demo_site
+    text = (site / "_posts" / POST_NAME).read_text(encoding="utf-8")
+    assert text.startswith("---\nlayout: post\n")
+    front = text.split("---\n")[1]
+    assert 'title: "twitter_ai_20260102_20260102"' in front
+    assert re.search(r'^date: "2026-01-02 \d\d:\d\d:\d\d \+0800"$', front, re.M)
+    assert re.search(r'^posttime: "2026-01-02 \d\d:\d\d:\d\d \+0800"$', front, re.M)
+    assert "Twitter Ai 报告 (2026-01-02 至 2026-01-02)" in text
+    positions = [text.find("\n" + h + "\n") for h in SEED_HEADINGS]
+    assert all(p >= 0 for p in positions), [h for h, p in zip(SEED_HEADINGS, positions, strict=True) if p < 0]
+    assert positions == sorted(positions), "headings out of the seed's order"
+    for block in EVENT_BLOCKS:
+        assert f"**{block}**" in text
+
+
+def test_ten_core_points_each_with_body_and_source(demo_site) -> None:
+    site, _ = demo_site
+    text = (site / "_posts" / POST_NAME).read_text(encoding="utf-8")
+    core = text.split("### 核心信息（10个信息点概述）")[1].split("## 详细分析部分")[0]
+    points = re.split(r"\n(?=\d+\. \*\*)", "\n" + core.strip())
+    points = [p for p in points if p.strip()]
+    assert len(points) == 10
+    for number, point in enumerate(points, start=1):
+        assert point.startswith(f"{number}. **"), point[:40]
+        body = point.split("**", 2)[2]
+        assert len(re.sub(r"\s|\[.*?\]\(.*?\)", "", body)) > 20, f"point {number} has no body"
+        assert re.search(r"\]\(https://x\.com/[^)]+/status/\d+\)", point), (
+            f"point {number} cites no tweet"
+        )
+
+
+def test_no_crypto_says_so(demo_site) -> None:
+    site, _ = demo_site
+    text = (site / "_posts" / POST_NAME).read_text(encoding="utf-8")
+    market = text.split("### 个股与数字货币分析与市场反应")[1].split("### 专项分析")[0]
+    assert "未涉及数字货币" in market
+
+
+def test_hostile_tweets_are_inert_in_the_markdown(demo_site) -> None:
+    site, _ = demo_site
+    text = (site / "_posts" / POST_NAME).read_text(encoding="utf-8")
+    body = text.split("---\n", 2)[2]
+    assert "<script" not in body
+    assert "onerror=" not in body or "&lt;img" in body
+    assert "{{ site" not in body and "{%" not in body.replace('{{ "/', "")
+    assert "](javascript:" not in body
+
+
+def test_image_is_a_jpeg(demo_site) -> None:
+    site, _ = demo_site
+    image = site / "assets" / "images" / IMAGE_NAME
+    assert image.read_bytes()[:3] == b"\xff\xd8\xff"
+    assert image.stat().st_size > 20_000
+
+
+def test_running_again_replaces_the_post(demo_site) -> None:
+    site, _ = demo_site
+    done = tweetpulse("run", "--input", str(SAMPLE), "--site", str(site), "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (site / "_posts").iterdir()) == [POST_NAME]
+    assert [p.name for p in (site / "assets" / "images").iterdir() if p.suffix == ".jpg"] == [
+        IMAGE_NAME
+    ]
+
+
+@pytest.mark.integration
+def test_jekyll_builds_the_demo_site(demo_site, tmp_path: Path) -> None:
+    jekyll = shutil.which("jekyll")
+    if jekyll is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(
+                "jekyll is not installed: `make test` installs it (deploy/local/system-deps.sh)"
+            )
+        pytest.skip("jekyll is not installed (make system-deps-test installs it)")
+    site, _ = demo_site
+    out = tmp_path / "_site"
+    built = subprocess.run(
+        [jekyll, "build", "--source", str(site), "--destination", str(out), "--safe"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+    pages = list(out.rglob("twitter_ai_20260102_20260102*.html"))
+    assert len(pages) == 1, pages
+    html = pages[0].read_text(encoding="utf-8")
+    srcs = re.findall(r'<img[^>]+src="([^"]+)"', html)
+    assert any(IMAGE_NAME in s for s in srcs), srcs
+    for src in srcs:
+        assert (out / src.lstrip("/")).is_file(), f"{src} does not resolve in the built site"
+    assert "<script" not in html
+    assert 'href="javascript:' not in html
+    # The sample's tweet about "{% include evil.html %}" is quoted: its Liquid shows as text.
+    assert re.search(r"(\{|&#123;)% include evil\.html %(\}|&#125;)", html), "Liquid ran"
+
+
+def test_bad_input_is_a_clear_error(tmp_path: Path) -> None:
+    done = tweetpulse("run", "--input", str(tmp_path / "missing.csv"), "--site", str(tmp_path))
+    assert done.returncode == 2
+    assert "missing.csv" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.skipif(not REAL.exists(), reason="../shared/data is not beside the repo")
+def test_classify_prints_one_json_object_per_tweet() -> None:
+    done = tweetpulse("classify", "--input", str(REAL))
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(rows) > 1000
+    for row in rows:
+        assert {"id", "categories", "subtopics", "entities", "sentiment"} <= set(row)
+        assert set(row["categories"]) <= {"ai", "finance", "crypto"}
+        assert row["sentiment"] in {"bullish", "bearish", "neutral"}
+    # Every row mentions ChatGPT, most of them as a word (a few only in a handle or hashtag).
+    assert sum("ai" in r["categories"] for r in rows) > 0.85 * len(rows)
+    assert len({r["id"] for r in rows}) == len(rows), "a tweet printed twice"

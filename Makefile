@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SAMPLE := samples/tweets-2026-01-02.csv
 SITE ?= site
 
-.PHONY: demo test env system-deps system-deps-test services-up services-down lint typecheck schemas bench clean
+.PHONY: demo test e2e env system-deps system-deps-test services-up services-down lint typecheck schemas bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -47,7 +47,13 @@ schemas: env
 ## test: set up, start the services the tests need, lint, type-check, run every test tier
 test: env system-deps-test
 	$(MAKE) lint typecheck
-	$(BIN)/pytest -q -ra
+	bash deploy/local/services.sh up
+	$(BIN)/pytest -q -ra; rc=$$?; bash deploy/local/services.sh down; exit $$rc
+
+## e2e: start the services, run every worker as its own process on the sample, compare with embedded
+e2e: env system-deps-test
+	bash deploy/local/services.sh up
+	$(BIN)/python -m tests.e2e.harness; rc=$$?; bash deploy/local/services.sh down; exit $$rc
 
 bench: env system-deps
 	$(BIN)/python -m bench.bench_classify

@@ -36,7 +36,7 @@ PRODUCERS = {
     "<topic>.dlq": "the consumer of <topic> that gave up on a message",
 }
 DLQ_HEADERS = (
-    "`dlq.topic`, `dlq.partition`, `dlq.offset`, `dlq.exception`, `dlq.message` (UTF-8 strings)"
+    "`dlq.topic`, `dlq.partition`, `dlq.offset`, `dlq.exception.class`, `dlq.exception.message` (UTF-8 strings)"
 )
 
 

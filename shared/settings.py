@@ -49,7 +49,12 @@ class ReportSettings(_Section):
     term_cap: int = Field(default=5_000, ge=100, description="Word-cloud terms kept per window.")
     cluster_cap: int = Field(default=1_000, ge=10, description="Near-duplicate clusters kept.")
     cloud_terms: int = Field(default=200, ge=10, description="Terms drawn in the word cloud.")
-    refresh_debounce_s: float = Field(default=30.0, gt=0)
+    refresh_debounce_s: float = Field(
+        default=20.0, gt=0, description="Distributed: rebuild a changed window at most this often."
+    )
+    refresh_tick_s: float = Field(
+        default=2.0, gt=0, description="Distributed: how often Celery beat looks for due windows."
+    )
     close_grace_s: float = Field(default=3600.0, ge=0, description="Late tweets accepted for.")
     closed_ttl_s: int = Field(default=7 * 24 * 3600, gt=0, description="Closed windows expire.")
 
@@ -91,12 +96,22 @@ class KafkaSettings(_Section):
     client_id: str = "tweetpulse"
     partitions: int = Field(default=6, ge=1)
     replication_factor: int = Field(default=1, ge=1)
+    group_prefix: str = Field(
+        default="tweetpulse", description="Consumer groups: <prefix>.<service>."
+    )
+    topic_prefix: str = Field(
+        default="", description="Put before every topic name (one broker, many deployments)."
+    )
 
 
 class RedisSettings(_Section):
     """Redis, for distributed mode: state store and Celery broker."""
 
     url: str = "redis://127.0.0.1:6379/0"
+    prefix: str = Field(default="tweetpulse", description="Put before every key we write.")
+    celery_queue: str = Field(
+        default="summarize", description="The Celery queue of summarize's jobs."
+    )
 
 
 class WorkerSettings(_Section):

@@ -9,8 +9,10 @@ Window aggregates are kept as *scopes* (one per report window). A scope holds:
   ascending). Each member may carry a representative document; the one with the highest
   ``doc_score`` wins (ties: the document compared as text, lowest first).
 - **rankings**: top-K lists (``top:agents``) whose member score is merged by *maximum*, so
-  updates commute; after each apply a ranking keeps its ``cap`` highest (ties: member
-  ascending), each with its latest document of that score.
+  scores commute; after each apply a ranking keeps its ``cap`` highest (ties: member
+  ascending). A member's document is the one offered with its highest score; when the same
+  score is offered twice, the later document wins (the one place where order shows), and an
+  offer without a document keeps the one held.
 
 :meth:`StateStore.apply` is atomic and idempotent per ``(scope, event_id)``: a redelivered
 message returns False and changes nothing. Key-value entries (checkpoints, caches) sit beside.

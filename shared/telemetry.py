@@ -23,7 +23,7 @@ M = TypeVar("M", bound=Contract)
 class Telemetry:
     """Counters for one worker: processed, failed, dead-lettered, lag, handling latency."""
 
-    def __init__(self, service: str, *, stale_after_s: float = 60.0) -> None:
+    def __init__(self, service: str) -> None:
         self.service = service
         self.registry = CollectorRegistry()
         self.processed = Counter(
@@ -58,9 +58,9 @@ class Telemetry:
             buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10),
         )
         self.extra_gauges: dict[str, Gauge] = {}
-        self._stale_after_s = stale_after_s
+        self.running = False
+        """Set while the worker's loop runs; /healthz answers 503 before and after."""
         self._last_beat = time.monotonic()
-        self._ready = False
 
     def gauge(self, name: str, doc: str) -> Gauge:
         """A service-labelled gauge created on first use (e.g. report cost, last tweet time)."""
@@ -68,18 +68,17 @@ class Telemetry:
             self.extra_gauges[name] = Gauge(name, doc, ["service"], registry=self.registry)
         return self.extra_gauges[name]
 
-    def counter(self, name: str, doc: str) -> Counter:
-        """A service-labelled counter created on first use."""
-        return Counter(name, doc, ["service"], registry=self.registry)
-
     def beat(self) -> None:
-        """Record that the worker's loop is alive (called on each poll)."""
+        """Record that the worker handled something (a message, a page, a poll)."""
         self._last_beat = time.monotonic()
-        self._ready = True
 
     def healthy(self) -> bool:
-        """Alive: the loop has beaten recently."""
-        return time.monotonic() - self._last_beat < self._stale_after_s
+        """The worker's loop is running."""
+        return self.running
+
+    def last_beat_age_s(self) -> float:
+        """Seconds since the last beat."""
+        return time.monotonic() - self._last_beat
 
     def wrap(self, handler: Callable[[M], Sequence[Contract]]) -> Callable[[M], Sequence[Contract]]:
         """Count and time every call of ``handler``."""

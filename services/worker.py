@@ -1,0 +1,166 @@
+"""The distributed mode: one service's handler as a long-running worker on Kafka and Redis.
+
+``tweetpulse worker classify|summarize|render`` consumes its input topic in a consumer group and
+publishes what the handler returns; ``tweetpulse worker ingest`` reads a source and publishes to
+``tweets.raw``. Each serves ``/healthz`` and ``/metrics``; SIGTERM finishes the batch in hand,
+commits and exits. The handlers are the very ones the embedded mode runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from shared.models import Contract, DeadLetter, ReportReady, TweetClassified, TweetIngested
+from shared.settings import Settings
+from shared.telemetry import Telemetry
+
+log = logging.getLogger(__name__)
+
+SERVICES = ("ingest", "classify", "summarize", "render")
+
+
+@dataclass
+class IngestOptions:
+    """What ``tweetpulse worker ingest`` reads."""
+
+    inputs: list[Path] = field(default_factory=list)
+    mapping: Mapping[str, str] | None = None
+    source: str = "file"
+    replay_speed: float | None = None
+    rate: float | None = None
+
+
+def _stop_on_signals(stop: Callable[[], None]) -> None:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        log.info("signal %s: finishing the batch in hand, then stopping", signum)
+        stop()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def run_worker(name: str, settings: Settings, *, ingest: IngestOptions | None = None) -> int:
+    """Run one service until SIGTERM (ingest: until its source ends). Returns an exit code."""
+    from shared.kafka_bus import KafkaBus
+    from shared.redis_store import RedisStore
+
+    if name not in SERVICES:
+        raise ValueError(f"unknown service {name!r}; one of {', '.join(SERVICES)}")
+    telemetry = Telemetry(name)
+    server = telemetry.serve(settings.worker.health_port)
+    log.info("%s worker: /healthz and /metrics on port %s", name, server.server_address[1])
+    bus = KafkaBus(
+        settings.kafka,
+        group_prefix=settings.kafka.group_prefix,
+        topic_prefix=settings.kafka.topic_prefix,
+    )
+    store = RedisStore(settings.redis.url, prefix=settings.redis.prefix)
+    try:
+        bus.ensure_topics()
+        if name == "ingest":
+            return _run_ingest(settings, bus, store, telemetry, ingest or IngestOptions())
+        _subscribe(name, settings, bus, store, telemetry)
+        _stop_on_signals(bus.stop)
+        telemetry.running = True
+        bus.run()
+        return 0
+    finally:
+        telemetry.running = False
+        bus.close()
+        store.close()
+        server.shutdown()
+
+
+def _subscribe(name: str, settings: Settings, bus: Any, store: Any, telemetry: Telemetry) -> None:
+    if name == "classify":
+        from services.classify import bootstrap as classify_bootstrap
+        from services.classify import handler as classify
+
+        deps = classify_bootstrap.build_deps(settings)
+        bus.subscribe(
+            TweetIngested, telemetry.wrap(partial(classify.handle, deps=deps)), group="classify"
+        )
+    elif name == "summarize":
+        from services.summarize import bootstrap as summarize_bootstrap
+        from services.summarize import handler as summarize
+
+        summarize_deps = summarize_bootstrap.build_deps(settings, store=store)
+        bus.subscribe(
+            TweetClassified,
+            telemetry.wrap(partial(summarize.handle, deps=summarize_deps)),
+            group="summarize",
+        )
+    elif name == "render":
+        from services.render import bootstrap as render_bootstrap
+        from services.render import handler as render
+
+        render_deps = render_bootstrap.build_deps(settings)
+        bus.subscribe(
+            ReportReady, telemetry.wrap(partial(render.handle, deps=render_deps)), group="render"
+        )
+
+
+def _run_ingest(
+    settings: Settings, bus: Any, store: Any, telemetry: Telemetry, options: IngestOptions
+) -> int:
+    from services.ingest import bootstrap as ingest_bootstrap
+    from services.ingest import handler as ingest
+    from services.ingest.handler import IngestStats
+    from services.ingest.sources import build_source
+
+    deps = ingest_bootstrap.build_deps(settings, store=store)
+    source = build_source(
+        options.source,
+        settings=settings,
+        store=store,
+        inputs=options.inputs,
+        mapping=options.mapping,
+        replay_speed=options.replay_speed,
+        rate=options.rate,
+    )
+    stats = IngestStats()
+    stopping = False
+
+    def stop() -> None:
+        nonlocal stopping
+        stopping = True
+
+    _stop_on_signals(stop)
+    telemetry.running = True
+    published = telemetry.gauge("tweetpulse_ingest_published", "Tweets published by ingest")
+    last_flush = time.monotonic()
+    try:
+        for record in source.records():
+            outputs: Sequence[Contract] = ingest.handle(record, deps=deps)
+            stats.count(record, outputs)
+            for event in outputs:
+                bus.publish(event)
+                if isinstance(event, DeadLetter):
+                    telemetry.dead_lettered.labels("ingest").inc()
+                else:
+                    telemetry.processed.labels("ingest").inc()
+            telemetry.beat()
+            # Checkpoints move only once what came before them is acknowledged by the broker.
+            if time.monotonic() - last_flush >= 1.0:
+                bus.flush()
+                source.commit()
+                last_flush = time.monotonic()
+                published.labels("ingest").set(stats.published)
+            if stopping:
+                break
+        bus.flush()
+        source.commit()
+    finally:
+        source.close()
+    published.labels("ingest").set(stats.published)
+    log.info("ingest: %s", stats.summary())
+    print(stats.summary(), flush=True)
+    return 0

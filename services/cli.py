@@ -37,9 +37,21 @@ def _parser() -> argparse.ArgumentParser:
         description="Read tweet files, classify, aggregate per window, write each window's "
         "Jekyll post and word cloud. Settings come from TWEETPULSE_* variables.",
     )
-    _add_input(run)
+    _add_input(run, required=False)
+    _add_source(run)
     run.add_argument("--site", type=Path, help="Jekyll site directory (default: ./site)")
     run.add_argument("--quiet", action="store_true", help="no progress lines")
+
+    worker = sub.add_parser(
+        "worker",
+        help="run one service as a distributed worker on Kafka and Redis",
+        description="Run one service's handler against Kafka and Redis until SIGTERM; ingest "
+        "reads its source and exits when a file source ends. /healthz and /metrics on "
+        "TWEETPULSE_WORKER__HEALTH_PORT.",
+    )
+    worker.add_argument("service", choices=["ingest", "classify", "summarize", "render"])
+    _add_input(worker, required=False)
+    _add_source(worker)
 
     classify = sub.add_parser(
         "classify",
@@ -50,13 +62,32 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_input(parser: argparse.ArgumentParser) -> None:
+def _add_source(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--source",
+        choices=["file", "recent-search", "filtered-stream"],
+        default="file",
+        help="where tweets come from: the --input files (default), or the X API",
+    )
+    parser.add_argument(
+        "--replay-speed",
+        type=float,
+        metavar="N",
+        help="replay files in event-time order at N times real speed",
+    )
+    parser.add_argument(
+        "--rate", type=float, metavar="R", help="replay files at R tweets per second"
+    )
+
+
+def _add_input(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
     parser.add_argument(
         "--input",
         "-i",
         type=Path,
         action="append",
-        required=True,
+        required=required,
+        default=None if required else [],
         help="tweet file: X API v2 JSON/JSONL, CSV or JSONL export (repeatable)",
     )
     parser.add_argument(
@@ -91,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _run(args, settings)
+        if args.command == "worker":
+            return _worker(args, settings)
         return _classify(args, settings)
     except PipelineError as exc:
         print(f"tweetpulse: error: {exc}", file=sys.stderr)
@@ -119,7 +152,25 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             flush=True,
         )
 
-    summary = run_embedded(args.input, settings, mapping=_mapping(args), progress=progress)
+    from services.ingest.sources import build_source
+    from shared.store import MemoryStore
+
+    if args.source == "file" and not args.input:
+        print(
+            "tweetpulse: error: run needs --input FILE, or --source for the X API", file=sys.stderr
+        )
+        return EXIT_USAGE
+    store = MemoryStore()
+    source = build_source(
+        args.source,
+        settings=settings,
+        store=store,
+        inputs=args.input,
+        mapping=_mapping(args),
+        replay_speed=args.replay_speed,
+        rate=args.rate,
+    )
+    summary = run_embedded(source, settings, progress=progress, store=store)
     _print_summary(summary, sys.stdout)
     return 0
 
@@ -148,6 +199,22 @@ def _print_summary(s: RunSummary, out: TextIO) -> None:
             print(f"            {s.site / post.image_path}", file=out)
     if not s.posts:
         print("            none: no tweet fell in any report window", file=out)
+
+
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    from services.worker import IngestOptions, run_worker
+
+    if args.service == "ingest" and args.source == "file" and not args.input:
+        print("tweetpulse: error: worker ingest needs --input FILE or --source", file=sys.stderr)
+        return EXIT_USAGE
+    options = IngestOptions(
+        inputs=list(args.input),
+        mapping=_mapping(args),
+        source=args.source,
+        replay_speed=args.replay_speed,
+        rate=args.rate,
+    )
+    return run_worker(args.service, settings, ingest=options)
 
 
 def _classify(args: argparse.Namespace, settings: Settings) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -18,7 +18,7 @@ from services.classify import bootstrap as classify_bootstrap
 from services.classify import handler as classify
 from services.ingest import bootstrap as ingest_bootstrap
 from services.ingest import handler as ingest
-from services.ingest.readers import iter_records
+from services.ingest.sources import ReplaySource, Source
 from services.render import bootstrap as render_bootstrap
 from services.render import handler as render
 from services.summarize import bootstrap as summarize_bootstrap
@@ -91,15 +91,19 @@ def _reason_kind(reason: str) -> str:
 
 
 def run_embedded(
-    inputs: Iterable[Path],
+    source: Source,
     settings: Settings,
     *,
-    mapping: Mapping[str, str] | None = None,
     progress: Progress | None = None,
     progress_every_s: float = 2.0,
     store: StateStore | None = None,
 ) -> RunSummary:
-    """Read every input, classify, aggregate, build each touched window's report and render it."""
+    """Read ``source``, classify, aggregate, and write each touched window's post.
+
+    A file source is read to its end and every window is built once. A live or replayed source
+    keeps the posts current as it goes: a changed window is rebuilt at most once per
+    ``settings.report.refresh_debounce_s``, and once more when the source ends.
+    """
     store = store if store is not None else MemoryStore()
     bus = MemoryBus()
     summary = RunSummary(site=settings.render.site_dir)
@@ -122,32 +126,46 @@ def run_embedded(
     )
     bus.subscribe(ReportReady, partial(render.handle, deps=render_deps), group="render")
 
-    last_progress = time.monotonic()
-    for path in inputs:
-        for record in iter_records(path, mapping=mapping, settings=settings.ingest):
+    def build_dirty() -> None:
+        now = utcnow()
+        for window_id in summarize.dirty_windows(store):
+            # A window whose end (plus the grace for late tweets) has passed is final.
+            final = now >= summarize.closes_at(window_id, settings.report)
+            report = summarize.build_report(window_id, deps=summarize_deps, final=final)
+            summary.reports = [r for r in summary.reports if r.window.id != window_id]
+            summary.reports.append(report)
+            bus.publish(report)
+            bus.run()
+            summarize.mark_clean(store, window_id)
+
+    continuous = source.live or isinstance(source, ReplaySource)
+    last_progress = last_build = time.monotonic()
+    try:
+        for record in source.records():
             outputs = ingest.handle(record, deps=ingest_deps)
             _count_ingest(summary, outputs)
             for event in outputs:
                 bus.publish(event)
             # Deliver now: the in-memory queue then never holds more than one record's events.
             bus.run()
-            if progress is not None and time.monotonic() - last_progress >= progress_every_s:
-                last_progress = time.monotonic()
+            source.commit()
+            now = time.monotonic()
+            if continuous and now - last_build >= settings.report.refresh_debounce_s:
+                build_dirty()
+                last_build = now
+            if progress is not None and now - last_progress >= progress_every_s:
+                last_progress = now
                 progress(summary, False)
-
-    now = utcnow()
-    for window_id in summarize.dirty_windows(store):
-        # A window whose end (plus the grace for late tweets) has passed gets its final report.
-        final = now >= summarize.closes_at(window_id, settings.report)
-        report = summarize.build_report(window_id, deps=summarize_deps, final=final)
-        summary.reports.append(report)
-        bus.publish(report)
-        bus.run()
-        summarize.mark_clean(store, window_id)
+    finally:
+        source.close()
+    build_dirty()
 
     summary.posts = [
         p for p in bus.published.get(PostRendered.TOPIC, []) if isinstance(p, PostRendered)
     ]
+    # One line per window: a continuous run renders a window several times.
+    latest = {p.window_id: p for p in summary.posts}
+    summary.posts = sorted(latest.values(), key=lambda p: p.window_id)
     summary.elapsed_s = time.monotonic() - summary.started
     if progress is not None:
         progress(summary, True)

@@ -38,5 +38,6 @@ def configure(level: str = "INFO", *, json_lines: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # jieba prints its dictionary-loading chatter at DEBUG/INFO through its own logger.
-    logging.getLogger("jieba").setLevel(logging.WARNING)
+    # jieba's dictionary loading and kafka-python's connection life are noise at INFO.
+    for chatty in ("jieba", "kafka"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))

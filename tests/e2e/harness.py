@@ -171,11 +171,15 @@ class Cluster:
 def embedded_stats(path: Path) -> WindowStats:
     """The window stats the embedded mode gets from ``path`` (one window expected)."""
     from services.embedded import run_embedded
+    from services.ingest.sources import build_source
     from shared.settings import RenderSettings, Settings
+    from shared.store import MemoryStore
 
     with tempfile.TemporaryDirectory() as site:
         settings = Settings(render=RenderSettings(site_dir=Path(site)))
-        summary = run_embedded([path], settings)
+        store = MemoryStore()
+        source = build_source("file", settings=settings, store=store, inputs=[path])
+        summary = run_embedded(source, settings, store=store)
     if len(summary.reports) != 1:
         raise RuntimeError(f"expected one window, got {len(summary.reports)}")
     return summary.reports[0].stats

@@ -758,6 +758,9 @@ class JsonDocumentReader:
 for _reader in (CsvReader(), JsonLinesReader(), JsonDocumentReader()):
     register(_reader)
 
+# twscrape JSON Lines and X archives (tweets.js) register themselves from their own module.
+import services.ingest.exports  # noqa: E402, F401
+
 _MAGIC = {
     b"\x1f\x8b": "gzip-compressed: gunzip it first",
     b"PK\x03\x04": "a zip archive: unzip it first",

@@ -1,0 +1,555 @@
+"""Where tweets come from: files, timed replays of files, and the X API (recent search, stream).
+
+Every source is a :class:`Source`. The runner drives it the same way whatever it is::
+
+    source = build_source(kind, settings=..., store=..., inputs=..., ...)
+    try:
+        for record in source.records():
+            for event in handle(record, deps=deps):
+                bus.publish(event)
+            if time_to_flush():
+                bus.flush()
+                source.commit()  # everything taken from records() so far is published
+    finally:
+        source.close()
+
+**commit() and the checkpoint.** ``commit()`` tells the source that every record it has yielded
+so far has been published and flushed; only then does :class:`RecentSearchSource` write its
+``since_id`` checkpoint to the state store (key :func:`checkpoint_key`). The checkpoint of a
+poll is the newest id of that poll, and it becomes committable only once the poll's *last*
+record has been yielded (pages come newest first, so an earlier commit would skip the older
+pages). A crash anywhere before ``commit()`` loses nothing: the next process polls again from
+the last committed ``since_id`` and the handler's dedup (``ingest:seen``) drops what was
+already published. A runner that never commits still works, it only re-reads more after a
+restart. File sources and the stream have nothing to checkpoint: their ``commit()`` does nothing.
+
+**Replay.** :class:`ReplaySource` puts a file's records in event-time order (``created_at``)
+with a bounded reorder buffer (``TWEETPULSE_REPLAY__BUFFER_RECORDS``, 50,000 by default): a file
+that fits in the buffer is sorted whole; in a longer one, a record more than that many records
+out of place is published as soon as it is read (counted in ``metrics.late``) rather than
+holding the whole file in memory. Records without a usable date are passed on at once, unpaced
+(the handler dead-letters them).
+
+**Metrics.** Every source has ``metrics`` (:class:`SourceMetrics`, plain attributes, and
+``as_dict()``) for the runner to export.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import logging
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from hashlib import sha1
+from pathlib import Path
+from typing import Protocol
+
+from services.ingest.convert import parse_datetime
+from services.ingest.readers import RawRecord, iter_records
+from services.ingest.x_api import (
+    SEARCH_PATH,
+    STREAM_PATH,
+    Clock,
+    Cut,
+    RulesSync,
+    Sleep,
+    Stopped,
+    XApiClient,
+    XApiError,
+    log_payload_errors,
+    newest_id,
+    payload_records,
+    sync_rules,
+    tweet_params,
+)
+from shared.errors import ConfigError, InputError, InvalidMessage
+from shared.settings import IngestSettings, Settings, XApiSettings
+from shared.store import StateStore
+
+log = logging.getLogger(__name__)
+
+SOURCE_KINDS: tuple[str, ...] = ("file", "recent-search", "filtered-stream")
+"""The ``kind`` values :func:`build_source` accepts (the CLI's ``--source`` choices)."""
+
+
+@dataclass
+class SourceMetrics:
+    """Counters of one source, for the runner to export (Prometheus, the run summary).
+
+    ``fetched``: tweets (records) received; ``published``: records handed to the runner;
+    ``last_tweet_time``: the clock (epoch seconds) when the last record was handed on;
+    ``last_event_time``: the newest ``created_at`` handed on (replay), epoch seconds.
+    """
+
+    fetched: int = 0
+    published: int = 0
+    rate_limited_waits: int = 0
+    reconnects: int = 0
+    retries: int = 0
+    stalls: int = 0
+    heartbeats: int = 0
+    api_errors: int = 0
+    cut_lines: int = 0
+    late: int = 0
+    last_tweet_time: float | None = None
+    last_event_time: float | None = None
+
+    def as_dict(self) -> dict[str, float | None]:
+        """Every counter by name."""
+        return dict(asdict(self))
+
+
+class Source(Protocol):
+    """A stream of records for the ingest handler, with a checkpoint and a stop."""
+
+    name: str
+    live: bool
+    metrics: SourceMetrics
+
+    def records(self) -> Iterator[RawRecord]:
+        """The records, in order; a live source yields until :meth:`close`."""
+        ...
+
+    def commit(self) -> None:
+        """Every record yielded so far is published and flushed: move the checkpoint."""
+        ...
+
+    def close(self) -> None:
+        """Stop (from any thread) and release connections."""
+        ...
+
+
+# ---------------------------------------------------------------------------- files
+
+
+class FileSource:
+    """Tweet files read in turn with :func:`iter_records`; every file is checked up front."""
+
+    name = "file"
+    live = False
+
+    def __init__(
+        self,
+        inputs: Sequence[Path],
+        *,
+        settings: IngestSettings,
+        mapping: Mapping[str, str] | None = None,
+        clock: Clock = time.time,
+    ) -> None:
+        if not inputs:
+            raise InputError("no input file: name one with --input FILE")
+        self.metrics = SourceMetrics()
+        self._clock = clock
+        self._closed = False
+        # iter_records checks the file (and a CSV header) now; the rows are read lazily.
+        self._iterators = [iter_records(p, mapping=mapping, settings=settings) for p in inputs]
+
+    def records(self) -> Iterator[RawRecord]:
+        """Every record of every file, in file order."""
+        for iterator in self._iterators:
+            for record in iterator:
+                if self._closed:
+                    return
+                self.metrics.fetched += 1
+                self.metrics.published += 1
+                self.metrics.last_tweet_time = self._clock()
+                yield record
+
+    def commit(self) -> None:
+        """Nothing to checkpoint: a file is read again from its start."""
+
+    def close(self) -> None:
+        """Stop after the current record."""
+        self._closed = True
+
+
+# ---------------------------------------------------------------------------- replay
+
+
+def event_time(record: RawRecord) -> float | None:
+    """The record's ``created_at`` as epoch seconds; None when it has none that parses."""
+    if record.error is not None:
+        return None
+    value = record.fields.get("created_at")
+    if value is None:
+        return None
+    try:
+        return parse_datetime(value).timestamp()
+    except InvalidMessage:
+        return None
+
+
+class ReplaySource:
+    """Another source's records in event-time order, paced at ``speed`` x real time or ``rate``/s.
+
+    At ``speed`` N, a record ``t`` seconds (of event time) after the first is published
+    ``t / N`` seconds after it; at ``rate`` R, records are published ``1 / R`` seconds apart.
+    """
+
+    name = "replay"
+    live = False
+
+    def __init__(
+        self,
+        inner: Source,
+        *,
+        speed: float | None = None,
+        rate: float | None = None,
+        buffer: int = 50_000,
+        clock: Clock = time.time,
+        sleep: Sleep | None = None,
+    ) -> None:
+        if (speed is None) == (rate is None):
+            raise InputError("replay needs exactly one of --replay-speed and --rate")
+        if (speed is not None and speed <= 0) or (rate is not None and rate <= 0):
+            raise InputError("--replay-speed and --rate must be greater than 0")
+        if buffer < 1:
+            raise InputError("the replay buffer must hold at least one record")
+        self.inner = inner
+        self.speed, self.rate = speed, rate
+        self.metrics = SourceMetrics()
+        self.buffer = buffer
+        self._stop = threading.Event()
+        self._clock = clock
+        # By default a pause ends early when close() is called from another thread.
+        self._sleep: Sleep = sleep if sleep is not None else self._stop.wait
+        self._start: tuple[float, float] | None = None  # (clock, event time) of the first
+        self._paced = 0
+        self._last_event: float | None = None
+
+    def records(self) -> Iterator[RawRecord]:
+        """The inner records, reordered within the buffer and paced."""
+        heap: list[tuple[float, int, RawRecord]] = []
+        seq = 0
+        for record in self.inner.records():
+            self.metrics.fetched += 1
+            when = event_time(record)
+            if when is None:
+                yield from self._hand_on(record)
+                continue
+            heapq.heappush(heap, (when, seq, record))
+            seq += 1
+            if len(heap) > self.buffer:
+                when, _, held = heapq.heappop(heap)
+                yield from self._paced_out(when, held)
+            if self._stop.is_set():
+                return
+        while heap and not self._stop.is_set():
+            when, _, held = heapq.heappop(heap)
+            yield from self._paced_out(when, held)
+
+    def _paced_out(self, when: float, record: RawRecord) -> Iterator[RawRecord]:
+        if self._last_event is not None and when < self._last_event:
+            self.metrics.late += 1  # out of place by more than the buffer: no waiting for it
+            yield from self._hand_on(record)
+            return
+        if self._start is None:
+            self._start = (self._clock(), when)
+        started, first = self._start
+        if self.speed is not None:
+            due = started + (when - first) / self.speed
+        else:
+            assert self.rate is not None  # noqa: S101 - one of the two, checked in __init__
+            due = started + self._paced / self.rate
+        delay = due - self._clock()
+        if delay > 0:
+            self._sleep(delay)
+            if self._stop.is_set():
+                return
+        self._paced += 1
+        self._last_event = when
+        self.metrics.last_event_time = when
+        yield from self._hand_on(record)
+
+    def _hand_on(self, record: RawRecord) -> Iterator[RawRecord]:
+        self.metrics.published += 1
+        self.metrics.last_tweet_time = self._clock()
+        yield record
+
+    def commit(self) -> None:
+        """Passed on to the inner source."""
+        self.inner.commit()
+
+    def close(self) -> None:
+        """Stop the replay and the inner source."""
+        self._stop.set()
+        self.inner.close()
+
+
+# ---------------------------------------------------------------------------- X API
+
+
+def checkpoint_key(query: str) -> str:
+    """The state-store key of the recent-search ``since_id`` for one query."""
+    digest = sha1(query.encode("utf-8"), usedforsecurity=False).hexdigest()[:16]
+    return f"ingest:x:since_id:{digest}"
+
+
+class RecentSearchSource:
+    """``GET /2/tweets/search/recent`` polled every ``poll_interval_s``, resumed from ``since_id``.
+
+    A poll reads every page (``next_token``) of the tweets newer than the cursor, newest first,
+    up to ``max_pages_per_poll`` pages (older pages beyond that are skipped, with a warning:
+    the first run, or a restart after a long stop). See the module docstring for commits.
+    ``polls`` stops after that many polls (tests, one-shot runs); by default it polls for ever.
+    """
+
+    name = "x-api:recent"
+    live = True
+
+    def __init__(
+        self,
+        settings: XApiSettings,
+        *,
+        store: StateStore,
+        clock: Clock = time.time,
+        sleep: Sleep | None = None,
+        rng: random.Random | None = None,
+        polls: int | None = None,
+    ) -> None:
+        self.metrics = SourceMetrics()
+        self.settings = settings
+        self.checkpoint_key = checkpoint_key(settings.query)
+        self._client = XApiClient(settings, metrics=self.metrics, clock=clock, sleep=sleep, rng=rng)
+        self._store = store
+        self._clock = clock
+        self._polls = polls
+        self._cursor: str | None = None  # where the next poll starts (in memory)
+        self._committed: str | None = None  # what the store holds
+        self._marks: deque[tuple[int, str]] = deque()  # (records yielded when done, since_id)
+        self._yielded = 0
+
+    @property
+    def cursor(self) -> str | None:
+        """The ``since_id`` the next poll will use."""
+        return self._cursor
+
+    def records(self) -> Iterator[RawRecord]:
+        """Poll, hand on every record, wait for the next poll; until closed."""
+        self._cursor = self._committed = self._store.get(self.checkpoint_key)
+        if self._cursor is not None:
+            log.info("X API recent search: resuming after since_id %s", self._cursor)
+        done = 0
+        try:
+            while True:
+                started = self._clock()
+                yield from self._poll()
+                done += 1
+                if self._polls is not None and done >= self._polls:
+                    return
+                self._client.wait(started + self.settings.poll_interval_s - self._clock())
+        except Stopped:
+            return
+
+    def _params(self, since: str | None, token: str | None) -> dict[str, str]:
+        params = {
+            "query": self.settings.query,
+            "max_results": str(self.settings.max_results),
+            **tweet_params(),
+        }
+        if since is not None:
+            params["since_id"] = since
+        if token is not None:
+            params["next_token"] = token
+        return params
+
+    def _poll(self) -> Iterator[RawRecord]:
+        since = self._cursor
+        token: str | None = None
+        newest: str | None = None
+        pages = 0
+        while True:
+            try:
+                payload = self._client.get_json(SEARCH_PATH, self._params(since, token))
+            except XApiError as exc:
+                if (
+                    exc.status == 400
+                    and since is not None
+                    and token is None
+                    and "since_id" in str(exc)
+                ):
+                    # Recent search covers seven days; an older checkpoint is refused.
+                    log.warning("X API recent search: %s; starting again without since_id", exc)
+                    since = self._cursor = None
+                    continue
+                raise
+            pages += 1
+            self.metrics.api_errors += log_payload_errors(payload, where="recent search")
+            meta = payload.get("meta") or {}
+            records = payload_records(payload, source=self.name, line=self._yielded + 1)
+            ids = [str(r.fields["id"]) for r in records if "id" in r.fields]
+            if meta.get("newest_id"):
+                ids.append(str(meta["newest_id"]))
+            newest = newest_id([i for i in (newest, since, *ids) if i is not None])
+            token = meta.get("next_token") or None
+            if token is not None and pages >= self.settings.max_pages_per_poll:
+                log.warning(
+                    "X API recent search: stopped after %s pages; older tweets of this poll "
+                    "are skipped (TWEETPULSE_X_API__MAX_PAGES_PER_POLL)",
+                    pages,
+                )
+                token = None
+            if token is None and newest is not None and newest != since:
+                self._marks.append((self._yielded + len(records), newest))
+            self.metrics.fetched += len(records)
+            for record in records:
+                if self._client.stopped:
+                    return
+                self._yielded += 1
+                self.metrics.published += 1
+                self.metrics.last_tweet_time = self._clock()
+                yield record
+            if token is None:
+                break
+        if newest is not None:
+            self._cursor = newest
+
+    def commit(self) -> None:
+        """Write the ``since_id`` of the last poll whose records have all been handed on."""
+        since: str | None = None
+        while self._marks and self._marks[0][0] <= self._yielded:
+            since = self._marks.popleft()[1]
+        if since is not None and since != self._committed:
+            self._store.put(self.checkpoint_key, since)
+            self._committed = since
+            log.debug("X API recent search: checkpoint since_id %s", since)
+
+    def close(self) -> None:
+        """Stop polling (also from another thread) and drop the connection."""
+        self._client.close()
+
+
+class FilteredStreamSource:
+    """``GET /2/tweets/search/stream`` with its rules synced from the settings first.
+
+    Keep-alives, stalls, reconnects and backoff are the client's (:mod:`x_api`). A line the
+    connection cut, or one that is not JSON, becomes an error record, which the handler
+    dead-letters; an error payload on the stream is logged and dropped.
+    """
+
+    name = "x-api:stream"
+    live = True
+
+    def __init__(
+        self,
+        settings: XApiSettings,
+        *,
+        max_line_bytes: int,
+        clock: Clock = time.time,
+        sleep: Sleep | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        if not settings.stream_rules:
+            raise ConfigError(
+                "the filtered stream needs at least one rule (TWEETPULSE_X_API__STREAM_RULES)"
+            )
+        self.metrics = SourceMetrics()
+        self.settings = settings
+        self.rules: RulesSync | None = None
+        self._client = XApiClient(settings, metrics=self.metrics, clock=clock, sleep=sleep, rng=rng)
+        self._clock = clock
+        self._max_line = max_line_bytes
+        self._seq = 0
+
+    def records(self) -> Iterator[RawRecord]:
+        """Sync the rules, then hand on the stream's tweets until closed."""
+        try:
+            self.rules = sync_rules(self._client, self.settings.stream_rules)
+            lines = self._client.stream_lines(
+                STREAM_PATH, tweet_params(), max_line_bytes=self._max_line
+            )
+            for line in lines:
+                for record in self._records(line):
+                    self.metrics.published += 1
+                    self.metrics.last_tweet_time = self._clock()
+                    yield record
+        except Stopped:
+            return
+
+    def _records(self, line: bytes | Cut) -> list[RawRecord]:
+        n = self._seq + 1
+        if isinstance(line, Cut):
+            self._seq = n
+            return [
+                RawRecord(self.name, n, line.data.decode("utf-8", "replace"), error=line.reason)
+            ]
+        try:
+            payload = json.loads(line)
+        except ValueError as exc:  # JSONDecodeError, or UnicodeDecodeError for broken UTF-8
+            self._seq = n
+            reason = (
+                f"malformed JSON: {exc.msg} at column {exc.colno}"
+                if isinstance(exc, json.JSONDecodeError)
+                else "binary junk: invalid UTF-8"
+            )
+            return [RawRecord(self.name, n, line[:1024].decode("utf-8", "replace"), error=reason)]
+        if not isinstance(payload, dict):
+            self._seq = n
+            text = line[:1024].decode("utf-8", "replace")
+            return [RawRecord(self.name, n, text, error="not a tweet: a stream line not an object")]
+        self.metrics.api_errors += log_payload_errors(payload, where="stream")
+        records = payload_records(payload, source=self.name, line=n)
+        self._seq += len(records)
+        self.metrics.fetched += len(records)
+        return records
+
+    def commit(self) -> None:
+        """Nothing to checkpoint: the stream cannot be rewound (X's backfill is a paid option)."""
+
+    def close(self) -> None:
+        """Stop (also from another thread) and drop the connection."""
+        self._client.close()
+
+
+# ---------------------------------------------------------------------------- factory
+
+
+def build_source(
+    kind: str,
+    *,
+    settings: Settings,
+    store: StateStore,
+    inputs: Sequence[Path] = (),
+    mapping: Mapping[str, str] | None = None,
+    replay_speed: float | None = None,
+    rate: float | None = None,
+    clock: Clock = time.time,
+    sleep: Sleep | None = None,
+) -> Source:
+    """The source for ``--source KIND`` (``file``, ``recent-search``, ``filtered-stream``).
+
+    Files are wrapped in a :class:`ReplaySource` when ``replay_speed`` or ``rate`` is given.
+    Raises InputError for a combination that makes no sense (inputs with a live source, replay
+    of a live source) and ConfigError when a live source has no bearer token.
+    """
+    if kind not in SOURCE_KINDS:
+        raise InputError(f"unknown source {kind!r}; choose one of {', '.join(SOURCE_KINDS)}")
+    replay = replay_speed is not None or rate is not None
+    if kind == "file":
+        files = FileSource(inputs, settings=settings.ingest, mapping=mapping, clock=clock)
+        if not replay:
+            return files
+        return ReplaySource(
+            files,
+            speed=replay_speed,
+            rate=rate,
+            buffer=settings.replay.buffer_records,
+            clock=clock,
+            sleep=sleep,
+        )
+    if inputs:
+        raise InputError(f"--source {kind} reads the X API; --input is for --source file")
+    if replay:
+        raise InputError("--replay-speed and --rate replay files; the X API is already live")
+    if mapping:
+        raise InputError("--map names file columns; the X API needs none")
+    if kind == "recent-search":
+        return RecentSearchSource(settings.x_api, store=store, clock=clock, sleep=sleep)
+    return FilteredStreamSource(
+        settings.x_api, max_line_bytes=settings.ingest.max_line_bytes, clock=clock, sleep=sleep
+    )

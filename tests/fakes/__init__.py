@@ -1,0 +1,1 @@
+"""Fakes that speak real protocols on real sockets, for tests."""

@@ -59,6 +59,7 @@ T_TERMS = "terms"
 T_CLUSTERS = "clusters"
 T_TICKERS = "tickers"
 T_TICKER_SENTIMENT = "ticker_sentiment"
+T_TICKER_NAMES = "ticker_names"
 T_COINS = "coins"
 T_COIN_SENTIMENT = "coin_sentiment"
 T_MODELS = "models"
@@ -244,6 +245,9 @@ def deltas_for(msg: TweetClassified, settings: ReportSettings) -> list[tuple[str
         tallies[T_MODELS] = [Tally(m) for m in dict.fromkeys(ent.models)]
     if ent.companies:
         tallies[T_COMPANIES] = [Tally(c) for c in dict.fromkeys(c.name for c in ent.companies)]
+        named = dict.fromkeys(f"{c.ticker}\t{c.name}" for c in ent.companies if c.ticker)
+        if named:
+            tallies[T_TICKER_NAMES] = [Tally(pair) for pair in named]
     if ent.hashtags:
         tallies[T_HASHTAGS] = [Tally(h) for h in dict.fromkeys(ent.hashtags)]
     counters: dict[str, Mapping[str, float]] = {

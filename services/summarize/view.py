@@ -35,6 +35,7 @@ from services.summarize.aggregate import (
     T_SUBTOPIC_RETWEETS,
     T_SUBTOPICS,
     T_TERMS,
+    T_TICKER_NAMES,
     T_TICKER_SENTIMENT,
     T_TICKERS,
     ranking_of_category,
@@ -222,9 +223,13 @@ def _symbol_docs(snap: Snapshot, group: str) -> dict[str, TweetDoc]:
     return {m: decode_doc(doc) for m, _, doc in _counts(snap, group)[:STAT_SYMBOLS] if doc}
 
 
-def _ticker_names(docs: Mapping[str, TweetDoc]) -> dict[str, str]:
-    """A ticker's company name, when its representative tweet names exactly one company."""
-    return {symbol: doc.companies[0] for symbol, doc in docs.items() if len(doc.companies) == 1}
+def _ticker_names(snap: Snapshot) -> dict[str, str]:
+    """A ticker's company name: the one classify paired with it most often."""
+    names: dict[str, str] = {}
+    for member, _, _ in _counts(snap, T_TICKER_NAMES):
+        ticker, _, name = member.partition("\t")
+        names.setdefault(ticker, name)
+    return names
 
 
 def view_from_snapshot(
@@ -243,7 +248,7 @@ def view_from_snapshot(
         retweets=_int(totals.get("retweets", 0.0)),
         categories={c: _int(cats.get(c, 0.0)) for c in (*CATEGORIES, NO_CATEGORY)},
         subtopics=[CountStat(key=m, label=labels[m], count=n) for m, n, _ in subtopics],
-        tickers=_symbols(snap, T_TICKERS, T_TICKER_SENTIMENT, _ticker_names(ticker_docs)),
+        tickers=_symbols(snap, T_TICKERS, T_TICKER_SENTIMENT, _ticker_names(snap)),
         coins=_symbols(snap, T_COINS, T_COIN_SENTIMENT, {}),
         sentiment={s: _int(sents.get(s, 0.0)) for s in SENTIMENTS},
     )

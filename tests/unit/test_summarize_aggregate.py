@@ -219,3 +219,23 @@ def test_a_subtopic_named_like_a_category_keeps_its_own_ranking() -> None:
     view = load_view(load(msgs), WINDOW, SHANGHAI)
     assert [d.id for d in view.top_by_category["ai"]] == ["1", "2"]
     assert [d.id for d in view.top_by_subtopic["ai"]] == ["2"]
+
+
+def test_a_ticker_is_named_by_the_company_classify_paired_it_with() -> None:
+    from services.summarize.view import view_from_snapshot
+
+    msgs = [
+        # The cashtag names one ticker while the text names another company: the tweet's
+        # companies must not lend their names to the wrong ticker.
+        classified(
+            "1", "$SMCI and Micron both up", cashtags=["SMCI"], companies=[("Micron", "MU")]
+        ),
+        classified("2", "Micron again", companies=[("Micron", "MU")]),
+        classified("3", "Super Micro", companies=[("Super Micro", "SMCI")]),
+    ]
+    store = load(msgs)
+    snap = store.snapshot(scope_for(WINDOW))
+    window = window_by_id(WINDOW, SHANGHAI)
+    view = view_from_snapshot(snap, window, built_at=T0, cloud_terms=50)
+    names = {s.symbol: s.name for s in view.stats.tickers}
+    assert names == {"MU": "Micron", "SMCI": "Super Micro"}

@@ -35,9 +35,7 @@ PRODUCERS = {
     "posts.rendered": "render",
     "<topic>.dlq": "the consumer of <topic> that gave up on a message",
 }
-DLQ_HEADERS = (
-    "`dlq.topic`, `dlq.partition`, `dlq.offset`, `dlq.exception.class`, `dlq.exception.message` (UTF-8 strings)"
-)
+DLQ_HEADERS = "`dlq.topic`, `dlq.partition`, `dlq.offset`, `dlq.exception.class`, `dlq.exception.message` (UTF-8 strings)"
 
 
 def _topics() -> dict[str, type[Contract]]:

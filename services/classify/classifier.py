@@ -3,12 +3,22 @@
 Compiled once from a taxonomy (``bootstrap.build_classifier``), then pure: the same text always
 gives the same result, which is what makes redelivered messages harmless.
 
-Rules beyond plain term hits, all of them about evidence that needs no word list:
+Rules beyond plain term hits:
 - an AI model name puts a tweet in ``ai``, a coin in ``crypto``, any other cashtag in ``finance``
   (when the taxonomy has that category);
+- a category's context words ("benchmark", "latency") only add it when ``context_min`` different
+  ones occur together;
+- a company stands for the sub-topics the taxonomy gives it (NVIDIA for chips), whether it is
+  named, given by ticker or by cashtag;
+- a listed company with a price move is a market tweet (``finance``): with a signed percentage
+  ("Samsung +124%"), a money amount in millions or more ("$14B on Nvidia H200s") or one of
+  finance's context words ("bullish", "涨幅");
 - a sub-topic with ``requires_category`` is only kept when the tweet has its category;
 - sentiment is only read where there is a market signal (finance or crypto, a cashtag, a coin or
-  a listed company), so "usage surges" in a product tweet stays neutral.
+  a listed company), so "usage surges" in a product tweet stays neutral; a signed percentage
+  counts there as a move up or down;
+- a tweet with enough different spam phrases (giveaways, follow-for-follow, "DM me to earn") gets
+  no category and no sub-topic: it is bait, whatever it names.
 """
 
 from __future__ import annotations
@@ -17,9 +27,22 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from services.classify.lexicon import BEAR, BULL, CAT, COIN, COMPANY, SUB, Entry, Lexicon, Target
+from services.classify.lexicon import (
+    BEAR,
+    BULL,
+    CAT,
+    COIN,
+    COMPANY,
+    CTX,
+    SPAM,
+    SUB,
+    Entry,
+    Lexicon,
+    Target,
+    fold,
+)
 from services.classify.segment import Segmenter
-from services.classify.taxonomy import ModelSpec, Taxonomy
+from services.classify.taxonomy import ModelSpec, Taxonomy, Terms
 from services.classify.text import (
     CASHTAG,
     HAN,
@@ -40,6 +63,11 @@ _ELISIONS = frozenset({"l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "l
 _ZH_NUMERALS = frozenset("零〇一二三四五六七八九十百千万亿两几")
 _MAX_TERM_CHARS = 30
 _NEGATION_WINDOW = 3
+_SIGNS = {"+": 1, "-": -1, "−": -1}
+# A money amount in millions or more: corporate spending, not a subscription price.
+_SCALED_MONEY = re.compile(
+    r"\d\s?(?:trillion|billion|million|tn|bn|mn|[mbt](?![a-z]))|亿|千万|百万", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +117,8 @@ class _Found:
     models: dict[str, None] = field(default_factory=dict)
     model_words: set[str] = field(default_factory=set)
     terms: dict[str, None] = field(default_factory=dict)
+    context: set[str] = field(default_factory=set)
+    spam: set[str] = field(default_factory=set)
     score: int = 0
 
     def add(self, targets: tuple[Target, ...], negated: bool) -> None:
@@ -97,6 +127,10 @@ class _Found:
                 self.cats.add(key)
             elif kind == SUB:
                 self.subs.add(key)
+            elif kind == CTX:
+                self.context.add(key)
+            elif kind == SPAM:
+                self.spam.add(key)
             elif kind == COMPANY:
                 self.companies[key] = None
             elif kind == COIN:
@@ -178,6 +212,11 @@ class Classifier:
             )
             for m in taxonomy.models
         ]
+        self._company_subs = {co.name: tuple(co.subtopics) for co in taxonomy.companies}
+        self._context_min: dict[str, int] = {
+            cat: spec.context_min for cat, spec in taxonomy.categories.items() if spec.context
+        }
+        self._spam_min = taxonomy.spam.min_hits
         self._compile()
 
     # ------------------------------------------------------------------ building
@@ -206,6 +245,8 @@ class Classifier:
             self._add_terms([coin.symbol], ctarget, "exact", coin.name)
         for cat, spec in tax.categories.items():
             self._add_all(spec.terms.en, spec.terms.zh, spec.terms.exact, (CAT, cat))
+            self._add_keyed(spec.context, CTX, f"{cat}\x00")
+        self._add_keyed(tax.spam.terms, SPAM, "")
         for sub in tax.subtopics:
             self._add_all(sub.terms.en, sub.terms.zh, sub.terms.exact, (SUB, sub.id))
         sent = tax.sentiment
@@ -213,6 +254,13 @@ class Classifier:
         self._add_all(sent.bearish.en, sent.bearish.zh, sent.bearish.exact, (BEAR, ""))
         for name in tax.proper_names:
             lex.add(name, None, mode="en", display=name)
+        for mode, terms in (
+            ("en", tax.ignore.en),
+            ("exact", tax.ignore.exact),
+            ("zh", tax.ignore.zh),
+        ):
+            for term in terms:
+                lex.add(term, None, mode=mode, display=None, inert=True)
         lex.finish()
 
     def _add_terms(
@@ -220,6 +268,12 @@ class Classifier:
     ) -> None:
         for term in terms:
             self._lex.add(term, target, mode=mode, display=display)
+
+    def _add_keyed(self, terms: Terms, kind: int, prefix: str) -> None:
+        # Each word gets its own key: what is counted is how many different words occur.
+        for mode, words in (("en", terms.en), ("exact", terms.exact), ("zh", terms.zh)):
+            for term in words:
+                self._lex.add(term, (kind, prefix + fold(term)), mode=mode, display=None)
 
     def _add_all(self, en: list[str], zh: list[str], exact: list[str], target: Target) -> None:
         self._add_terms(en, target, "en", None)
@@ -244,15 +298,19 @@ class Classifier:
         cats, subtopics = self._categorize(found, tags)
 
         sentiment: Sentiment = "neutral"
-        market = (
+        spam = len(found.spam) >= self._spam_min
+        if spam:
+            cats, subtopics = set(), []
+        elif (
             "finance" in cats
             or "crypto" in cats
             or tags.cashtags
             or found.coins
             or any(self._companies[c].ticker for c in found.companies)
-        )
-        if found.score and market:
-            sentiment = "bullish" if found.score > 0 else "bearish"
+        ):
+            score = found.score + sum(_SIGNS.get(p[0], 0) for p in tags.percentages)
+            if score:
+                sentiment = "bullish" if score > 0 else "bearish"
 
         if found.companies or found.coins or found.models or tags:
             entities = Entities(
@@ -395,6 +453,12 @@ class Classifier:
             cats.add("ai")
         if found.coins:
             cats.add("crypto")
+        for company in found.companies:
+            found.subs.update(self._company_subs[company])
+        if found.context:
+            self._add_context(found, cats)
+        if "finance" not in cats and self._listed_company_moves(found, tags):
+            cats.add("finance")
         chosen: list[str] = []
         spec = self._sub_spec
         # Sub-topics that add their category first, then those that need it.
@@ -408,6 +472,26 @@ class Classifier:
         chosen.sort(key=self._sub_order.__getitem__)
         cats &= self._defined
         return cats, [self._subtopics[self._sub_order[s]] for s in chosen]
+
+    def _add_context(self, found: _Found, cats: set[str]) -> None:
+        """Each category whose context words occur often enough (different words) joins."""
+        counts: dict[str, int] = {}
+        for key in found.context:
+            cat = key.partition("\x00")[0]
+            counts[cat] = counts.get(cat, 0) + 1
+        for cat, count in counts.items():
+            if count >= self._context_min.get(cat, 2):
+                cats.add(cat)
+
+    def _listed_company_moves(self, found: _Found, tags: _Tags) -> bool:
+        """A listed company with a signed percentage, big money or a market word beside it."""
+        if not any(self._companies[c].ticker for c in found.companies):
+            return False
+        return (
+            any(p[0] in _SIGNS for p in tags.percentages)
+            or any(_SCALED_MONEY.search(m) for m in tags.money)
+            or any(key.startswith("finance\x00") for key in found.context)
+        )
 
     def _match(
         self, entry: Entry, tokens: list[str], i: int, *, exact: bool

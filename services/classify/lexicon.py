@@ -19,11 +19,24 @@ COMPANY: Final = 2
 COIN: Final = 3
 BULL: Final = 4
 BEAR: Final = 5
+CTX: Final = 6
+SPAM: Final = 7
 
-_CARRIED = frozenset({CAT, COMPANY, COIN})
+_CARRIED = frozenset({CAT, COMPANY, COIN, CTX})
 
 Target = tuple[int, str]
-"""What a term points at: (kind, key), e.g. (CAT, "ai"), (COMPANY, "NVIDIA"), (BULL, "")."""
+"""What a term points at: (kind, key), e.g. (CAT, "ai"), (COMPANY, "NVIDIA"), (BULL, "").
+
+A context word's key is its category and its folded form, (CTX, "ai\x00benchmark"), and a spam
+phrase's key its folded form, so that different words are counted and "benchmarks" is not a
+second word beside "benchmark".
+"""
+
+
+def fold(term: str) -> str:
+    """The form that counts as one word: lower case, a plural ``s`` dropped."""
+    low = " ".join(term.lower().split())
+    return low[:-1] if len(low) > 3 and low.endswith("s") and not low.endswith("ss") else low
 
 
 @dataclass(slots=True)
@@ -37,10 +50,11 @@ class Entry:
 
 @dataclass(slots=True)
 class Phrase:
-    """A multi-word term's targets and display."""
+    """A multi-word term's targets and display; an ``inert`` one does not stand for its words."""
 
     targets: tuple[Target, ...] = ()
     display: str | None = None
+    inert: bool = False
 
 
 def term_tokens(term: str) -> list[str]:
@@ -60,7 +74,9 @@ class _Side:
     words: dict[str, Entry] = field(default_factory=dict)
     phrases: dict[str, Phrase] = field(default_factory=dict)
 
-    def add(self, tokens: list[str], target: Target | None, display: str | None) -> None:
+    def add(
+        self, tokens: list[str], target: Target | None, display: str | None, *, inert: bool
+    ) -> None:
         head = self.words.get(tokens[0])
         if head is None:
             head = self.words[tokens[0]] = Entry()
@@ -79,6 +95,7 @@ class _Side:
             phrase.targets += (target,)
         if phrase.display is None:
             phrase.display = display
+        phrase.inert = phrase.inert or inert
 
 
 class Lexicon:
@@ -88,10 +105,23 @@ class Lexicon:
         self.lower = _Side()
         self.exact = _Side()
         self.zh: dict[str, tuple[Target, ...]] = {}
+        self._zh_inert: set[str] = set()
         self._zh_pattern: re.Pattern[str] | None = None
 
-    def add(self, term: str, target: Target | None, *, mode: str, display: str | None) -> None:
-        """Add a term; ``mode`` is "en", "exact" or "zh" (a term is moved to the side its script needs)."""
+    def add(
+        self,
+        term: str,
+        target: Target | None,
+        *,
+        mode: str,
+        display: str | None,
+        inert: bool = False,
+    ) -> None:
+        """Add a term; ``mode`` is "en", "exact" or "zh" (a term is moved to the side its script needs).
+
+        An ``inert`` term ("travel agent") is matched like any other, so it hides the terms inside
+        it, but it does not stand for them.
+        """
         if mode == "zh" and is_latin(term):
             mode = "en"
         elif mode != "zh" and not is_latin(term):
@@ -103,6 +133,8 @@ class Lexicon:
                 self.zh[key] = (*old, target)
             elif key not in self.zh:
                 self.zh[key] = old
+            if inert:
+                self._zh_inert.add(key)
             self._zh_pattern = None
             return
         tokens = term_tokens(term)
@@ -110,20 +142,23 @@ class Lexicon:
             raise ValueError(f"term {term!r} has no letters or digits to match")
         shown = display if display is not None else " ".join(term.split())
         if mode == "exact":
-            self.exact.add(tokens, target, shown)
+            self.exact.add(tokens, target, shown, inert=inert)
         else:
-            self.lower.add([t.lower() for t in tokens], target, shown)
+            self.lower.add([t.lower() for t in tokens], target, shown, inert=inert)
 
     def finish(self) -> None:
         """Complete the tables once every term is in.
 
         A phrase stands for its words: "AI agents" is a sub-topic phrase, but its "AI" still puts
-        the tweet in ``ai``, so each phrase also carries the category and entity targets of its
-        single words. Sub-topic and sentiment targets are not carried over: that is what phrases
-        are for ("machine learning" is not "learning", "bear market" is one signal).
+        the tweet in ``ai``, so each phrase also carries the category, context and entity targets
+        of its single words. Sub-topic and sentiment targets are not carried over: that is what
+        phrases are for ("machine learning" is not "learning", "bear market" is one signal).
+        Chinese terms are found longest first, so "开源模型" carries what "模型" inside it points at.
         """
         for side in (self.lower, self.exact):
             for key, phrase in side.phrases.items():
+                if phrase.inert:
+                    continue
                 for word in key.split(" "):
                     entry = side.words.get(word)
                     if entry is None:
@@ -131,6 +166,23 @@ class Lexicon:
                     for target in entry.targets:
                         if target[0] in _CARRIED and target not in phrase.targets:
                             phrase.targets += (target,)
+        carried = {
+            key: tuple(t for t in targets if t[0] in _CARRIED)
+            for key, targets in self.zh.items()
+            if any(t[0] in _CARRIED for t in targets)
+        }
+        for key in self.zh:
+            if key in self._zh_inert:
+                continue
+            extra = [
+                t
+                for inner, targets in carried.items()
+                if inner != key and inner in key
+                for t in targets
+                if t not in self.zh[key]
+            ]
+            if extra:
+                self.zh[key] += tuple(dict.fromkeys(extra))
         _ = self.zh_pattern
 
     @property

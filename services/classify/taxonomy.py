@@ -61,6 +61,11 @@ class CategorySpec(_Spec):
 
     label: Term
     terms: Terms = Terms()
+    context: Terms = Field(
+        default_factory=Terms,
+        description="Words too common to decide alone: `context_min` different ones add the category.",
+    )
+    context_min: int = Field(default=2, ge=1, le=10)
 
 
 class SubtopicSpec(_Spec):
@@ -76,11 +81,15 @@ class SubtopicSpec(_Spec):
 
 
 class CompanySpec(_Spec):
-    """A company, its ticker if listed, and the names it goes by."""
+    """A company, its ticker if listed, the names it goes by and the sub-topics it stands for."""
 
     name: Term
     ticker: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9.\-]{0,14}$")] | None = None
     aliases: Terms = Terms()
+    subtopics: list[str] = Field(
+        default_factory=list,
+        description="Sub-topic ids that any mention (name, ticker or cashtag) implies.",
+    )
 
 
 class CoinSpec(_Spec):
@@ -129,6 +138,13 @@ class SentimentSpec(_Spec):
     negators: Terms = Terms()
 
 
+class SpamSpec(_Spec):
+    """Bait phrases: a tweet with ``min_hits`` different ones gets no category or sub-topic."""
+
+    terms: Terms = Terms()
+    min_hits: int = Field(default=2, ge=1, le=10)
+
+
 class Taxonomy(_Spec):
     """A whole taxonomy file."""
 
@@ -141,6 +157,11 @@ class Taxonomy(_Spec):
     models: list[ModelSpec] = Field(default_factory=list)
     sentiment: SentimentSpec = SentimentSpec()
     proper_names: list[Term] = Field(default_factory=list)
+    ignore: Terms = Field(
+        default_factory=Terms,
+        description="Phrases holding a term but meaning something else; they count for nothing.",
+    )
+    spam: SpamSpec = SpamSpec()
     stopwords: Terms = Terms()
     use_bundled_stopwords: bool = True
 
@@ -160,6 +181,15 @@ class Taxonomy(_Spec):
                 )
             if not sub.terms:
                 raise ValueError(f"sub-topic {sub.id!r} has no terms")
+        for co in self.companies:
+            for sid in co.subtopics:
+                if sid not in seen:
+                    raise ValueError(
+                        f"company {co.name!r} names sub-topic {sid!r}, which is not defined"
+                    )
+        for term in self.ignore.en + self.ignore.exact:
+            if len(TOKEN.findall(term)) < 2:
+                raise ValueError(f"ignore term {term!r} must be a phrase of two or more words")
         symbols = [c.symbol for c in self.coins]
         if len(symbols) != len(set(symbols)):
             raise ValueError("a coin symbol is listed twice")
@@ -168,6 +198,7 @@ class Taxonomy(_Spec):
     def han_terms(self) -> list[str]:
         """Every term of two or more Han characters, for the segmenter's dictionary."""
         lists: list[Terms] = [spec.terms for spec in self.categories.values()]
+        lists += [spec.context for spec in self.categories.values()]
         lists += [s.terms for s in self.subtopics]
         lists += [c.aliases for c in self.companies] + [c.aliases for c in self.coins]
         lists += [self.sentiment.bullish, self.sentiment.bearish]

@@ -85,7 +85,9 @@ def test_post_has_the_seed_shape(demo_site) -> None:
     assert re.search(r'^posttime: "2026-01-02 \d\d:\d\d:\d\d \+0800"$', front, re.M)
     assert "Twitter Ai 报告 (2026-01-02 至 2026-01-02)" in text
     positions = [text.find("\n" + h + "\n") for h in SEED_HEADINGS]
-    assert all(p >= 0 for p in positions), [h for h, p in zip(SEED_HEADINGS, positions, strict=True) if p < 0]
+    assert all(p >= 0 for p in positions), [
+        h for h, p in zip(SEED_HEADINGS, positions, strict=True) if p < 0
+    ]
     assert positions == sorted(positions), "headings out of the seed's order"
     for block in EVENT_BLOCKS:
         assert f"**{block}**" in text

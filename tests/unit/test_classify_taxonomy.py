@@ -159,6 +159,79 @@ def test_user_taxonomy_for_another_subject(write_yaml: Callable[[str], Path]) ->
     assert other.entities.models == [] and other.entities.coins == []
 
 
+RULES = """
+    version: 1
+    name: football rules
+    categories:
+      ai:
+        label: 足球
+        terms: {en: [football], zh: [足球]}
+        context: {en: [goal, goals, striker, keeper], zh: [进球, 射门]}
+      finance:
+        label: 市场
+        terms: {en: [stocks]}
+        context: {en: [rally]}
+    subtopics:
+      - {id: kit, label: 球衣, category: ai, requires_category: false, terms: {en: [jersey]}}
+      - {id: boots, label: 球鞋, category: ai, terms: {zh: [足球鞋]}}
+    companies:
+      - {name: Nike, ticker: NKE, aliases: {en: [Nike]}, subtopics: [kit]}
+      - {name: Adidas, aliases: {en: [Adidas]}, subtopics: [kit]}
+    sentiment:
+      bullish: {en: [rally]}
+    ignore: {en: [own goal], zh: [射门游戏]}
+    spam: {min_hits: 2, terms: {en: [giveaway, tag a friend], zh: [私信我, 领取]}}
+"""
+
+
+def test_context_words_count_only_together(write_yaml: Callable[[str], Path]) -> None:
+    c = build_classifier(load_taxonomy(write_yaml(RULES)))
+    assert c.classify("What a goal").categories == []
+    assert c.classify("What a goal by the striker").categories == ["ai"]
+    assert c.classify("Goal after goal, goals galore").categories == []  # one word, counted once
+    assert c.classify("进球了！射门太漂亮").categories == ["ai"]
+
+
+def test_ignored_phrase_hides_the_term_inside(write_yaml: Callable[[str], Path]) -> None:
+    c = build_classifier(load_taxonomy(write_yaml(RULES)))
+    assert c.classify("An own goal by the striker").categories == []
+    assert c.classify("射门游戏里又进球了").categories == []
+
+
+def test_chinese_phrase_carries_the_category_inside(write_yaml: Callable[[str], Path]) -> None:
+    c = build_classifier(load_taxonomy(write_yaml(RULES))).classify("买了一双足球鞋")
+    assert c.categories == ["ai"]
+    assert [s.id for s in c.subtopics] == ["boots"]
+
+
+def test_company_stands_for_its_subtopics(write_yaml: Callable[[str], Path]) -> None:
+    c = build_classifier(load_taxonomy(write_yaml(RULES)))
+    for text in ("Adidas again", "Nike again", "$NKE again"):
+        found = c.classify(text)
+        assert found.categories[:1] == ["ai"], text
+        assert [s.id for s in found.subtopics] == ["kit"], text
+
+
+def test_listed_company_with_a_move_is_finance(write_yaml: Callable[[str], Path]) -> None:
+    c = build_classifier(load_taxonomy(write_yaml(RULES)))
+    up = c.classify("Nike +5% today")
+    assert up.categories == ["ai", "finance"] and up.sentiment == "bullish"
+    assert c.classify("Nike -5% today").sentiment == "bearish"
+    assert "finance" in c.classify("Nike spends $2B on a new campus").categories
+    assert "finance" in c.classify("Nike: the rally goes on").categories
+    assert "finance" not in c.classify("A Nike jersey costs $90, 20% off").categories
+    assert "finance" not in c.classify("Adidas +5% today").categories  # not listed
+
+
+def test_spam_gets_no_category(write_yaml: Callable[[str], Path]) -> None:
+    c = build_classifier(load_taxonomy(write_yaml(RULES)))
+    spam = c.classify("GIVEAWAY! Tag a friend to win a Nike jersey")
+    assert spam.categories == [] and spam.subtopics == [] and spam.sentiment == "neutral"
+    assert [co.name for co in spam.entities.companies] == ["Nike"]
+    assert c.classify("私信我领取足球").categories == []
+    assert c.classify("Nike giveaway of a football jersey").categories == ["ai"]  # one bait word
+
+
 def test_user_taxonomy_without_bundled_stopwords(write_yaml: Callable[[str], Path]) -> None:
     path = write_yaml(SPORTS + "    use_bundled_stopwords: false\n")
     classifier = build_classifier(load_taxonomy(path))
@@ -245,6 +318,23 @@ def test_missing_user_dictionary_is_a_config_error(tmp_path: Path) -> None:
             "categories: {ai: {label: x, terms: {en: [a]}}}\n"
             "coins: [{symbol: btc, name: Bitcoin}]\n",
             r"coins\.0\.symbol",
+        ),
+        (
+            "categories: {ai: {label: x, terms: {en: [a]}}}\n"
+            "companies: [{name: Nike, subtopics: [kit]}]\n",
+            "company 'Nike' names sub-topic 'kit', which is not defined",
+        ),
+        (
+            "categories: {ai: {label: x, terms: {en: [a]}}}\nignore: {en: [goal]}\n",
+            "ignore term 'goal' must be a phrase of two or more words",
+        ),
+        (
+            "categories: {ai: {label: x, terms: {en: [a]}, context_min: 0}}\n",
+            r"categories\.ai\.context_min: Input should be greater than or equal to 1",
+        ),
+        (
+            "categories: {ai: {label: x, terms: {en: [a]}}}\nspam: {terms: {en: [a]}, min: 2}\n",
+            r"spam\.min: Extra inputs are not permitted",
         ),
     ],
 )

@@ -41,6 +41,11 @@ def _parser() -> argparse.ArgumentParser:
     _add_source(run)
     run.add_argument("--site", type=Path, help="Jekyll site directory (default: ./site)")
     run.add_argument("--quiet", action="store_true", help="no progress lines")
+    run.add_argument(
+        "--writer",
+        choices=["extractive", "anthropic"],
+        help="who writes the report text (default: TWEETPULSE_REPORT__WRITER, else extractive)",
+    )
 
     worker = sub.add_parser(
         "worker",
@@ -113,6 +118,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "site", None) is not None:
             render = settings.render.model_copy(update={"site_dir": args.site})
             settings = settings.model_copy(update={"render": render})
+        if getattr(args, "writer", None) is not None:
+            report = settings.report.model_copy(update={"writer": args.writer})
+            settings = settings.model_copy(update={"report": report})
     except ValidationError as exc:
         print(f"tweetpulse: error: bad TWEETPULSE_* setting:\n{exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -192,6 +200,22 @@ def _print_summary(s: RunSummary, out: TextIO) -> None:
         f"{name} {s.categories.get(name, 0):,}" for name in ("ai", "finance", "crypto")
     )
     print(f"categories  {cats}, none {s.categories.get('none', 0):,}", file=out)
+    for ready in s.reports:
+        usage = ready.model_usage
+        if usage is None:
+            continue
+        cost = "unpriced" if usage.cost_usd is None else f"${usage.cost_usd:.4f}"
+        print(
+            f"model       {ready.window.id}: {usage.mode}, {usage.model}, "
+            f"{usage.input_tokens:,} in / {usage.output_tokens:,} out tokens, {cost}, "
+            f"{usage.rejected_claims} claims rejected"
+            + (
+                f", extractive: {', '.join(usage.fallback_sections)}"
+                if usage.fallback_sections
+                else ""
+            ),
+            file=out,
+        )
     print(f"posts       {len(s.posts)} written", file=out)
     for post in s.posts:
         print(f"            {s.site / post.post_path}  ({post.tweets:,} tweets)", file=out)

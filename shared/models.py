@@ -253,6 +253,25 @@ class WindowStats(Contract):
     sentiment: dict[str, int] = Field(default_factory=dict)
 
 
+class ModelUsage(Contract):
+    """How a model writer wrote a report: what it cost and what the verifier rejected."""
+
+    model: str
+    mode: Literal["model", "cache", "not_due", "fallback"] = Field(
+        description="model: a fresh answer; cache: an earlier answer to the same input; "
+        "not_due / fallback: the extractive writer wrote it (interval not passed / model failed)."
+    )
+    requests: int = Field(default=0, ge=0)
+    retries: int = Field(default=0, ge=0)
+    input_tokens: int = Field(default=0, ge=0)
+    output_tokens: int = Field(default=0, ge=0)
+    cost_usd: float | None = Field(default=None, ge=0, description="None when unpriced.")
+    rejected_claims: int = Field(default=0, ge=0, description="Claims the citation check removed.")
+    fallback_sections: list[str] = Field(
+        default_factory=list, description="Report fields the extractive writer wrote instead."
+    )
+
+
 class ReportReady(Contract):
     """A built report for one window, on ``reports.ready``; render turns it into a post."""
 
@@ -266,6 +285,9 @@ class ReportReady(Contract):
     stats: WindowStats
     report: Report
     terms: list[TermWeight] = Field(default_factory=list, description="Word-cloud weights.")
+    model_usage: ModelUsage | None = Field(
+        default=None, description="Set when a model writer was asked; None for the extractive one."
+    )
 
     def key(self) -> str:
         """Partitioning key: the window id."""

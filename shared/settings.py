@@ -44,6 +44,10 @@ class ReportSettings(_Section):
     """Report windows and how much of them is kept."""
 
     timezone: str = "Asia/Shanghai"
+    writer: Literal["extractive", "anthropic"] = Field(
+        default="extractive",
+        description="anthropic: Claude writes the text (extractive fallback); needs an API key.",
+    )
     window_days: int = Field(default=1, ge=1, le=31)
     top_k: int = Field(default=10, ge=1, le=100, description="Top tweets kept per sub-topic.")
     term_cap: int = Field(default=5_000, ge=100, description="Word-cloud terms kept per window.")
@@ -129,32 +133,51 @@ class ModelPrice(_Section):
     output_per_mtok: float = Field(ge=0)
 
 
-# Anthropic's list prices; a dated model id ("claude-sonnet-4-5-20250929") matches by prefix.
+# Anthropic's list prices (November 2026); a dated model id matches its longest listed prefix.
 DEFAULT_MODEL_PRICES: dict[str, ModelPrice] = {
-    "claude-opus-4-5": ModelPrice(input_per_mtok=5.0, output_per_mtok=25.0),
-    "claude-opus-4-1": ModelPrice(input_per_mtok=15.0, output_per_mtok=75.0),
-    "claude-opus-4": ModelPrice(input_per_mtok=15.0, output_per_mtok=75.0),
-    "claude-sonnet-4-5": ModelPrice(input_per_mtok=3.0, output_per_mtok=15.0),
-    "claude-sonnet-4": ModelPrice(input_per_mtok=3.0, output_per_mtok=15.0),
-    "claude-3-7-sonnet": ModelPrice(input_per_mtok=3.0, output_per_mtok=15.0),
-    "claude-haiku-4-5": ModelPrice(input_per_mtok=1.0, output_per_mtok=5.0),
-    "claude-3-5-haiku": ModelPrice(input_per_mtok=0.8, output_per_mtok=4.0),
-    "claude-3-haiku": ModelPrice(input_per_mtok=0.25, output_per_mtok=1.25),
+    name: ModelPrice(input_per_mtok=i, output_per_mtok=o)
+    for name, i, o in (
+        ("claude-fable-5-2", 8.0, 40.0),
+        ("claude-fable-5-1", 10.0, 50.0),
+        ("claude-opus-5-5", 4.0, 20.0),
+        ("claude-opus-5", 5.0, 25.0),
+        ("claude-sonnet-5-5", 2.0, 10.0),
+        ("claude-sonnet-5", 2.0, 10.0),
+        ("claude-opus-4-8", 5.0, 25.0),
+        ("claude-opus-4-7", 5.0, 25.0),
+        ("claude-opus-4-6", 5.0, 25.0),
+        ("claude-opus-4-5", 5.0, 25.0),
+        ("claude-opus-4-1", 15.0, 75.0),
+        ("claude-opus-4", 15.0, 75.0),
+        ("claude-sonnet-4-6", 3.0, 15.0),
+        ("claude-sonnet-4-5", 3.0, 15.0),
+        ("claude-sonnet-4", 3.0, 15.0),
+        ("claude-haiku-4-5", 1.0, 5.0),
+    )
 }
 """Default price table of the model writer (USD per million input / output tokens)."""
 
 
 class AnthropicSettings(_Section):
-    """The model writer: model, limits, budgets, retries and the price table."""
+    """The model writer: model, limits, budgets, retries and the price table.
+
+    The default model is Claude Sonnet 5: it accepts the forced tool call the writer uses for
+    structured output, which Sonnet 5.5 answers with 400 (set ``force_tool=false`` for it), and
+    Sonnet 4.5 reaches its end of life on 2026-11-30. ``temperature`` is kept for older
+    configurations but not sent: SDK 2.x and API version 2026-10-21 reject sampling parameters.
+    """
 
     api_key: SecretStr | None = Field(
         default=None, description="When unset, the SDK's own lookup (ANTHROPIC_API_KEY) applies."
     )
     base_url: str | None = None
-    model: str = "claude-sonnet-4-5"
+    model: str = "claude-sonnet-5"
     max_tokens: int = Field(default=8_000, gt=0)
-    temperature: float = Field(default=0.3, ge=0, le=1)
+    temperature: float = Field(default=0.3, ge=0, le=1, description="Not sent (see above).")
     timeout_s: float = Field(default=120.0, gt=0)
+    force_tool: bool = Field(
+        default=True, description="tool_choice forces write_report; false sends 'auto'."
+    )
     input_token_budget: int = Field(
         default=40_000, ge=2_000, description="Estimated input tokens per report, all calls."
     )

@@ -13,10 +13,19 @@ from shared.store import StateStore
 def build_deps(
     settings: Settings, *, store: StateStore, writer: ReportWriter | None = None
 ) -> SummarizeDeps:
-    """Summarize's dependencies; the extractive writer unless another is given."""
+    """Summarize's dependencies, with the writer ``settings.report.writer`` names."""
     return SummarizeDeps(
         store=store,
         settings=settings.report,
-        writer=writer if writer is not None else ExtractiveWriter(),
+        writer=writer if writer is not None else build_writer(settings, store=store),
         clock=utcnow,
     )
+
+
+def build_writer(settings: Settings, *, store: StateStore) -> ReportWriter:
+    """The configured writer: ``extractive`` (offline) or ``anthropic`` (Claude, extractive fallback)."""
+    if settings.report.writer == "anthropic":
+        from services.summarize.writers.model.writer import AnthropicWriter
+
+        return AnthropicWriter(settings.anthropic, store)
+    return ExtractiveWriter()

@@ -80,6 +80,7 @@ def build_report(window_id: str, *, deps: SummarizeDeps, final: bool = False) ->
         stats=view.stats,
         report=report,
         terms=view.terms,
+        model_usage=deps.writer.usage(),
     )
     if mark is not None:
         deps.store.put(_building_key(window_id), mark)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from services.summarize.view import WindowView
-from shared.models import Report
+from shared.models import ModelUsage, Report
 
 
 class ReportWriter(Protocol):
@@ -22,6 +22,10 @@ class ReportWriter(Protocol):
 
     def write(self, view: WindowView) -> Report:
         """The report for ``view``; every figure in it must come from the view."""
+        ...
+
+    def usage(self) -> ModelUsage | None:
+        """How the last :meth:`write` used a model (None for a writer without one)."""
         ...
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from services.summarize.view import TweetDoc, WindowView, entity_key
-from shared.models import Block, CorePoint, CountStat, Report, SymbolStat, TweetRef
+from shared.models import Block, CorePoint, CountStat, ModelUsage, Report, SymbolStat, TweetRef
 
 CORE_POINTS = 10
 INSIGHT_BLOCKS = 4
@@ -369,6 +369,10 @@ class ExtractiveWriter:
     """
 
     name = "extractive"
+
+    def usage(self) -> ModelUsage | None:
+        """No model is involved."""
+        return None
 
     def write(self, view: WindowView) -> Report:
         """The whole report, sections in the seed's order."""

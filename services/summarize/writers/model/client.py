@@ -1,0 +1,205 @@
+"""The Messages API client: the official ``anthropic`` SDK with our own retries.
+
+No sampling parameters are sent: SDK 2.x removed them and API version 2026-10-21 answers 400 to
+``temperature`` even at its default, so ``AnthropicSettings.temperature`` is not used.
+
+The SDK is built with ``max_retries=0`` so that every retry happens here, where it is counted and
+its wait can honour ``retry-after``. Retried: 408, 409, 429, every 5xx, 529 (overloaded),
+timeouts and connection errors. The wait is exponential with jitter (half fixed, half random:
+``base * 2**attempt``), never shorter than the server's ``retry-after`` (``retry-after-ms``
+first); when the server asks for more than ``retry_max_s`` the client stops retrying. Other
+errors (400, 401, 403, 404, 413) are not retried. Either way, failure raises
+:class:`~shared.errors.ModelUnavailable` (retryable outages) or :class:`ModelRefused`.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any, cast
+
+from shared.errors import ModelUnavailable, PipelineError
+from shared.settings import AnthropicSettings
+
+if TYPE_CHECKING:
+    import anthropic
+
+log = logging.getLogger(__name__)
+
+RETRIED_STATUS = frozenset({408, 409, 429})
+
+
+class ModelRefused(PipelineError):
+    """The API rejected the request for good (bad request, authentication, no key)."""
+
+
+@dataclass
+class Response:
+    """What the writer needs from one answered request."""
+
+    tool_input: object | None
+    stop_reason: str | None
+    input_tokens: int
+    output_tokens: int
+    retries: int
+
+
+def retry_after_s(headers: Any) -> float | None:
+    """The wait a response asks for, from ``retry-after-ms`` or ``retry-after`` (seconds or date)."""
+    if headers is None:
+        return None
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _retryable(exc: Exception) -> bool:
+    import anthropic
+
+    if isinstance(exc, anthropic.APIConnectionError):  # timeouts included
+        return True
+    if isinstance(exc, anthropic.APIStatusError):
+        return exc.status_code in RETRIED_STATUS or exc.status_code >= 500
+    return False
+
+
+class MessagesClient:
+    """Sends one Messages request with retries; the SDK client is created on first use."""
+
+    def __init__(
+        self,
+        settings: AnthropicSettings,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._settings = settings
+        self._sleep = sleep
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not a secret
+        self._client: anthropic.Anthropic | None = None
+        self.attempts = 0
+        """Requests sent so far (retries included)."""
+        self.retries = 0
+        """Retries so far."""
+
+    def _sdk(self) -> anthropic.Anthropic:
+        # Imported here: the SDK takes most of a second to import, and only this writer needs it.
+        import anthropic
+
+        if self._client is None:
+            s = self._settings
+            self._client = anthropic.Anthropic(
+                api_key=s.api_key.get_secret_value() if s.api_key else None,
+                base_url=s.base_url or None,
+                timeout=s.timeout_s,
+                max_retries=0,
+            )
+        return self._client
+
+    def _tool_choice(self, name: str) -> dict[str, str]:
+        # Forced tool use is the reliable way to structured output, but some models refuse it.
+        if self._settings.force_tool:
+            return {"type": "tool", "name": name}
+        return {"type": "auto"}
+
+    def backoff_s(self, attempt: int, retry_after: float | None) -> float:
+        """The wait before retry ``attempt`` (0 for the first retry)."""
+        step = self._settings.retry_base_s * 2.0**attempt
+        wait = step / 2 + self._rng.uniform(0, step / 2)
+        wait = min(wait, self._settings.retry_max_s)
+        return max(wait, retry_after) if retry_after is not None else wait
+
+    def create(
+        self,
+        *,
+        system: str,
+        messages: list[dict[str, Any]],
+        tool: dict[str, Any],
+    ) -> Response:
+        """Send one request forcing ``tool``; retried as the module says."""
+        import anthropic
+
+        s = self._settings
+        attempt = 0
+        while True:
+            self.attempts += 1
+            try:
+                message = self._sdk().messages.create(
+                    model=s.model,
+                    max_tokens=s.max_tokens,
+                    system=system,
+                    messages=cast(Any, messages),
+                    tools=cast(Any, [tool]),
+                    tool_choice=cast(Any, self._tool_choice(str(tool["name"]))),
+                )
+            except TypeError as exc:
+                if "authentication" not in str(exc):
+                    raise
+                # The SDK raises TypeError when it finds no credentials at all.
+                raise ModelRefused(f"no usable Anthropic credentials: {exc}") from exc
+            except anthropic.AnthropicError as exc:
+                if not _retryable(exc):
+                    raise ModelRefused(_describe(exc)) from exc
+                if attempt >= s.max_retries:
+                    raise ModelUnavailable(f"{_describe(exc)} (after {attempt} retries)") from exc
+                headers = getattr(getattr(exc, "response", None), "headers", None)
+                asked = retry_after_s(headers)
+                if asked is not None and asked > s.retry_max_s:
+                    raise ModelUnavailable(
+                        f"{_describe(exc)}; the server asks to wait {asked:.0f} s"
+                    ) from exc
+                wait = self.backoff_s(attempt, asked)
+                log.warning(
+                    "model request failed (%s); retry %s of %s in %.1f s",
+                    _describe(exc),
+                    attempt + 1,
+                    s.max_retries,
+                    wait,
+                )
+                self._sleep(wait)
+                attempt += 1
+                self.retries += 1
+                continue
+            return Response(
+                tool_input=_tool_input(message, tool["name"]),
+                stop_reason=message.stop_reason,
+                input_tokens=message.usage.input_tokens,
+                output_tokens=message.usage.output_tokens,
+                retries=attempt,
+            )
+
+
+def _tool_input(message: Any, name: str) -> object | None:
+    for block in message.content:
+        if getattr(block, "type", None) == "tool_use" and getattr(block, "name", None) == name:
+            found: object = block.input
+            return found
+    return None
+
+
+def _describe(exc: BaseException) -> str:
+    status = getattr(exc, "status_code", None)
+    kind = type(exc).__name__
+    return f"{kind} {status}" if status is not None else kind

@@ -1,0 +1,366 @@
+"""The bounded model input: what the model may read about a window, and the prompts around it.
+
+The model never sees the raw stream. It reads the window's exact statistics (counts, shares
+computed here, tickers, coins, entity counts, repeated texts) and a selection of representative
+tweets: the most engaging ones overall, per category and per sub-topic, the representatives of
+near-duplicate clusters and of tickers and coins. Each tweet is one JSON line with its id, author,
+engagement, sub-topics, entities and figures; all of it sits inside ``<stats>`` and ``<tweets>``
+and the system prompt says that content there is data, never instructions.
+
+The whole request (system prompt, user prompt, tool schema, the API's tool overhead) must fit the
+allowance it is given, in estimated tokens (see ``tokens``). Tweets are taken in priority order:
+first every group's best tweet, then every group's second, and so on, the most engaging first
+within a tier; so when the window is too large, the lowest-engagement tweets of the deepest tiers
+are the ones left out, and every sub-topic keeps its best tweets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from services.summarize.view import TweetDoc, WindowView
+from services.summarize.writers.extractive import (
+    CATEGORY_LABELS,
+    SENTIMENT_LABELS,
+    clean_text,
+    share,
+)
+from services.summarize.writers.model.schema import SECTIONS, tool
+from services.summarize.writers.model.tokens import REQUEST_OVERHEAD, estimate_tokens
+from shared.errors import ConfigError
+
+PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
+PROMPT_VERSION = "1"
+"""Part of the cache key: bump it when the prompts or the input format change meaning."""
+
+TWEET_CHARS = 400
+"""A tweet's text is cut to this many characters in the prompt."""
+
+STAT_LIMITS = {"tickers": 15, "coins": 10, "models": 15, "companies": 15, "hashtags": 10}
+REPEATED = 10
+_TWEETS_MARK = "\x00TWEETS\x00"
+
+
+class BudgetTooSmall(ConfigError):
+    """The statistics and prompts alone do not fit the input token budget."""
+
+
+def _dumps(value: Any) -> str:
+    # "<" and ">" are escaped so that no tweet can close the <tweets> wrapper.
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+class Prompts:
+    """The jinja2 templates of ``services/summarize/prompts``; built by the writer, not at import."""
+
+    def __init__(self, directory: Path = PROMPTS_DIR) -> None:
+        if not directory.is_dir():
+            raise ConfigError(f"prompt templates not found in {directory}")
+        self._env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(directory),
+            undefined=jinja2.StrictUndefined,
+            autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml")),
+            keep_trailing_newline=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    def render(self, name: str, **context: Any) -> str:
+        """Render ``<name>.j2``."""
+        try:
+            return self._env.get_template(f"{name}.j2").render(**context).strip()
+        except jinja2.TemplateError as exc:
+            raise ConfigError(f"prompt template {name}.j2: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class Item:
+    """One tweet as the model sees it."""
+
+    doc: TweetDoc
+    payload: dict[str, Any]
+    line: str
+    tokens: int
+
+
+@dataclass(frozen=True)
+class ModelInput:
+    """One report's model request, its tweets, its estimated size and its cache key."""
+
+    system: str
+    user: str
+    tool: dict[str, Any]
+    stats: dict[str, Any]
+    items: dict[str, Item]
+    considered: int
+    tokens: int
+    key: str
+
+    @property
+    def dropped(self) -> int:
+        """Candidate tweets left out to fit the budget."""
+        return self.considered - len(self.items)
+
+    def messages(self) -> list[dict[str, Any]]:
+        """The ``messages`` parameter."""
+        return [{"role": "user", "content": self.user}]
+
+
+MESSAGE_OVERHEAD = 10
+"""Tokens of a message's role and framing."""
+
+
+def request_tokens(system: str, messages: Sequence[Mapping[str, Any]], tools: Iterable[Any]) -> int:
+    """Estimated input tokens of one request: its texts, the tools as JSON, the API's overhead."""
+    total = estimate_tokens(system) + estimate_tokens(_dumps(list(tools))) + REQUEST_OVERHEAD
+    for message in messages:
+        content = message.get("content", "")
+        if isinstance(content, list):
+            content = "".join(
+                b.get("text", "") if b.get("type") == "text" else _dumps(b) for b in content
+            )
+        total += estimate_tokens(str(content)) + MESSAGE_OVERHEAD
+    return total
+
+
+# ---------------------------------------------------------------------------- statistics
+
+
+def stats_payload(view: WindowView) -> dict[str, Any]:
+    """The window's exact statistics as the model reads them, shares computed here."""
+    st = view.stats
+    total = st.tweets
+    w = view.window
+    out: dict[str, Any] = {
+        "window": {
+            "id": w.id,
+            "start": w.start.isoformat(),
+            "end": w.end.isoformat(),
+            "timezone": w.timezone,
+        },
+        "tweets": total,
+        "retweets": st.retweets,
+        "categories": [
+            {"key": k, "label": CATEGORY_LABELS.get(k, k), "count": n, "share": share(n, total)}
+            for k, n in st.categories.items()
+            if n
+        ],
+        "sentiment": [
+            {"label": SENTIMENT_LABELS.get(k, k), "count": n, "share": share(n, total)}
+            for k, n in st.sentiment.items()
+        ],
+        "subtopics": [
+            {
+                "id": s.key,
+                "label": s.label,
+                "count": s.count,
+                "share": share(s.count, total),
+                **({"retweets": r} if (r := view.subtopic_retweets.get(s.key)) else {}),
+            }
+            for s in st.subtopics
+        ],
+        "tickers": [
+            {
+                "symbol": s.symbol,
+                **({"name": s.name} if s.name else {}),
+                "mentions": s.mentions,
+                "bullish": s.bullish,
+                "bearish": s.bearish,
+            }
+            for s in st.tickers[: STAT_LIMITS["tickers"]]
+        ],
+        "coins": [
+            {"symbol": s.symbol, "mentions": s.mentions, "bullish": s.bullish, "bearish": s.bearish}
+            for s in st.coins[: STAT_LIMITS["coins"]]
+        ],
+        "models": [
+            {"name": c.label, "count": c.count} for c in view.models[: STAT_LIMITS["models"]]
+        ],
+        "companies": [
+            {"name": c.label, "count": c.count} for c in view.companies[: STAT_LIMITS["companies"]]
+        ],
+        "hashtags": [
+            {"tag": c.label, "count": c.count} for c in view.hashtags[: STAT_LIMITS["hashtags"]]
+        ],
+        "languages": [
+            {"lang": c.key, "count": c.count, "share": share(c.count, total)}
+            for c in view.langs[:3]
+        ],
+        "repeated_texts": [
+            {"size": c.size, "tweet": c.representative.id}
+            for c in view.clusters
+            if c.size >= 2 and c.representative is not None
+        ][:REPEATED],
+    }
+    return {k: v for k, v in out.items() if v or k in {"tweets", "retweets"}}
+
+
+# ---------------------------------------------------------------------------- tweets
+
+
+def candidates(view: WindowView) -> list[TweetDoc]:
+    """Every tweet the model could read, best first: by tier (rank in its best group), then
+    engagement (highest first), then id."""
+    groups: list[Sequence[TweetDoc]] = [view.top_all, *view.top_by_category.values()]
+    groups += [
+        view.top_by_subtopic[s.key] for s in view.stats.subtopics if s.key in view.top_by_subtopic
+    ]
+    groups += [
+        docs for key, docs in view.top_by_subtopic.items() if key not in view.subtopic_labels
+    ]
+    groups.append([c.representative for c in view.clusters if c.size >= 2 and c.representative])
+    groups.append(
+        [view.ticker_docs[s.symbol] for s in view.stats.tickers if s.symbol in view.ticker_docs]
+    )
+    groups.append(
+        [view.coin_docs[s.symbol] for s in view.stats.coins if s.symbol in view.coin_docs]
+    )
+    tier: dict[str, int] = {}
+    best: dict[str, TweetDoc] = {}
+    for group in groups:
+        for rank, doc in enumerate(group):
+            if doc.id not in tier or rank < tier[doc.id]:
+                tier[doc.id] = rank
+            held = best.get(doc.id)
+            if held is None or doc.engagement > held.engagement:
+                best[doc.id] = doc
+    return sorted(best.values(), key=lambda d: (tier[d.id], -d.engagement, d.id))
+
+
+def item_payload(doc: TweetDoc, cluster_sizes: Mapping[str, int]) -> dict[str, Any]:
+    """One tweet as the model reads it; empty fields left out."""
+    text = clean_text(doc.ref.text)
+    if len(text) > TWEET_CHARS:
+        text = text[: TWEET_CHARS - 1] + "…"
+    payload: dict[str, Any] = {
+        "id": doc.id,
+        "author": "@" + doc.ref.author,
+        "engagement": round(doc.engagement),
+        "subtopics": list(doc.subtopics),
+        "categories": list(doc.categories),
+        "entities": list(dict.fromkeys((*doc.models, *doc.companies))),
+        "tickers": list(doc.tickers),
+        "coins": list(doc.coins),
+        "figures": list(dict.fromkeys((*doc.percentages, *doc.money))),
+        "repeated": cluster_sizes.get(doc.near_dup_key, 0),
+        "sentiment": SENTIMENT_LABELS.get(doc.sentiment, "") if doc.sentiment != "neutral" else "",
+        "text": text,
+    }
+    return {k: v for k, v in payload.items() if v or k in {"id", "engagement", "text"}}
+
+
+def _items(view: WindowView) -> list[Item]:
+    sizes = {c.key: c.size for c in view.clusters if c.size >= 2}
+    out = []
+    for doc in candidates(view):
+        payload = item_payload(doc, sizes)
+        line = _dumps(payload)
+        out.append(Item(doc=doc, payload=payload, line=line, tokens=estimate_tokens(line + "\n")))
+    return out
+
+
+# ---------------------------------------------------------------------------- the request
+
+
+def build_input(
+    view: WindowView,
+    prompts: Prompts,
+    *,
+    allowance: int,
+    model: str,
+    max_tokens: int,
+) -> ModelInput:
+    """The model request for ``view`` whose estimated size is at most ``allowance`` tokens."""
+    stats = stats_payload(view)
+    report_tool = tool(tuple(SECTIONS))
+    system = prompts.render("system")
+    items = _items(view)
+    head, tail = _frame(prompts, view, stats)
+    fixed = request_tokens(system, [{"role": "user", "content": head + tail}], [report_tool])
+    if fixed > allowance:
+        raise BudgetTooSmall(
+            f"the prompt without tweets needs ~{fixed} tokens, over the allowance of {allowance}"
+        )
+    room = allowance - fixed
+    chosen: list[Item] = []
+    for item in items:
+        if item.tokens > room:
+            break
+        chosen.append(item)
+        room -= item.tokens
+    kept = {i.doc.id for i in chosen}
+    stats = _without_unknown_reps(stats, kept)
+    head, tail = _frame(prompts, view, stats)
+    user = head + "\n".join(i.line for i in chosen) + tail
+    tokens = request_tokens(system, [{"role": "user", "content": user}], [report_tool])
+    key = hashlib.sha256(
+        _dumps(
+            {
+                "version": PROMPT_VERSION,
+                "model": model,
+                "max_tokens": max_tokens,
+                "system": system,
+                "user": user,
+                "tool": report_tool,
+            }
+        ).encode()
+    ).hexdigest()
+    return ModelInput(
+        system=system,
+        user=user,
+        tool=report_tool,
+        stats=stats,
+        items={i.doc.id: i for i in chosen},
+        considered=len(items),
+        tokens=tokens,
+        key=key,
+    )
+
+
+def _frame(prompts: Prompts, view: WindowView, stats: dict[str, Any]) -> tuple[str, str]:
+    """The user prompt around the tweets: the text before the first and after the last line."""
+    rendered = prompts.render(
+        "report",
+        window=view.window,
+        stats_json=_dumps(stats),
+        tweets=_TWEETS_MARK,
+        sections=SECTIONS,
+    )
+    head, sep, tail = rendered.partition(_TWEETS_MARK)
+    if not sep:
+        raise ConfigError("report.j2 must place {{ tweets }} exactly once")
+    return head, tail
+
+
+def _without_unknown_reps(stats: dict[str, Any], kept: set[str]) -> dict[str, Any]:
+    """Repeated texts name their representative only when the model can read it."""
+    if "repeated_texts" not in stats:
+        return stats
+    repeated = [r if r["tweet"] in kept else {"size": r["size"]} for r in stats["repeated_texts"]]
+    return {**stats, "repeated_texts": repeated}
+
+
+def repair_input(
+    prompts: Prompts,
+    *,
+    system: str,
+    errors: Mapping[str, Sequence[str]],
+    previous: Mapping[str, Any],
+) -> tuple[str, dict[str, Any]]:
+    """The repair request's user prompt and tool: only the failed sections, no tweets."""
+    sections = tuple(name for name in SECTIONS if name in errors)
+    user = prompts.render(
+        "repair",
+        errors=[e for name in sections for e in errors[name]],
+        previous_json=_dumps({name: previous.get(name) for name in sections}),
+        sections=[(name, SECTIONS[name]) for name in sections],
+    )
+    return user, tool(sections)

@@ -1,0 +1,51 @@
+"""``tweetpulse run --writer anthropic`` end to end: the real SDK against a local Messages API."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.e2e.test_cli import POST_NAME, SAMPLE, tweetpulse
+from tests.fakes.anthropic_server import API_KEY, FakeAnthropic, error_reply, tool_reply
+from tests.unit.test_model_writer_fakes import good_answer
+
+
+def _env(server: FakeAnthropic) -> dict[str, str]:
+    return {
+        "TWEETPULSE_ANTHROPIC__BASE_URL": server.base_url,
+        "TWEETPULSE_ANTHROPIC__API_KEY": API_KEY,
+        "TWEETPULSE_ANTHROPIC__RETRY_BASE_S": "0.01",
+    }
+
+
+def test_model_written_report_reports_its_cost(tmp_path: Path) -> None:
+    with FakeAnthropic(responder=lambda body: tool_reply(good_answer(body))) as server:
+        done = tweetpulse(
+            "run", "--input", str(SAMPLE), "--site", str(tmp_path), "--writer", "anthropic",
+            env=_env(server),
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert len(server.messages) == 1, "one window, one model call"
+    line = re.search(
+        r"model\s+2026-01-02: model, (\S+), ([\d,]+) in / ([\d,]+) out tokens, \$(\S+)", done.stdout
+    )
+    assert line is not None, done.stdout
+    assert int(line.group(2).replace(",", "")) > 0
+    post = (tmp_path / "_posts" / POST_NAME).read_text(encoding="utf-8")
+    # The footer names the model and the cost; the ten core points are all there.
+    assert "费用" in post and "tokens" in post
+    assert len(re.findall(r"^\d+\. \*\*", post, re.M)) == 10
+
+
+def test_a_failing_model_falls_back_to_the_extractive_text_and_says_so(tmp_path: Path) -> None:
+    with FakeAnthropic(responder=lambda body: error_reply(529, "overloaded_error")) as server:
+        done = tweetpulse(
+            "run", "--input", str(SAMPLE), "--site", str(tmp_path), "--writer", "anthropic",
+            env=_env(server),
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert len(server.messages) > 1, "529 is retried"
+    assert re.search(r"model\s+2026-01-02: fallback", done.stdout), done.stdout
+    post = (tmp_path / "_posts" / POST_NAME).read_text(encoding="utf-8")
+    assert "抽取" in post
+    assert len(re.findall(r"^\d+\. \*\*", post, re.M)) == 10

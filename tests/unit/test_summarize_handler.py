@@ -27,6 +27,9 @@ class FakeClock:
 class ShortWriter:
     name = "short"
 
+    def usage(self) -> None:
+        return None
+
     def write(self, view: WindowView) -> Report:
         return Report(
             overview=[f"{view.stats.tweets}"],

@@ -103,9 +103,25 @@ def _subscribe(name: str, settings: Settings, bus: Any, store: Any, telemetry: T
         from services.render import handler as render
 
         render_deps = render_bootstrap.build_deps(settings)
-        bus.subscribe(
-            ReportReady, telemetry.wrap(partial(render.handle, deps=render_deps)), group="render"
+        cost = telemetry.gauge(
+            "tweetpulse_report_model_cost_usd", "Model cost of the last report rendered"
         )
+        tokens = telemetry.gauge(
+            "tweetpulse_report_model_tokens", "Model tokens (in + out) of the last report rendered"
+        )
+        rejected = telemetry.gauge(
+            "tweetpulse_report_rejected_claims", "Claims the citation check removed, last report"
+        )
+
+        def rendered(msg: ReportReady) -> Sequence[Contract]:
+            usage = msg.model_usage
+            if usage is not None:
+                cost.labels(name).set(usage.cost_usd or 0.0)
+                tokens.labels(name).set(usage.input_tokens + usage.output_tokens)
+                rejected.labels(name).set(usage.rejected_claims)
+            return render.handle(msg, deps=render_deps)
+
+        bus.subscribe(ReportReady, telemetry.wrap(rendered), group="render")
 
 
 def _run_ingest(

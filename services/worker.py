@@ -151,7 +151,14 @@ def _run_ingest(
 
     _stop_on_signals(stop)
     telemetry.running = True
-    published = telemetry.gauge("tweetpulse_ingest_published", "Tweets published by ingest")
+
+    def export_source_metrics() -> None:
+        # fetched, published, rate_limited_waits, reconnects, last_tweet_time, … of the source
+        for key, value in source.metrics.as_dict().items():
+            if value is not None:
+                gauge = telemetry.gauge(f"tweetpulse_source_{key}", f"Ingest source: {key}")
+                gauge.labels("ingest").set(value)
+
     last_flush = time.monotonic()
     try:
         for record in source.records():
@@ -169,14 +176,14 @@ def _run_ingest(
                 bus.flush()
                 source.commit()
                 last_flush = time.monotonic()
-                published.labels("ingest").set(stats.published)
+                export_source_metrics()
             if stopping:
                 break
         bus.flush()
         source.commit()
     finally:
         source.close()
-    published.labels("ingest").set(stats.published)
+    export_source_metrics()
     log.info("ingest: %s", stats.summary())
     print(stats.summary(), flush=True)
     return 0

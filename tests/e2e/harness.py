@@ -3,32 +3,38 @@
 ``make e2e`` calls :func:`main`: it replays the sample through the ingest, classify, summarize and
 render workers and Celery's worker and beat, waits for the post, prints the counts and the post's
 path, and exits 0 only when the counts equal the embedded run's on the same input. The fault tests
-in ``tests/integration/test_distributed.py`` drive the same :class:`Cluster`.
+in ``tests/integration/test_distributed.py`` and the benchmark ``bench/bench_distributed.py``
+drive the same :class:`Cluster`, and look inside it through the broker (records, end offsets,
+committed offsets, group members) and each worker's ``/metrics``.
 
 Each run gets its own topic prefix, consumer groups, Redis key prefix, Celery queue and site, so
-runs never see each other's data on a shared broker.
+runs never see each other's data on a shared broker; :func:`cluster` deletes them afterwards.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from shared.models import ReportReady, WindowStats
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "samples" / "tweets-2026-01-02.csv"
 WORKERS = ("classify", "summarize", "render")
+KAFKA_SERVICES = ("ingest", "classify", "summarize", "render")
+_PORT_LINE = re.compile(r"(\w+) worker: /healthz and /metrics on port (\d+)")
+_TWEET_COUNT = re.compile(r"本期统计推文 ([\d,]+) 条")
 
 
 @dataclass
@@ -40,6 +46,14 @@ class Cluster:
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     logs: dict[str, IO[bytes]] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
+    log_marks: dict[str, int] = field(default_factory=dict)
+    """Where each process's latest incarnation starts in its (appended) log."""
+    read_error: str | None = None
+    """Why the last read of reports.ready failed, if it did (for failure messages)."""
+    _bus: Any = None
+    _admin: Any = None
+
+    # ------------------------------------------------------------------ settings
 
     @property
     def site(self) -> Path:
@@ -47,19 +61,35 @@ class Cluster:
         return self.root / "site"
 
     @property
+    def prefix(self) -> str:
+        """This run's name on the shared services: topic, group, Redis and queue prefix."""
+        return f"e2e{self.run_id}"
+
+    @property
+    def bootstrap(self) -> str:
+        """The broker this run talks to."""
+        name = "TWEETPULSE_KAFKA__BOOTSTRAP_SERVERS"
+        return self.extra_env.get(name) or os.environ.get(name) or "127.0.0.1:9092"
+
+    @property
+    def redis_url(self) -> str:
+        """The Redis this run uses."""
+        name = "TWEETPULSE_REDIS__URL"
+        return self.extra_env.get(name) or os.environ.get(name) or "redis://127.0.0.1:6379/0"
+
+    @property
     def env(self) -> dict[str, str]:
         """The environment every process of this run gets."""
-        prefix = f"e2e{self.run_id}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("TWEETPULSE_")}
         env.update(
             {
                 "TWEETPULSE_MODE": "distributed",
                 "TWEETPULSE_LOG_LEVEL": "INFO",
-                "TWEETPULSE_KAFKA__TOPIC_PREFIX": f"{prefix}.",
-                "TWEETPULSE_KAFKA__GROUP_PREFIX": prefix,
+                "TWEETPULSE_KAFKA__TOPIC_PREFIX": f"{self.prefix}.",
+                "TWEETPULSE_KAFKA__GROUP_PREFIX": self.prefix,
                 "TWEETPULSE_KAFKA__PARTITIONS": "4",
-                "TWEETPULSE_REDIS__PREFIX": prefix,
-                "TWEETPULSE_REDIS__CELERY_QUEUE": f"{prefix}.summarize",
+                "TWEETPULSE_REDIS__PREFIX": self.prefix,
+                "TWEETPULSE_REDIS__CELERY_QUEUE": f"{self.prefix}.summarize",
                 "TWEETPULSE_RENDER__SITE_DIR": str(self.site),
                 "TWEETPULSE_WORKER__HEALTH_PORT": "0",
                 "TWEETPULSE_REPORT__REFRESH_DEBOUNCE_S": "2",
@@ -72,6 +102,16 @@ class Cluster:
                 env[name] = os.environ[name]
         env.update(self.extra_env)
         return env
+
+    def group(self, service: str) -> str:
+        """The consumer group id of ``service`` (``classify``, ``summarize``, ``render``)."""
+        return f"{self.prefix}.{service}"
+
+    def physical(self, topic: str) -> str:
+        """The broker's name for this run's ``topic``."""
+        return f"{self.prefix}.{topic}"
+
+    # ------------------------------------------------------------------ processes
 
     def start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
         """Start one process; ``name`` is its key (``classify``, ``classify-2``, ``beat``…)."""
@@ -89,8 +129,12 @@ class Cluster:
             ]  # fmt: skip
         else:
             cmd = [sys.executable, "-m", "services.cli", "worker", service, *args]
-        log = self.logs.get(name) or open(self.root / f"{name}.log", "ab")  # noqa: SIM115
-        self.logs[name] = log
+        path = self.root / f"{name}.log"
+        log = self.logs.get(name)
+        if log is None or log.closed:
+            log = open(path, "ab")  # noqa: SIM115 - closed by stop_all
+            self.logs[name] = log
+        self.log_marks[name] = path.stat().st_size
         proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         self.procs[name] = proc
         return proc
@@ -113,10 +157,15 @@ class Cluster:
         proc.send_signal(sig)
         proc.wait(timeout=60)
 
-    def log(self, name: str) -> str:
-        """What one process printed so far."""
+    def log(self, name: str, *, latest: bool = False) -> str:
+        """What one process printed so far (``latest``: only its current incarnation)."""
         path = self.root / f"{name}.log"
-        return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+        if not path.exists():
+            return ""
+        with path.open("rb") as f:
+            if latest:
+                f.seek(self.log_marks.get(name, 0))
+            return f.read().decode("utf-8", errors="replace")
 
     def stop_all(self) -> None:
         """SIGTERM everything, then SIGKILL what has not exited after 30 s."""
@@ -133,39 +182,232 @@ class Cluster:
         for log in self.logs.values():
             log.close()
 
+    def check_alive(self, *, but: tuple[str, ...] = ("ingest",)) -> None:
+        """Raise with its log if a process (other than those in ``but``) has exited."""
+        for name, proc in self.procs.items():
+            if name not in but and proc.poll() is not None:
+                raise RuntimeError(f"{name} exited with {proc.returncode}:\n{self.log(name)}")
+
+    # ------------------------------------------------------------------ workers' telemetry
+
+    def port(self, name: str, *, timeout_s: float = 60) -> int:
+        """The /healthz and /metrics port of a Kafka worker's current incarnation."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            found = _PORT_LINE.search(self.log(name, latest=True))
+            if found:
+                return int(found.group(2))
+            if self.procs[name].poll() is not None:
+                break
+            time.sleep(0.1)
+        raise RuntimeError(f"{name} never said which port it serves:\n{self.log(name)}")
+
+    def http_get(self, name: str, path: str) -> tuple[int, str]:
+        """GET ``path`` from a worker's telemetry port: status and body."""
+        import httpx
+
+        response = httpx.get(f"http://127.0.0.1:{self.port(name)}{path}", timeout=5)
+        return response.status_code, response.text
+
+    def metrics(self, name: str) -> dict[tuple[str, str], float]:
+        """A worker's Prometheus samples, by (sample name, service label)."""
+        from prometheus_client.parser import text_string_to_metric_families
+
+        status, body = self.http_get(name, "/metrics")
+        if status != 200:
+            raise RuntimeError(f"{name} /metrics answered {status}")
+        return {
+            (sample.name, sample.labels.get("service", "")): sample.value
+            for family in text_string_to_metric_families(body)
+            for sample in family.samples
+        }
+
+    def processed(self, name: str) -> float:
+        """``tweetpulse_messages_processed`` of a worker (0 before its first message)."""
+        service = name.split("-")[0]
+        return self.metrics(name).get(("tweetpulse_messages_processed_total", service), 0.0)
+
+    # ------------------------------------------------------------------ the broker's view
+
+    def bus(self) -> Any:
+        """A KafkaBus on this run's topics (reading, poison messages), closed by ``cleanup``."""
+        if self._bus is None:
+            from shared.kafka_bus import KafkaBus
+            from shared.settings import KafkaSettings
+
+            self._bus = KafkaBus(
+                KafkaSettings(bootstrap_servers=self.bootstrap, partitions=4),
+                topic_prefix=f"{self.prefix}.",
+                group_prefix=self.prefix,
+            )
+        return self._bus
+
+    def admin(self) -> Any:
+        """A kafka-python admin client (offsets, groups), closed by ``cleanup``."""
+        if self._admin is None:
+            from kafka import KafkaAdminClient
+
+            self._admin = KafkaAdminClient(
+                bootstrap_servers=self.bootstrap.split(","), client_id=f"{self.prefix}-harness"
+            )
+        return self._admin
+
+    def read(self, topic: str, *, timeout_s: float = 30) -> list[Any]:
+        """Every record on this run's ``topic`` (``RawRecord``s), by partition and offset."""
+        records: list[Any] = self.bus().read_topic(topic, timeout_s=timeout_s)
+        return records
+
+    def end_offsets(self, topic: str) -> dict[int, int]:
+        """The end offset of each partition of this run's ``topic``."""
+        from kafka import KafkaConsumer, TopicPartition
+
+        physical = self.physical(topic)
+        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap.split(","), group_id=None)
+        try:
+            parts = consumer.partitions_for_topic(physical) or set()
+            tps = [TopicPartition(physical, p) for p in sorted(parts)]
+            return {tp.partition: off for tp, off in consumer.end_offsets(tps).items()}
+        finally:
+            consumer.close()
+
+    def committed(self, service: str, topic: str) -> dict[int, int]:
+        """The offsets ``service``'s group has committed on ``topic``, by partition."""
+        physical = self.physical(topic)
+        offsets = self.admin().list_group_offsets(self.group(service)).get(self.group(service), {})
+        return {
+            tp.partition: meta.offset
+            for tp, meta in offsets.items()
+            if tp.topic == physical and meta.offset >= 0
+        }
+
+    def lag(self, service: str, topic: str) -> int:
+        """Records on ``topic`` that ``service``'s group has not committed yet."""
+        done = self.committed(service, topic)
+        return sum(end - done.get(p, 0) for p, end in self.end_offsets(topic).items())
+
+    def members(self, service: str) -> dict[str, set[int]]:
+        """Each live member of ``service``'s group and the partitions assigned to it."""
+        group = self.group(service)
+        described = self.admin().describe_groups([group]).get(group) or {}
+        if described.get("group_state") != "Stable":
+            return {}
+        out: dict[str, set[int]] = {}
+        for member in described.get("members") or []:
+            assignment = member.get("member_assignment") or {}
+            out[member["member_id"]] = {
+                p
+                for entry in assignment.get("assigned_partitions") or []
+                for p in entry["partitions"]
+            }
+        return out
+
+    # ------------------------------------------------------------------ reports and posts
+
     def reports(self) -> list[ReportReady]:
         """Every ReportReady published on this run's ``reports.ready``, oldest first."""
-        from shared.kafka_bus import KafkaBus
-        from shared.settings import KafkaSettings
-
-        settings = KafkaSettings(
-            bootstrap_servers=self.env.get("TWEETPULSE_KAFKA__BOOTSTRAP_SERVERS", "127.0.0.1:9092")
-        )
-        bus = KafkaBus(settings, topic_prefix=self.env["TWEETPULSE_KAFKA__TOPIC_PREFIX"])
-        try:
-            records = bus.read_topic(ReportReady.TOPIC, timeout_s=5)
-        finally:
-            bus.close()
+        records = self.read(ReportReady.TOPIC, timeout_s=5)
         return [ReportReady.model_validate_json(r.value) for r in records if r.value]
 
     def wait_for_stats(
         self, expected: WindowStats, *, timeout_s: float = 180
     ) -> ReportReady | None:
         """The first report whose stats equal ``expected`` and whose post is on disk, or None."""
+        from shared.errors import BrokerUnavailable
+
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            for report in reversed(self.reports()):
+            try:
+                reports = self.reports()
+            except BrokerUnavailable as exc:
+                self.read_error = f"{type(exc).__name__}: {exc}"
+                reports = []  # the broker is restarting; ask again
+            for report in reversed(reports):
                 if report.stats == expected and self._post_shows(report):
                     return report
-            for name, proc in self.procs.items():
-                if name != "ingest" and proc.poll() is not None:
-                    raise RuntimeError(f"{name} exited with {proc.returncode}:\n{self.log(name)}")
+            self.check_alive()
             time.sleep(1)
         return None
 
     def _post_shows(self, report: ReportReady) -> bool:
         posts = list((self.site / "_posts").glob(f"{report.window.id}-*.md"))
         return bool(posts) and report.built_at.isoformat() in posts[0].read_text(encoding="utf-8")
+
+    def post_tweet_count(self) -> int | None:
+        """The tweet count the post on disk states ("本期统计推文 N 条"), None before a post."""
+        for post in (self.site / "_posts").glob("*.md"):
+            found = _TWEET_COUNT.search(post.read_text(encoding="utf-8", errors="replace"))
+            if found:
+                return int(found.group(1).replace(",", ""))
+        return None
+
+    # ------------------------------------------------------------------ clean-up
+
+    def cleanup(self) -> None:
+        """Delete this run's topics, consumer groups and Redis keys (best effort)."""
+        from kafka.errors import KafkaError
+
+        with suppress(KafkaError, OSError, RuntimeError):
+            admin = self.admin()
+            topics = [t for t in admin.list_topics() if t.startswith(f"{self.prefix}.")]
+            if topics:
+                admin.delete_topics(topics, timeout_ms=15_000)
+            groups = [
+                g["group_id"]
+                for g in admin.list_groups()
+                if str(g.get("group_id", "")).startswith(f"{self.prefix}.")
+            ]
+            if groups:
+                admin.delete_groups(groups)
+        with suppress(Exception):
+            import redis
+
+            client = redis.Redis.from_url(self.redis_url)
+            keys = list(client.scan_iter(match=f"*{self.prefix}*", count=1000))
+            if keys:
+                client.delete(*keys)
+            client.close()
+        for attr in ("_bus", "_admin"):
+            handle = getattr(self, attr)
+            setattr(self, attr, None)
+            if handle is not None:
+                with suppress(Exception):
+                    handle.close()
+
+
+def wait_until(
+    what: str, check: Callable[[], bool], *, timeout_s: float, every_s: float = 0.2
+) -> float:
+    """Poll ``check`` until it is true; the seconds it took. ``TimeoutError`` naming ``what``."""
+    started = time.monotonic()
+    while not check():
+        if time.monotonic() - started > timeout_s:
+            raise TimeoutError(f"{what}: not after {timeout_s:.0f}s")
+        time.sleep(every_s)
+    return time.monotonic() - started
+
+
+def total(offsets: dict[int, int]) -> int:
+    """The sum over partitions of ``end_offsets`` or ``committed``."""
+    return sum(offsets.values())
+
+
+def generate_tweets(out: Path, count: int, *, seed: int | None = None) -> Path:
+    """Write ``count`` generated tweets for one day to ``out`` (``bench.gen_tweets``)."""
+    cmd = [sys.executable, "-m", "bench.gen_tweets", "--count", str(count), "--out", str(out)]
+    if seed is not None:
+        cmd += ["--seed", str(seed)]
+    subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return out
+
+
+def stats_diff(got: WindowStats, expected: WindowStats) -> list[str]:
+    """One line per field of ``got`` that differs from ``expected``."""
+    lines = []
+    for name in type(got).model_fields:
+        mine, theirs = getattr(got, name), getattr(expected, name)
+        if mine != theirs:
+            lines.append(f"{name}: distributed {mine!r} != embedded {theirs!r}")
+    return lines
 
 
 def embedded_stats(path: Path) -> WindowStats:
@@ -186,8 +428,11 @@ def embedded_stats(path: Path) -> WindowStats:
 
 
 @contextmanager
-def cluster(root: Path | None = None) -> Iterator[Cluster]:
-    """A Cluster in a temporary directory, stopped however the block ends."""
+def cluster(root: Path | None = None, *, keep: bool = False) -> Iterator[Cluster]:
+    """A Cluster in a temporary directory, stopped and cleaned up however the block ends.
+
+    ``keep`` leaves its topics, groups and Redis keys on the services for a post-mortem.
+    """
     with tempfile.TemporaryDirectory(prefix="tweetpulse-e2e-") as tmp:
         c = Cluster(root=root or Path(tmp))
         c.root.mkdir(parents=True, exist_ok=True)
@@ -195,6 +440,8 @@ def cluster(root: Path | None = None) -> Iterator[Cluster]:
             yield c
         finally:
             c.stop_all()
+            if not keep:
+                c.cleanup()
 
 
 def main() -> int:
@@ -210,8 +457,13 @@ def main() -> int:
         report = c.wait_for_stats(expected)
         elapsed = time.monotonic() - started
         if report is None:
-            got = [r.stats for r in c.reports()[-1:]]
-            print(f"FAILED: no report matched the embedded run within the time; last: {got}")
+            last = c.reports()[-1:]
+            print("FAILED: no report matched the embedded run within the time")
+            if last:
+                for line in stats_diff(last[0].stats, expected):
+                    print(f"  {line}")
+            else:
+                print("  no report was published")
             print(f"logs in {keep}")
             return 1
         stats = report.stats

@@ -1,0 +1,86 @@
+"""A worker as its orchestrator sees it: /healthz, Prometheus /metrics, and SIGTERM.
+
+Kubernetes probes /healthz, Prometheus scrapes /metrics, and a rollout sends SIGTERM: the worker
+must then finish the batch in hand, commit it and exit 0 within a few seconds, so that neither a
+message is lost nor a whole batch handled again by the next pod.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+
+import httpx
+import pytest
+
+from shared.models import TweetClassified, TweetIngested
+from tests.e2e.harness import Cluster, cluster, generate_tweets, total, wait_until
+
+pytestmark = [pytest.mark.integration, pytest.mark.e2e]
+
+SERVICES = (("classify", TweetIngested.TOPIC), ("summarize", TweetClassified.TOPIC))
+
+
+@pytest.fixture
+def run(kafka_bootstrap: str, redis_url: str, tmp_path: Path) -> Iterator[Cluster]:
+    with cluster(tmp_path / "run") as c:
+        c.extra_env.update(
+            {
+                "TWEETPULSE_KAFKA__BOOTSTRAP_SERVERS": kafka_bootstrap,
+                "TWEETPULSE_REDIS__URL": redis_url,
+            }
+        )
+        yield c
+
+
+def _healthy(c: Cluster, name: str) -> bool:
+    return c.http_get(name, "/healthz")[0] == 200
+
+
+def test_health_metrics_and_sigterm_mid_stream(run: Cluster, tmp_path: Path) -> None:
+    c = run
+    tweets = generate_tweets(tmp_path / "tweets.csv", 3_000)
+    for name, _ in SERVICES:
+        c.start(name)
+    for name, _ in SERVICES:
+        wait_until(f"{name} /healthz answers 200", partial(_healthy, c, name), timeout_s=60)
+    ingest = c.ingest(tweets, "--rate", "300", wait=False)
+    wait_until(
+        "both workers handle messages",
+        lambda: all(c.processed(name) >= 200 for name, _ in SERVICES),
+        timeout_s=90,
+    )
+    for name, _ in SERVICES:
+        status, _ = c.http_get(name, "/healthz")
+        assert status == 200, name
+        metrics = c.metrics(name)
+        assert metrics[("tweetpulse_messages_processed_total", name)] > 0
+        assert metrics[("tweetpulse_handling_seconds_count", name)] > 0
+        # Labelled by its own service only.
+        assert {label for (sample, label) in metrics if sample.startswith("tweetpulse_")} == {name}
+    ports = {name: c.port(name) for name, _ in SERVICES}
+
+    # SIGTERM both while tweets still flow.
+    for name, _ in SERVICES:
+        c.procs[name].send_signal(signal.SIGTERM)
+    sent = time.monotonic()
+    assert ingest.poll() is None, "the stream ended before SIGTERM"
+    codes = {name: c.procs[name].wait(timeout=30) for name, _ in SERVICES}
+    took = time.monotonic() - sent
+    assert codes == {"classify": 0, "summarize": 0}, codes
+    assert took < 10, f"SIGTERM took {took:.1f}s"
+    assert ingest.wait(timeout=120) == 0
+
+    # Classify finished its batch and committed it: every tweet it committed has its output, and
+    # every output it published is committed (nothing handled and left to be handled again).
+    classified = total(c.end_offsets(TweetClassified.TOPIC))
+    assert 0 < total(c.committed("classify", TweetIngested.TOPIC)) == classified
+    assert total(c.end_offsets(TweetIngested.TOPIC)) > classified  # the rest waits for a worker
+    assert 0 < total(c.committed("summarize", TweetClassified.TOPIC)) <= classified
+    for name, port in ports.items():
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+        assert "finishing the batch in hand" in c.log(name), name

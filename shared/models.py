@@ -8,8 +8,8 @@ when the committed schemas drift from these models.
 =====================  ====================  ==============================
 topic                  model                 key
 =====================  ====================  ==============================
-``tweets.raw``         :class:`TweetIngested`   tweet id
-``tweets.classified``  :class:`TweetClassified` tweet id
+``tweets.raw``         :class:`TweetIngested`   author username, lower-cased
+``tweets.classified``  :class:`TweetClassified` author username, lower-cased
 ``reports.ready``      :class:`ReportReady`     window id
 ``posts.rendered``     :class:`PostRendered`    window id
 ``<topic>.dlq``        :class:`DeadLetter`      the original key, if any
@@ -103,8 +103,13 @@ class TweetIngested(Contract):
     source: str = Field(description="Where it was read: 'file:<name>', 'x-api:recent', …")
 
     def key(self) -> str:
-        """Partitioning key: the tweet id."""
-        return self.tweet_id
+        """Partitioning key: the author's username, lower-cased.
+
+        Every copy of a tweet (the original row, its retweets, a truncated copy with a synthetic
+        id) has the same author, so all of them stay in order on one partition and reach
+        summarize in the order they were read, in any mode and with any number of workers.
+        """
+        return self.author.username.lower()
 
 
 # ---------------------------------------------------------------------------- tweets.classified
@@ -154,8 +159,8 @@ class TweetClassified(Contract):
     near_dup_key: str = Field(description="Equal for near-duplicate texts; clusters them.")
 
     def key(self) -> str:
-        """Partitioning key: the tweet id."""
-        return self.tweet.tweet_id
+        """Partitioning key: the author's username, lower-cased (as on ``tweets.raw``)."""
+        return self.tweet.key()
 
 
 # ---------------------------------------------------------------------------- reports.ready

@@ -22,8 +22,8 @@ SCHEMA_DIR = Path(__file__).parent / "schemas"
 DOCS_DIR = ROOT / "docs"
 
 KEYS = {
-    "tweets.raw": "tweet id (the original's id for a retweet)",
-    "tweets.classified": "tweet id",
+    "tweets.raw": "the (original) author's username, lower-cased: every copy of a tweet stays in order on one partition",
+    "tweets.classified": "the (original) author's username, lower-cased",
     "reports.ready": "window id (YYYY-MM-DD, the window's start date in the report time zone)",
     "posts.rendered": "window id",
     "<topic>.dlq": "the failed message's key, if it had one",

@@ -35,13 +35,14 @@ NOW = datetime(2026, 1, 2, 8, 30, tzinfo=UTC)
 PARTITIONS = 3
 
 
-def tweet(tweet_id: str, text: str = "hello") -> TweetIngested:
+def tweet(tweet_id: str, text: str = "hello", *, author: str | None = None) -> TweetIngested:
+    """A tweet keyed (by its author) on ``author``, by default one author per tweet id."""
     return TweetIngested(
         tweet_id=tweet_id,
         text=text,
         created_at=NOW,
         observed_at=NOW,
-        author=Author(username="someone"),
+        author=Author(username=author or f"user_{tweet_id}"),
         source="test",
     )
 
@@ -161,7 +162,7 @@ class TestBusContract:
         assert letter.source_topic == RAW
         assert letter.error_class == "InvalidMessage"
         assert letter.reason == "cannot classify this one"
-        assert letter.key == "t2"
+        assert letter.key == tweet("t2", "bad").key()
         assert TweetIngested.model_validate_json(letter.payload) == tweet("t2", "bad")
         if rig.kind == "kafka":
             assert set(headers) == set(DLQ_HEADERS)

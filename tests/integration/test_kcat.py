@@ -88,7 +88,7 @@ def test_kcat_reads_classified_as_its_own_group(
         payload = envelope["payload"]
         assert isinstance(json.loads(payload), dict)
         message = TweetClassified.model_validate_json(payload)
-        assert envelope["key"] == message.tweet.tweet_id
+        assert envelope["key"] == message.key() == message.tweet.author.username.lower()
     assert len({e["key"] for e in envelopes}) == len({r.key for r in produced})
     # kcat's group has its own offsets, at the end; the pipeline's group did not move.
     kcat_offsets = c.admin().list_group_offsets(group)[group]

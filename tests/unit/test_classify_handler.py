@@ -67,7 +67,7 @@ def test_handle_returns_exactly_one_classified_tweet_carrying_the_original(
     assert len(out) == 1
     assert isinstance(out[0], TweetClassified)
     assert out[0].tweet == msg
-    assert out[0].key() == "42"
+    assert out[0].key() == msg.key() == msg.author.username.lower()
 
 
 def test_handle_is_deterministic(

@@ -68,3 +68,28 @@ def test_models_refuse_unknown_fields_naive_times_and_mutation() -> None:
         tweet.text = "changed"  # type: ignore[misc]
     with pytest.raises(ValidationError):
         TweetIngested.model_validate({**good, "created_at": "2026-01-02T01:00:00"})
+
+
+def test_every_copy_of_a_tweet_shares_a_partition_key() -> None:
+    from shared.models import RetweetRef
+
+    base = {
+        "text": "Closed wins early. Open wins eventually.",
+        "created_at": "2026-01-02T01:00:00Z",
+        "observed_at": "2026-01-02T01:00:00Z",
+        "author": {"username": "OpenWeights_Oli"},
+        "source": "file:x",
+    }
+    original = TweetIngested.model_validate({**base, "tweet_id": "2006813783057249699"})
+    retweet = TweetIngested.model_validate(
+        {
+            **base,
+            "tweet_id": "rt-e35ea40b00000000",
+            "text": "Closed wins early. Open wins…",
+            "truncated": True,
+            "via_retweet": RetweetRef(
+                retweet_id="9", retweeted_by="someone", retweeted_at=original.created_at
+            ),
+        }
+    )
+    assert original.key() == retweet.key() == "openweights_oli"

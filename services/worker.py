@@ -18,6 +18,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from shared.errors import BrokerUnavailable
 from shared.models import Contract, DeadLetter, ReportReady, TweetClassified, TweetIngested
 from shared.settings import Settings
 from shared.telemetry import Telemetry
@@ -68,6 +69,7 @@ def run_worker(name: str, settings: Settings, *, ingest: IngestOptions | None = 
         if name == "ingest":
             return _run_ingest(settings, bus, store, telemetry, ingest or IngestOptions())
         _subscribe(name, settings, bus, store, telemetry)
+        telemetry.watch_bus(bus)
         _stop_on_signals(bus.stop)
         telemetry.running = True
         bus.run()
@@ -124,6 +126,48 @@ def _subscribe(name: str, settings: Settings, bus: Any, store: Any, telemetry: T
         bus.subscribe(ReportReady, telemetry.wrap(rendered), group="render")
 
 
+class _Publisher:
+    """Publishes ingest's events and moves the source's checkpoint only once they are acked.
+
+    While the broker is away it backs off and sends again everything not yet acknowledged:
+    ingest has already marked those tweets seen, so a record given up here would never come
+    back (downstream is idempotent, so one sent twice costs nothing).
+    """
+
+    def __init__(self, bus: Any, source: Any, stopping: Callable[[], bool]) -> None:
+        self._bus = bus
+        self._source = source
+        self._stopping = stopping
+        self._unacked: list[Contract] = []
+
+    def publish(self, event: Contract) -> None:
+        self._unacked.append(event)
+        try:
+            self._bus.publish(event)
+        except BrokerUnavailable:
+            self.settle(resend=True)
+
+    def settle(self, *, resend: bool = False) -> None:
+        delay = 0.0
+        while True:
+            try:
+                if resend or delay:
+                    for event in self._unacked:
+                        self._bus.publish(event)
+                self._bus.flush()
+            except BrokerUnavailable as exc:
+                if self._stopping():
+                    raise
+                delay = min(max(1.0, delay * 2), 30.0)
+                log.warning("broker unavailable (%s); resending %s events in %.0f s",
+                            exc, len(self._unacked), delay)  # fmt: skip
+                time.sleep(delay)
+                continue
+            self._unacked.clear()
+            self._source.commit()
+            return
+
+
 def _run_ingest(
     settings: Settings, bus: Any, store: Any, telemetry: Telemetry, options: IngestOptions
 ) -> int:
@@ -149,9 +193,6 @@ def _run_ingest(
         nonlocal stopping
         stopping = True
 
-    _stop_on_signals(stop)
-    telemetry.running = True
-
     def export_source_metrics() -> None:
         # fetched, published, rate_limited_waits, reconnects, last_tweet_time, … of the source
         for key, value in source.metrics.as_dict().items():
@@ -159,28 +200,30 @@ def _run_ingest(
                 gauge = telemetry.gauge(f"tweetpulse_source_{key}", f"Ingest source: {key}")
                 gauge.labels("ingest").set(value)
 
-    last_flush = time.monotonic()
+    _stop_on_signals(stop)
+    telemetry.running = True
+    publisher = _Publisher(bus, source, lambda: stopping)
+    last_settle = time.monotonic()
     try:
         for record in source.records():
             outputs: Sequence[Contract] = ingest.handle(record, deps=deps)
             stats.count(record, outputs)
             for event in outputs:
-                bus.publish(event)
-                if isinstance(event, DeadLetter):
-                    telemetry.dead_lettered.labels("ingest").inc()
-                else:
-                    telemetry.processed.labels("ingest").inc()
+                publisher.publish(event)
+                kind = (
+                    telemetry.dead_lettered
+                    if isinstance(event, DeadLetter)
+                    else telemetry.processed
+                )
+                kind.labels("ingest").inc()
             telemetry.beat()
-            # Checkpoints move only once what came before them is acknowledged by the broker.
-            if time.monotonic() - last_flush >= 1.0:
-                bus.flush()
-                source.commit()
-                last_flush = time.monotonic()
+            if time.monotonic() - last_settle >= 1.0:
+                publisher.settle()
+                last_settle = time.monotonic()
                 export_source_metrics()
             if stopping:
                 break
-        bus.flush()
-        source.commit()
+        publisher.settle()
     finally:
         source.close()
     export_source_metrics()

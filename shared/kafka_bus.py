@@ -61,6 +61,10 @@ def standard_topics() -> list[str]:
     return [name for topic in TOPIC_MODELS for name in (topic, f"{topic}.dlq")]
 
 
+LAG_EVERY_S = 5.0
+"""How often ``run`` reads the consumer lag."""
+
+
 @dataclass(frozen=True)
 class RawRecord:
     """One record as stored on a topic (``KafkaBus.read_topic``)."""
@@ -142,6 +146,8 @@ class KafkaBus:
         """Records handed to the producer."""
         self.last_latency_s = 0.0
         """How long the last handler call took."""
+        self.last_lag: int | None = None
+        """Consumer lag summed over the assigned partitions, as last read by ``run``."""
 
     # ------------------------------------------------------------------ connections
 
@@ -151,6 +157,8 @@ class KafkaBus:
             "client_id": self._settings.client_id,
             "request_timeout_ms": 10_000,
             "bootstrap_timeout_ms": self._connect_timeout_ms,
+            # A restarted broker is found again within seconds, not kafka-python's 30 s.
+            "reconnect_backoff_max_ms": self._settings.reconnect_backoff_max_ms,
         }
 
     def _kafka(self, what: str, fn: Callable[[], Any]) -> Any:
@@ -325,6 +333,9 @@ class KafkaBus:
                 **self._common(),
                 group_id=f"{self._group_prefix}.{group}",
                 enable_auto_commit=False,
+                # A killed member's partitions move to the others after this, not after 45 s.
+                session_timeout_ms=self._settings.session_timeout_ms,
+                heartbeat_interval_ms=max(1000, self._settings.session_timeout_ms // 3),
                 auto_offset_reset="earliest",
                 max_poll_records=self._max_poll_records,
                 allow_auto_create_topics=False,
@@ -341,6 +352,7 @@ class KafkaBus:
         """
         self._stopping = False
         quiet_since = time.monotonic()
+        lag_at = 0.0
         poll_ms = max(50, 300 // max(1, len(self._subs)))
         while not self._stopping:
             if not self._subs:
@@ -354,6 +366,10 @@ class KafkaBus:
                 if self._stopping:
                     break
             now = time.monotonic()
+            if now - lag_at >= LAG_EVERY_S:
+                # Read here, on the polling thread: kafka-python's consumer is not thread-safe.
+                self.last_lag = self.lag()
+                lag_at = now
             if busy or not self._caught_up():
                 quiet_since = now
             elif until_idle and now - quiet_since >= self._idle_s:
@@ -372,6 +388,23 @@ class KafkaBus:
             for sub in self._subs
             for tp in sub.consumer.assignment()
         )
+
+    def lag(self) -> int | None:
+        """Messages between this bus's consumers and the ends of their partitions (None: unknown).
+
+        Uses the high-water marks the last fetches brought back, so it asks the broker nothing.
+        """
+        total = 0
+        try:
+            for sub in self._subs:
+                for tp in sub.consumer.assignment():
+                    end = sub.consumer.highwater(tp)
+                    if end is None:
+                        return None
+                    total += max(0, end - (sub.consumer.position(tp, timeout_ms=100) or 0))
+        except KafkaError:
+            return None
+        return total
 
     def _caught_up(self) -> bool:
         """Every consumer has joined its group, fetched each of its partitions, and has no lag."""

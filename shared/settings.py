@@ -100,6 +100,13 @@ class KafkaSettings(_Section):
     client_id: str = "tweetpulse"
     partitions: int = Field(default=6, ge=1)
     replication_factor: int = Field(default=1, ge=1)
+    session_timeout_ms: int = Field(
+        default=10_000,
+        ge=6_000,
+        le=300_000,
+        description="A dead consumer's partitions move after this.",
+    )
+    reconnect_backoff_max_ms: int = Field(default=5_000, ge=100, le=60_000)
     group_prefix: str = Field(
         default="tweetpulse", description="Consumer groups: <prefix>.<service>."
     )

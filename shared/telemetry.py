@@ -58,6 +58,8 @@ class Telemetry:
             buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10),
         )
         self.extra_gauges: dict[str, Gauge] = {}
+        self.before_scrape: list[Callable[[], None]] = []
+        """Called before each /metrics answer, to read counters kept elsewhere (the bus)."""
         self.running = False
         """Set while the worker's loop runs; /healthz answers 503 before and after."""
         self._last_beat = time.monotonic()
@@ -67,6 +69,22 @@ class Telemetry:
         if name not in self.extra_gauges:
             self.extra_gauges[name] = Gauge(name, doc, ["service"], registry=self.registry)
         return self.extra_gauges[name]
+
+    def watch_bus(self, bus: Any) -> None:
+        """Export what a consuming bus counts itself: dead letters (poison too) and lag."""
+        counted = 0
+
+        def read() -> None:
+            nonlocal counted
+            total = int(getattr(bus, "dead_lettered", 0))
+            if total > counted:
+                self.dead_lettered.labels(self.service).inc(total - counted)
+                counted = total
+            lag = getattr(bus, "last_lag", None)
+            if lag is not None:
+                self.lag.labels(self.service).set(lag)
+
+        self.before_scrape.append(read)
 
     def beat(self) -> None:
         """Record that the worker handled something (a message, a page, a poll)."""
@@ -88,8 +106,7 @@ class Telemetry:
             try:
                 out = handler(message)
             except InvalidMessage:
-                self.dead_lettered.labels(self.service).inc()
-                raise
+                raise  # the bus dead-letters it and counts it (see watch_bus)
             except Exception:
                 self.failed.labels(self.service).inc()
                 raise
@@ -111,6 +128,8 @@ class Telemetry:
                     ok = telemetry.healthy()
                     self._send(200 if ok else 503, b"ok\n" if ok else b"stale\n", "text/plain")
                 elif self.path == "/metrics":
+                    for hook in telemetry.before_scrape:
+                        hook()
                     self._send(200, generate_latest(telemetry.registry), CONTENT_TYPE_LATEST)
                 else:
                     self._send(404, b"not found\n", "text/plain")

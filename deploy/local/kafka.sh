@@ -30,16 +30,9 @@ POM="$ROOT/deploy/kafka/pom.xml"
 LIB="$ROOT/deploy/kafka/lib"
 STAMP="$LIB/.complete"
 
-say() { echo "kafka: $*" >&2; }
-
-apt_install() {
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  command -v apt-get >/dev/null 2>&1 || { say "$* missing and no apt-get here; install it by hand"; exit 1; }
-  say "installing $*"
-  $sudo apt-get update -q >/dev/null
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "$@" >/dev/null
-}
+NAME=kafka
+# shellcheck source=deploy/local/lib.sh
+. "$ROOT/deploy/local/lib.sh"
 
 need_tools() {
   local missing=()
@@ -48,15 +41,8 @@ need_tools() {
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 }
 
-# The pid of our broker, if it runs (a stale pidfile, or a reused pid, counts as not running).
-running_pid() {
-  [ -f "$PIDFILE" ] || return 1
-  local pid
-  pid="$(cat "$PIDFILE" 2>/dev/null || true)"
-  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "kafka.Kafka $CONFIG" || return 1
-  echo "$pid"
-}
+# The pid of our broker, if it runs.
+running_pid() { pid_from "$PIDFILE" "kafka.Kafka $CONFIG"; }
 
 port_open() { (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null; }
 
@@ -110,6 +96,16 @@ format_storage() {
     >>"$LOGS/format.log" 2>&1 || { tail -n 20 "$LOGS/format.log" >&2; exit 1; }
 }
 
+# The broker's log lines stamped at or after SINCE ("YYYY-MM-DD HH:MM:SS"), across rotated files:
+# a start that logs a lot (deleting many topics) can roll server.log over while we wait.
+logged_since() {
+  local since="$1" f
+  for f in "$LOGS"/server.log.* "$LOGS"/server.log; do
+    [ -f "$f" ] && awk -v t="$since" 'substr($0, 2, 19) >= t' "$f"
+  done
+  return 0
+}
+
 up() {
   local pid
   if pid="$(running_pid)"; then
@@ -125,8 +121,8 @@ up() {
   fetch_jars
   write_config
   format_storage
-  local log="$LOGS/server.log" from
-  from=$(($(stat -c %s "$log" 2>/dev/null || echo 0) + 1))
+  local since
+  since="$(date '+%Y-%m-%d %H:%M:%S')"
   java_cmd kafka.Kafka "$CONFIG"
   # setsid: the broker outlives the shell (and the terminal) that started it. It does not fork
   # here (a background job is no group leader), so $! is the JVM's pid.
@@ -138,11 +134,11 @@ up() {
     if ! kill -0 "$pid" 2>/dev/null; then
       say "the broker exited while starting; the end of its logs:"
       tail -n 30 "$LOGS/stdout.log" >&2 || true
-      tail -c "+$from" "$log" 2>/dev/null | grep -E "ERROR|FATAL" | tail -n 10 >&2 || true
+      logged_since "$since" | grep -E "ERROR|FATAL" | tail -n 10 >&2 || true
       rm -f "$PIDFILE"
       exit 1
     fi
-    if port_open && tail -c "+$from" "$log" 2>/dev/null | grep -q "Kafka Server started"; then
+    if port_open && logged_since "$since" | grep -q "Kafka Server started"; then
       say "up on $HOST:$PORT (pid $pid, logs in $LOGS)"
       return 0
     fi
@@ -163,19 +159,7 @@ down() {
     say "not running"
     return 0
   fi
-  kill -TERM "$pid" 2>/dev/null || true
-  local waited=0
-  while kill -0 "$pid" 2>/dev/null; do
-    if [ "$waited" -ge "$STOP_TIMEOUT" ]; then
-      say "still running after ${STOP_TIMEOUT}s; killing pid $pid"
-      kill -KILL "$pid" 2>/dev/null || true
-      break
-    fi
-    sleep 1
-    waited=$((waited + 1))
-  done
-  rm -f "$PIDFILE"
-  say "stopped (pid $pid)"
+  stop_pid "$pid" "$PIDFILE" "$STOP_TIMEOUT"
 }
 
 status() {

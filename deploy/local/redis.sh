@@ -25,28 +25,20 @@ DATA="$DIR/data"
 LOGS="$DIR/logs"
 PIDFILE="$DIR/redis.pid"
 
-say() { echo "redis: $*" >&2; }
+NAME=redis
+# shellcheck source=deploy/local/lib.sh
+. "$ROOT/deploy/local/lib.sh"
 
 install_redis() {
   command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 && return 0
-  command -v apt-get >/dev/null 2>&1 || { say "redis-server missing and no apt-get here; install it by hand"; exit 1; }
+  apt_install redis-server
+  # Debian starts its own instance on 6379 where it can; ours owns the port instead.
   local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  say "installing redis-server"
-  $sudo apt-get update -q >/dev/null
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends redis-server >/dev/null
-  # Debian starts its own instance on 6379 where it can; ours owns the port instead.
   $sudo service redis-server stop >/dev/null 2>&1 || true
 }
 
-running_pid() {
-  [ -f "$PIDFILE" ] || return 1
-  local pid
-  pid="$(cat "$PIDFILE" 2>/dev/null || true)"
-  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "redis-server" || return 1
-  echo "$pid"
-}
+running_pid() { pid_from "$PIDFILE" "redis-server"; }
 
 ping() { [ "$(redis-cli -h "$HOST" -p "$PORT" ping 2>/dev/null)" = "PONG" ]; }
 
@@ -88,19 +80,7 @@ down() {
     say "not running"
     return 0
   fi
-  kill -TERM "$pid" 2>/dev/null || true
-  local waited=0
-  while kill -0 "$pid" 2>/dev/null; do
-    if [ "$waited" -ge $((STOP_TIMEOUT * 5)) ]; then
-      say "still running after ${STOP_TIMEOUT}s; killing pid $pid"
-      kill -KILL "$pid" 2>/dev/null || true
-      break
-    fi
-    sleep 0.2
-    waited=$((waited + 1))
-  done
-  rm -f "$PIDFILE"
-  say "stopped (pid $pid)"
+  stop_pid "$pid" "$PIDFILE" "$STOP_TIMEOUT"
 }
 
 status() {

@@ -6,7 +6,7 @@ Example: ``TWEETPULSE_REPORT__TIMEZONE=UTC``, ``TWEETPULSE_KAFKA__BOOTSTRAP_SERV
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -283,22 +283,22 @@ class Settings(BaseSettings):
     replay: ReplaySettings = ReplaySettings()
 
 
-def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+def unknown_variables(environ: Iterable[str]) -> list[str]:
     """``TWEETPULSE_*`` names that match no setting (pydantic-settings ignores them silently)."""
     out = []
     for name in environ:
         if not name.startswith("TWEETPULSE_"):
             continue
-        path = name[len("TWEETPULSE_") :].lower().split("__")
         model: type[BaseModel] = Settings
-        for part in path:
-            field = model.model_fields.get(part)
-            if field is None:
+        *sections, leaf = name.removeprefix("TWEETPULSE_").lower().split("__")
+        for section in sections:
+            field = model.model_fields.get(section)
+            nested = field.annotation if field is not None else None
+            if not (isinstance(nested, type) and issubclass(nested, BaseModel)):
                 out.append(name)
                 break
-            annotation = field.annotation
-            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-                model = annotation
-            else:
-                break
+            model = nested
+        else:
+            if leaf not in model.model_fields:
+                out.append(name)
     return sorted(out)

@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from shared.settings import Settings
+from shared.settings import Settings, unknown_variables
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
@@ -85,26 +85,6 @@ def _argv(value: str | list[str] | None) -> list[str]:
     if value is None:
         return []
     return shlex.split(value) if isinstance(value, str) else [str(v) for v in value]
-
-
-def _unknown_settings(names: list[str]) -> list[str]:
-    """The TWEETPULSE_* names no Settings field answers to (pydantic-settings drops those)."""
-    unknown = []
-    for name in names:
-        model: type[BaseModel] = Settings
-        *sections, leaf = name.removeprefix("TWEETPULSE_").lower().split("__")
-        for section in sections:
-            nested = (
-                model.model_fields[section].annotation if section in model.model_fields else None
-            )
-            if not (isinstance(nested, type) and issubclass(nested, BaseModel)):
-                unknown.append(name)
-                break
-            model = nested
-        else:
-            if leaf not in model.model_fields:
-                unknown.append(name)
-    return unknown
 
 
 def _mounts(service: Service) -> dict[str, str]:
@@ -195,7 +175,7 @@ def test_ingest_reads_a_sample_that_exists_read_only(services) -> None:
 def test_settings_accept_every_variable_a_service_gets(services, monkeypatch) -> None:
     for name in (*WORKERS, *CELERY):
         env = {k: v for k, v in _env(services[name]).items() if k.startswith("TWEETPULSE_")}
-        unknown = _unknown_settings(sorted(env))
+        unknown = unknown_variables(sorted(env))
         assert not unknown, f"{name}: no Settings field for {unknown}"
         with monkeypatch.context() as patch:
             for key in list(os.environ):

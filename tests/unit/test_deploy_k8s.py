@@ -23,10 +23,10 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from shared.models import ReportReady, TweetClassified, TweetIngested
-from shared.settings import Settings
+from shared.settings import Settings, unknown_variables
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = ROOT / "deploy" / "k8s" / "base"
@@ -137,30 +137,6 @@ def _selected(objects: list[Obj], selector: dict[str, str]) -> list[str]:
 def _config(objects: list[Obj]) -> dict[str, str]:
     data: dict[str, str] = _one(objects, "ConfigMap")["data"]
     return data
-
-
-def _unknown_settings(names: list[str]) -> list[str]:
-    """The TWEETPULSE_* names that no Settings field answers to.
-
-    Settings() alone is not enough: pydantic-settings silently drops an unknown top-level
-    variable (TWEETPULSE_LOG_LEVL); only unknown nested keys hit extra="forbid".
-    """
-    unknown = []
-    for name in names:
-        model: type[BaseModel] = Settings
-        *sections, leaf = name.removeprefix("TWEETPULSE_").lower().split("__")
-        for section in sections:
-            nested = (
-                model.model_fields[section].annotation if section in model.model_fields else None
-            )
-            if not (isinstance(nested, type) and issubclass(nested, BaseModel)):
-                unknown.append(name)
-                break
-            model = nested
-        else:
-            if leaf not in model.model_fields:
-                unknown.append(name)
-    return unknown
 
 
 def _min_replicas(objects: list[Obj], deployment: str) -> int:
@@ -293,7 +269,7 @@ def test_settings_accept_every_variable_the_pods_get(objects, monkeypatch) -> No
             env.update({e["name"]: e.get("value", "") for e in container.get("env", [])})
     ours = {k: v for k, v in env.items() if k.startswith("TWEETPULSE_")}
     assert ours, "no TWEETPULSE_* variable at all"
-    unknown = _unknown_settings(sorted(ours))
+    unknown = unknown_variables(sorted(ours))
     assert not unknown, f"no Settings field for {unknown}"
     for key in list(os.environ):
         if key.startswith("TWEETPULSE_"):

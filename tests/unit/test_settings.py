@@ -28,9 +28,14 @@ def test_unknown_names_are_listed() -> None:
         "TWEETPULSE_REPORT__TIMEZNE": "UTC",
         "TWEETPULSE_LOG_LEVL": "DEBUG",
         "TWEETPULSE_LOG_LEVEL": "DEBUG",
+        "TWEETPULSE_LOG_LEVEL__DEEPER": "x",
         "OTHER": "x",
     }
-    assert unknown_variables(env) == ["TWEETPULSE_LOG_LEVL", "TWEETPULSE_REPORT__TIMEZNE"]
+    assert unknown_variables(env) == [
+        "TWEETPULSE_LOG_LEVEL__DEEPER",
+        "TWEETPULSE_LOG_LEVL",
+        "TWEETPULSE_REPORT__TIMEZNE",
+    ]
 
 
 def test_secrets_do_not_print(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -83,16 +83,18 @@ kafka_java() {
 
 format_storage() {
   [ -f "$DATA/meta.properties" ] && return 0
-  local cluster_id
-  if [ -f "$DIR/cluster.id" ]; then
-    cluster_id="$(cat "$DIR/cluster.id")"
-  else
+  local cluster_id=""
+  [ -f "$DIR/cluster.id" ] && cluster_id="$(cat "$DIR/cluster.id")"
+  # A cluster id must not start with '-': the command line would read it as an option, and
+  # Kafka's own Uuid.randomUuid() never hands one out for that reason. An id kept from a run
+  # that could not format (an older script wrote such ids) is replaced, since nothing used it.
+  while [ -z "$cluster_id" ] || [ "${cluster_id:0:1}" = "-" ]; do
     # What `StorageTool random-uuid` prints (16 random bytes, base64url), without a JVM start.
     cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
-    echo "$cluster_id" >"$DIR/cluster.id"
-  fi
+  done
+  echo "$cluster_id" >"$DIR/cluster.id"
   say "formatting KRaft storage (cluster $cluster_id)"
-  kafka_java kafka.tools.StorageTool format --ignore-formatted -t "$cluster_id" -c "$CONFIG" \
+  kafka_java kafka.tools.StorageTool format --ignore-formatted --cluster-id="$cluster_id" -c "$CONFIG" \
     >>"$LOGS/format.log" 2>&1 || { tail -n 20 "$LOGS/format.log" >&2; exit 1; }
 }
 

@@ -58,6 +58,7 @@ e2e: env system-deps-test
 bench: env system-deps
 	$(BIN)/python -m bench.bench_classify
 	$(BIN)/python -m bench.bench_run
+	$(BIN)/python -m bench.bench_model_input
 
 clean:
 	rm -rf $(VENV) $(SITE) .mypy_cache .ruff_cache .pytest_cache

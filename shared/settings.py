@@ -191,6 +191,19 @@ class AnthropicSettings(_Section):
     min_interval_s: float = Field(
         default=900.0, ge=0, description="The model runs at most this often per window."
     )
+    strategy: Literal["single", "map_reduce"] = Field(
+        default="single",
+        description=(
+            "single: one request over the representative tweets; map_reduce: one request per"
+            " sub-topic group for findings, then one that writes the report from them (it reads"
+            " fewer tweets for the same budget: README, model writer)."
+        ),
+    )
+    map_groups: int = Field(
+        default=6, ge=2, le=20, description="Map requests per report at most (sub-topic groups)."
+    )
+    map_notes: int = Field(default=4, ge=1, le=8, description="Findings per map request at most.")
+    map_max_tokens: int = Field(default=1_500, gt=0, description="Output tokens of a map request.")
     max_retries: int = Field(default=4, ge=0, description="Retries of one request (429/5xx/529).")
     retry_base_s: float = Field(default=1.0, gt=0, description="First backoff; doubles per retry.")
     retry_max_s: float = Field(

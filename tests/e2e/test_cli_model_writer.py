@@ -49,3 +49,20 @@ def test_a_failing_model_falls_back_to_the_extractive_text_and_says_so(tmp_path:
     post = (tmp_path / "_posts" / POST_NAME).read_text(encoding="utf-8")
     assert "抽取" in post
     assert len(re.findall(r"^\d+\. \*\*", post, re.M)) == 10
+
+
+def test_map_reduce_is_switched_on_from_the_environment(tmp_path: Path) -> None:
+    from tests.unit.test_model_writer_map_reduce import responder
+
+    with FakeAnthropic(responder=responder()) as server:
+        done = tweetpulse(
+            "run", "--input", str(SAMPLE), "--site", str(tmp_path), "--writer", "anthropic",
+            env={**_env(server), "TWEETPULSE_ANTHROPIC__STRATEGY": "map_reduce"},
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    tools = [m.body["tools"][0]["name"] for m in server.messages]
+    assert tools[-1] == "write_report" and set(tools[:-1]) == {"write_notes"}, tools
+    assert len(tools) >= 3
+    post = (tmp_path / "_posts" / POST_NAME).read_text(encoding="utf-8")
+    assert "条经核验的要点，再据此汇总撰写" in post
+    assert len(re.findall(r"^\d+\. \*\*", post, re.M)) == 10

@@ -137,8 +137,11 @@ class MessagesClient:
         system: str,
         messages: list[dict[str, Any]],
         tool: dict[str, Any],
+        max_tokens: int | None = None,
     ) -> Response:
-        """Send one request forcing ``tool``; retried as the module says."""
+        """Send one request forcing ``tool``; retried as the module says.
+
+        ``max_tokens`` caps this request's output (default: the setting)."""
         import anthropic
 
         s = self._settings
@@ -148,7 +151,7 @@ class MessagesClient:
             try:
                 message = self._sdk().messages.create(
                     model=s.model,
-                    max_tokens=s.max_tokens,
+                    max_tokens=max_tokens or s.max_tokens,
                     system=system,
                     messages=cast(Any, messages),
                     tools=cast(Any, [tool]),

@@ -52,7 +52,7 @@ class BudgetTooSmall(ConfigError):
     """The statistics and prompts alone do not fit the input token budget."""
 
 
-def _dumps(value: Any) -> str:
+def dumps(value: Any) -> str:
     # "<" and ">" are escaped so that no tweet can close the <tweets> wrapper.
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e")
@@ -120,12 +120,12 @@ MESSAGE_OVERHEAD = 10
 
 def request_tokens(system: str, messages: Sequence[Mapping[str, Any]], tools: Iterable[Any]) -> int:
     """Estimated input tokens of one request: its texts, the tools as JSON, the API's overhead."""
-    total = estimate_tokens(system) + estimate_tokens(_dumps(list(tools))) + REQUEST_OVERHEAD
+    total = estimate_tokens(system) + estimate_tokens(dumps(list(tools))) + REQUEST_OVERHEAD
     for message in messages:
         content = message.get("content", "")
         if isinstance(content, list):
             content = "".join(
-                b.get("text", "") if b.get("type") == "text" else _dumps(b) for b in content
+                b.get("text", "") if b.get("type") == "text" else dumps(b) for b in content
             )
         total += estimate_tokens(str(content)) + MESSAGE_OVERHEAD
     return total
@@ -257,12 +257,12 @@ def item_payload(doc: TweetDoc, cluster_sizes: Mapping[str, int]) -> dict[str, A
     return {k: v for k, v in payload.items() if v or k in {"id", "engagement", "text"}}
 
 
-def _items(view: WindowView) -> list[Item]:
+def candidate_items(view: WindowView) -> list[Item]:
     sizes = {c.key: c.size for c in view.clusters if c.size >= 2}
     out = []
     for doc in candidates(view):
         payload = item_payload(doc, sizes)
-        line = _dumps(payload)
+        line = dumps(payload)
         out.append(Item(doc=doc, payload=payload, line=line, tokens=estimate_tokens(line + "\n")))
     return out
 
@@ -282,7 +282,7 @@ def build_input(
     stats = stats_payload(view)
     report_tool = tool(tuple(SECTIONS))
     system = prompts.render("system")
-    items = _items(view)
+    items = candidate_items(view)
     head, tail = _frame(prompts, view, stats)
     fixed = request_tokens(system, [{"role": "user", "content": head + tail}], [report_tool])
     if fixed > allowance:
@@ -297,12 +297,12 @@ def build_input(
         chosen.append(item)
         room -= item.tokens
     kept = {i.doc.id for i in chosen}
-    stats = _without_unknown_reps(stats, kept)
+    stats = without_unknown_reps(stats, kept)
     head, tail = _frame(prompts, view, stats)
     user = head + "\n".join(i.line for i in chosen) + tail
     tokens = request_tokens(system, [{"role": "user", "content": user}], [report_tool])
     key = hashlib.sha256(
-        _dumps(
+        dumps(
             {
                 "version": PROMPT_VERSION,
                 "model": model,
@@ -330,7 +330,7 @@ def _frame(prompts: Prompts, view: WindowView, stats: dict[str, Any]) -> tuple[s
     rendered = prompts.render(
         "report",
         window=view.window,
-        stats_json=_dumps(stats),
+        stats_json=dumps(stats),
         tweets=_TWEETS_MARK,
         sections=SECTIONS,
     )
@@ -340,7 +340,7 @@ def _frame(prompts: Prompts, view: WindowView, stats: dict[str, Any]) -> tuple[s
     return head, tail
 
 
-def _without_unknown_reps(stats: dict[str, Any], kept: set[str]) -> dict[str, Any]:
+def without_unknown_reps(stats: dict[str, Any], kept: set[str]) -> dict[str, Any]:
     """Repeated texts name their representative only when the model can read it."""
     if "repeated_texts" not in stats:
         return stats
@@ -360,7 +360,7 @@ def repair_input(
     user = prompts.render(
         "repair",
         errors=[e for name in sections for e in errors[name]],
-        previous_json=_dumps({name: previous.get(name) for name in sections}),
+        previous_json=dumps({name: previous.get(name) for name in sections}),
         sections=[(name, SECTIONS[name]) for name in sections],
     )
     return user, tool(sections)

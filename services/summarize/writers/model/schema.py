@@ -184,6 +184,53 @@ def tool(sections: tuple[str, ...] = tuple(SECTIONS)) -> dict[str, Any]:
     }
 
 
+NOTES_TOOL_NAME = "write_notes"
+NOTE_CHARS = 160
+"""A map-stage finding is at most this many characters: the reduce prompt is sized by it."""
+
+
+class DraftNote(_Draft):
+    """A map-stage finding about one group of tweets, and the tweets it rests on."""
+
+    text: str = Field(
+        min_length=4, max_length=NOTE_CHARS, description="一两句中文：事实、观点或分歧。"
+    )
+    cite: list[str] = Field(min_length=1, max_length=4, description="所依据推文的 id。")
+
+    _plain_text = field_validator("text")(classmethod(lambda cls, v: _plain(v)))
+
+
+def notes_tool(max_notes: int) -> dict[str, Any]:
+    """The ``write_notes`` tool of the map stage: at most ``max_notes`` findings."""
+    notes = Annotated[list[DraftNote], Field(min_length=1, max_length=max_notes)]
+    model = create_model("WriteNotes", __config__=ConfigDict(extra="ignore"), notes=(notes, ...))
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+    return {
+        "name": NOTES_TOOL_NAME,
+        "description": "提交本组推文归纳出的要点（纯文本）与引用。",
+        "input_schema": _inline(schema, defs),
+    }
+
+
+def validate_notes(raw: object, max_notes: int) -> tuple[list[DraftNote], list[str]]:
+    """The findings of a ``write_notes`` input that validate, and the errors of the others.
+
+    Findings are checked one by one, so a bad one costs only itself; past ``max_notes`` the rest
+    are ignored.
+    """
+    if not isinstance(raw, dict) or not isinstance(raw.get("notes"), list):
+        return [], ["notes: the tool input must be an object with a list of notes"]
+    valid: list[DraftNote] = []
+    errors: list[str] = []
+    for i, note in enumerate(raw["notes"][:max_notes]):
+        try:
+            valid.append(DraftNote.model_validate(note))
+        except ValidationError as exc:
+            errors += [_describe(f"notes[{i}]", e) for e in exc.errors()[:3]]
+    return valid, errors
+
+
 def validate_sections(
     raw: object, sections: tuple[str, ...] = tuple(SECTIONS)
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:

@@ -1,12 +1,18 @@
 """The model writer: Claude writes the report's Chinese text, every claim is checked, and what
 cannot be trusted is written by the extractive writer instead.
 
-One report is one forced ``write_report`` tool call over the bounded input (see ``prompt``), plus
-at most one repair round for sections that fail validation. The repair round carries only the
-failed sections and their errors, not the tweets, so the whole report stays within
-``input_token_budget``: the main request is sized to leave room for it. A single call, rather than
-a map over sub-topics and a reduce, because the budget counts every call: a map stage would
-spend it re-sending the framing and the statistics per group.
+A report is written by one of two strategies, within ``input_token_budget`` for all its calls:
+
+- *single*: one forced ``write_report`` tool call over the bounded input (see ``prompt``);
+- *map_reduce*: one ``write_notes`` call per sub-topic group, whose findings are verified, then one
+  ``write_report`` call over the statistics and the findings (see ``mapreduce``).
+
+*single* is the default: every map request re-sends its framing and the reduce reads the
+findings again, so for the same budget map/reduce reads fewer tweets (about a third as many at the
+default 40,000 tokens; see ``bench/bench_model_input.py``); it buys a focused pass per sub-topic
+and more output room in total. Either way the ``write_report`` answer gets at most one repair
+round for sections that fail validation; it carries only the failed sections and their errors,
+not the tweets, and the main requests are sized to leave room for it.
 
 What is published is never empty or cut short: a section that is missing, invalid after repair,
 cut off by ``max_tokens`` or left empty by the verifier comes from
@@ -33,8 +39,15 @@ from services.summarize.view import WindowView
 from services.summarize.writers.extractive import CORE_POINTS, ExtractiveWriter, finish, num
 from services.summarize.writers.model.client import MessagesClient, ModelRefused, Response
 from services.summarize.writers.model.governor import Governor, cost_usd
+from services.summarize.writers.model.mapreduce import (
+    Finding,
+    MapReduceInput,
+    build_map_reduce,
+    finding,
+)
 from services.summarize.writers.model.prompt import (
     PROMPTS_DIR,
+    BudgetTooSmall,
     ModelInput,
     Prompts,
     build_input,
@@ -47,6 +60,7 @@ from services.summarize.writers.model.schema import (
     DraftBlock,
     DraftPoint,
     tool,
+    validate_notes,
     validate_sections,
 )
 from services.summarize.writers.model.verify import Verifier
@@ -90,6 +104,12 @@ class ModelRun:
     """Report fields written by the extractive writer (``core_points`` when any point was)."""
     repaired: bool = False
     error: str | None = None
+    strategy: Literal["single", "map_reduce"] = "single"
+    map_calls: int = 0
+    """Map requests answered (map_reduce only)."""
+    findings: int = 0
+    """Map-stage findings that passed verification and went to the reduce request."""
+    map_rejections: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -98,13 +118,26 @@ class _Answer:
 
     sections: dict[str, Any]
     failed: list[str]
+    map_rejections: list[str] = field(default_factory=list)
+    """Map-stage findings the verifier rejected (map_reduce only)."""
+    findings: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        return {"sections": self.sections, "failed": self.failed}
+        return {
+            "sections": self.sections,
+            "failed": self.failed,
+            "map_rejections": self.map_rejections,
+            "findings": self.findings,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> _Answer:
-        return cls(sections=dict(data.get("sections") or {}), failed=list(data.get("failed") or []))
+        return cls(
+            sections=dict(data.get("sections") or {}),
+            failed=list(data.get("failed") or []),
+            map_rejections=[str(r) for r in data.get("map_rejections") or []],
+            findings=int(data.get("findings") or 0),
+        )
 
 
 def _dump(value: Any) -> Any:
@@ -176,22 +209,32 @@ class AnthropicWriter:
         if view.stats.tweets == 0:
             return self._whole_fallback(view, run, "本时段没有推文", mode="fallback")
         calibration = self._governor.calibration()
+        allowance = int(self._main_allowance(calibration) / calibration)
         try:
             model_input = build_input(
                 view,
                 self._prompts,
-                allowance=int(self._main_allowance(calibration) / calibration),
+                allowance=allowance,
                 model=s.model,
                 max_tokens=s.max_tokens,
             )
         except ConfigError as exc:
             log.error("model writer cannot build its input for %s: %s", view.window.id, exc)
             return self._whole_fallback(view, run, "输入预算过小", error=str(exc))
-        run.prompt_tokens = model_input.tokens
-        run.tweets_in_prompt = len(model_input.items)
-        run.tweets_dropped = model_input.dropped
+        plan = self._plan(view, allowance)
+        if plan is not None:
+            run.strategy = "map_reduce"
+            run.prompt_tokens = plan.tokens
+            run.tweets_in_prompt = len(plan.items)
+            run.tweets_dropped = plan.dropped
+            key = plan.key
+        else:
+            run.prompt_tokens = model_input.tokens
+            run.tweets_in_prompt = len(model_input.items)
+            run.tweets_dropped = model_input.dropped
+            key = model_input.key
 
-        cached = self._governor.cached(model_input.key)
+        cached = self._governor.cached(key)
         if cached is not None:
             run.mode = "cache"
             answer = _Answer.from_json(cached)
@@ -200,18 +243,25 @@ class AnthropicWriter:
         else:
             self._governor.mark_run(view.window.id)
             try:
-                answer = self._ask(model_input, run)
-            except (ModelUnavailable, ModelRefused, _OverBudget) as exc:
+                if plan is not None:
+                    answer = self._ask_map_reduce(view, plan, run)
+                else:
+                    answer = self._ask(model_input, run)
+            except (ModelUnavailable, ModelRefused, _OverBudget, _NoFindings) as exc:
                 log.error("model writer failed for %s: %s", view.window.id, exc)
                 if isinstance(exc, ModelUnavailable):
                     reason = "模型接口多次重试后仍不可用"
                 elif isinstance(exc, ModelRefused):
                     reason = "模型接口拒绝了请求"
+                elif isinstance(exc, _NoFindings):
+                    reason = "分组归纳没有得到可核验的要点"
                 else:
                     reason = "超出输入预算"
                 return self._whole_fallback(view, run, reason, error=str(exc))
             if answer.sections:  # an answer with nothing usable is worth asking again later
-                self._governor.remember(model_input.key, answer.to_json())
+                self._governor.remember(key, answer.to_json())
+        if plan is not None:
+            model_input = plan.reduce_input(())
         report = self._assemble(view, model_input, answer, run)
         log.info(
             "model report for %s (%s): %s in / %s out tokens, $%s, %s rejected, fallback %s",
@@ -224,6 +274,28 @@ class AnthropicWriter:
             run.fallback_sections or "none",
         )
         return report
+
+    # ------------------------------------------------------------------------ strategy
+
+    def _plan(self, view: WindowView, allowance: int) -> MapReduceInput | None:
+        """The map/reduce plan when the strategy asks for one and it fits; else None."""
+        s = self._settings
+        if s.strategy != "map_reduce":
+            return None
+        try:
+            return build_map_reduce(
+                view,
+                self._prompts,
+                allowance=allowance,
+                model=s.model,
+                max_tokens=s.max_tokens,
+                map_max_tokens=min(s.map_max_tokens, s.max_tokens),
+                map_groups=s.map_groups,
+                map_notes=s.map_notes,
+            )
+        except BudgetTooSmall as exc:
+            log.warning("map/reduce does not fit for %s (%s): one request", view.window.id, exc)
+            return None
 
     # ------------------------------------------------------------------------ budget
 
@@ -246,7 +318,12 @@ class AnthropicWriter:
     # ------------------------------------------------------------------------ requests
 
     def _send(
-        self, run: ModelRun, system: str, messages: list[dict[str, Any]], req_tool: dict[str, Any]
+        self,
+        run: ModelRun,
+        system: str,
+        messages: list[dict[str, Any]],
+        req_tool: dict[str, Any],
+        max_tokens: int | None = None,
     ) -> Response:
         estimate = math.ceil(
             request_tokens(system, messages, [req_tool]) * self._governor.calibration()
@@ -255,7 +332,9 @@ class AnthropicWriter:
             raise _OverBudget(estimate)
         before_attempts, before_retries = self._client.attempts, self._client.retries
         try:
-            response = self._client.create(system=system, messages=messages, tool=req_tool)
+            response = self._client.create(
+                system=system, messages=messages, tool=req_tool, max_tokens=max_tokens
+            )
         finally:
             run.requests += self._client.attempts - before_attempts
             run.retries += self._client.retries - before_retries
@@ -282,6 +361,47 @@ class AnthropicWriter:
             self._repair(model_input, run, raw, repairable, valid)
         failed = [name for name in SECTIONS if name not in valid]
         return _Answer(sections={k: _dump(v) for k, v in valid.items()}, failed=failed)
+
+    def _ask_map_reduce(self, view: WindowView, plan: MapReduceInput, run: ModelRun) -> _Answer:
+        """The map requests, each finding verified against its group's tweets, then the reduce."""
+        findings: list[Finding] = []
+        for n, call in enumerate(plan.maps):
+            try:
+                response = self._send(
+                    run,
+                    call.system,
+                    call.messages(),
+                    call.tool,
+                    max_tokens=min(self._settings.map_max_tokens, self._settings.max_tokens),
+                )
+            finally:
+                self._price(run)
+            run.map_calls += 1
+            notes, errors = validate_notes(_as_object(response.tool_input), plan.max_notes)
+            if response.stop_reason == "max_tokens" and notes:
+                errors.append(f"notes[{len(notes) - 1}]: cut off at max_tokens")
+                notes.pop()
+            if errors:
+                log.warning("map %s (%s): %s", n, call.label, "; ".join(errors))
+            verifier = Verifier(items=call.items, stats=plan.stats, view=view)
+            for i, note in enumerate(notes):
+                if verifier.keep(note.text, note.cite, where=f"map[{n}].notes[{i}]"):
+                    findings.append(finding(call.label, note))
+            run.map_rejections += verifier.rejected
+        run.findings = len(findings)
+        log.info(
+            "map stage for %s: %s groups, %s findings kept, %s rejected",
+            view.window.id,
+            len(plan.maps),
+            len(findings),
+            len(run.map_rejections),
+        )
+        if not findings:
+            raise _NoFindings(f"no verified findings from {len(plan.maps)} map requests")
+        answer = self._ask(plan.reduce_input(findings), run)
+        answer.map_rejections = list(run.map_rejections)
+        answer.findings = len(findings)
+        return answer
 
     def _repair(
         self,
@@ -412,8 +532,10 @@ class AnthropicWriter:
             partial.append("events")
             notes.append(f"关键事件与发展中的“{'”“'.join(from_extractive)}”由抽取式方法生成。")
 
-        run.rejections = list(verifier.rejected)
-        run.rejected_claims = len(verifier.rejected)
+        run.map_rejections = list(answer.map_rejections)
+        run.findings = answer.findings
+        run.rejections = [*answer.map_rejections, *verifier.rejected]
+        run.rejected_claims = len(run.rejections)
         run.fallback_sections = [n for n in SECTIONS if n in fallbacks or n in partial]
         self._count(run)
         footer = self._footer(
@@ -540,6 +662,11 @@ class AnthropicWriter:
                 f"受输入预算（约 {num(budget)} tokens）所限，另有 {num(run.tweets_dropped)} 条"
                 "候选推文未提供给模型（按互动量由低到高舍去）。"
             )
+        if run.strategy == "map_reduce":
+            out.append(
+                "撰写方式：模型先按子话题分组归纳代表性推文，得到 "
+                f"{num(run.findings)} 条经核验的要点，再据此汇总撰写。"
+            )
         if fallback_labels:
             out.append("以下部分由抽取式方法生成：" + "、".join(fallback_labels) + "。")
         out += notes
@@ -568,6 +695,10 @@ class AnthropicWriter:
             f"模型：{run.model}，输入 {num(run.input_tokens)} tokens，"
             f"输出 {num(run.output_tokens)} tokens，{cost}{retries}。"
         )
+
+
+class _NoFindings(Exception):
+    """The map stage returned no finding that passed verification."""
 
 
 class _OverBudget(Exception):

@@ -1,0 +1,294 @@
+"""The map/reduce input: a window too large for one request, read per sub-topic group, then reduced.
+
+*Map*: the candidate tweets (the same ones, in the same priority order, as the single request's)
+are split by their main sub-topic into at most ``map_groups`` groups, the largest sub-topics on
+their own and the rest together. Each group is one ``write_notes`` request: its tweets as quoted
+data, and at most ``map_notes`` short findings back, each citing the tweets it rests on.
+
+*Reduce*: one ``write_report`` request with the window's exact statistics and every group's
+verified findings (no tweets), which writes the report's sections. Its claims cite tweet ids
+taken from the findings, and are verified against the tweets the map stage read.
+
+Everything is planned before the first request: the map requests are built here, whole, and the
+reduce request is sized for the most findings the map stage may return (``NOTE_CHARS`` each), so
+the estimated input of all the report's requests stays within the allowance. For the same
+budget the map/reduce pair reads fewer tweets than one request (each map request repeats a
+short framing, and the reduce reads the findings again), which is why ``strategy`` defaults to
+``single``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from services.summarize.view import TweetDoc, WindowView
+from services.summarize.writers.extractive import share
+from services.summarize.writers.model.prompt import (
+    PROMPT_VERSION,
+    BudgetTooSmall,
+    Item,
+    ModelInput,
+    Prompts,
+    candidate_items,
+    dumps,
+    request_tokens,
+    stats_payload,
+    without_unknown_reps,
+)
+from services.summarize.writers.model.schema import (
+    NOTE_CHARS,
+    SECTIONS,
+    DraftNote,
+    notes_tool,
+    tool,
+)
+from shared.errors import ConfigError
+
+OTHER = "其他"
+"""The label of the group that holds the smaller sub-topics and tweets without one."""
+
+_TWEETS_MARK = "\x00TWEETS\x00"
+_NOTES_MARK = "\x00NOTES\x00"
+
+
+@dataclass(frozen=True)
+class MapCall:
+    """One map request: a group of tweets and the findings asked of it."""
+
+    label: str
+    tweets_in_window: int
+    """Tweets of the window in this group's sub-topics (0 for the 其他 group)."""
+    system: str
+    user: str
+    tool: dict[str, Any]
+    items: dict[str, Item]
+    tokens: int
+
+    def messages(self) -> list[dict[str, Any]]:
+        """The ``messages`` parameter."""
+        return [{"role": "user", "content": self.user}]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A verified map-stage finding, as the reduce request reads it."""
+
+    group: str
+    text: str
+    cite: tuple[str, ...]
+
+    def line(self) -> str:
+        """The finding as one JSON line of ``<notes>``."""
+        return dumps({"group": self.group, "text": self.text, "cite": list(self.cite)})
+
+
+@dataclass(frozen=True)
+class MapReduceInput:
+    """A report's map requests, its reduce request's frame, and the estimate of them all."""
+
+    maps: tuple[MapCall, ...]
+    reduce_system: str
+    reduce_head: str
+    reduce_tail: str
+    report_tool: dict[str, Any]
+    stats: dict[str, Any]
+    items: dict[str, Item]
+    """Every tweet the map stage reads: what reduce claims may cite."""
+    considered: int
+    max_notes: int
+    tokens: int
+    """Estimated input tokens of the map requests plus the reduce request at its largest."""
+    key: str
+
+    @property
+    def dropped(self) -> int:
+        """Candidate tweets left out to fit the budget."""
+        return self.considered - len(self.items)
+
+    def reduce_input(self, findings: Sequence[Finding]) -> ModelInput:
+        """The reduce request over ``findings``, as a :class:`ModelInput` the writer sends."""
+        body = "\n".join(f.line() for f in findings)
+        user = self.reduce_head + body + self.reduce_tail
+        return ModelInput(
+            system=self.reduce_system,
+            user=user,
+            tool=self.report_tool,
+            stats=self.stats,
+            items=self.items,
+            considered=self.considered,
+            tokens=request_tokens(
+                self.reduce_system, [{"role": "user", "content": user}], [self.report_tool]
+            ),
+            key=self.key,
+        )
+
+
+def finding(group: str, note: DraftNote) -> Finding:
+    """A validated note as a finding of ``group``."""
+    return Finding(group=group, text=note.text, cite=tuple(dict.fromkeys(note.cite)))
+
+
+def _groups(
+    view: WindowView, items: Sequence[Item], most: int
+) -> list[tuple[str, int, list[Item]]]:
+    """``(label, tweets in the window, items)`` per group, largest sub-topics first, 其他 last."""
+    order = {s.key: i for i, s in enumerate(view.stats.subtopics)}
+    counts = {s.key: s.count for s in view.stats.subtopics}
+
+    def main_subtopic(doc: TweetDoc) -> str | None:
+        known = [k for k in doc.subtopics if k in order]
+        return min(known, key=order.__getitem__) if known else None
+
+    by_key: dict[str | None, list[Item]] = {}
+    for item in items:
+        by_key.setdefault(main_subtopic(item.doc), []).append(item)
+    keys = sorted((k for k in by_key if k is not None), key=order.__getitem__)
+    own, rest = keys[: most - 1], keys[most - 1 :]
+    if len(keys) == most and None not in by_key:
+        own, rest = keys, []
+    out = [(view.subtopic_labels.get(k, k), counts.get(k, 0), by_key[k]) for k in own]
+    other = [i for k in (*rest, None) for i in by_key.get(k, [])]
+    if other:
+        rank = {i.doc.id: n for n, i in enumerate(items)}
+        other.sort(key=lambda i: rank[i.doc.id])
+        out.append((OTHER, sum(counts.get(k, 0) for k in rest), other))
+    return out
+
+
+def build_map_reduce(
+    view: WindowView,
+    prompts: Prompts,
+    *,
+    allowance: int,
+    model: str,
+    max_tokens: int,
+    map_max_tokens: int,
+    map_groups: int,
+    map_notes: int,
+) -> MapReduceInput:
+    """The map/reduce plan for ``view`` whose requests together fit ``allowance`` tokens.
+
+    Raises :class:`BudgetTooSmall` when the framing of the requests leaves no room for tweets.
+    """
+    stats = stats_payload(view)
+    report_tool = tool(tuple(SECTIONS))
+    map_tool = notes_tool(map_notes)
+    map_system = prompts.render("map_system", max_notes=map_notes, note_chars=NOTE_CHARS)
+    reduce_system = prompts.render("system", notes=True)
+    items = candidate_items(view)
+    groups = _groups(view, items, map_groups)
+    if not groups:
+        raise BudgetTooSmall("no tweets to map")
+
+    # The reduce request at its largest: every group returns map_notes findings of NOTE_CHARS.
+    longest_id = max((i.doc.id for i in items), key=len)
+    widest = max(len(label) for label, _, _ in groups)
+    note_line = Finding("字" * widest, "字" * NOTE_CHARS, (longest_id,) * 4).line() + "\n"
+    head, tail = _reduce_frame(prompts, view, stats)
+    reduce_tokens = request_tokens(
+        reduce_system,
+        [{"role": "user", "content": head + note_line * (len(groups) * map_notes) + tail}],
+        [report_tool],
+    )
+
+    frames = [_map_frame(prompts, view, label, count, map_notes) for label, count, _ in groups]
+    fixed = [
+        request_tokens(map_system, [{"role": "user", "content": h + t}], [map_tool])
+        for h, t in frames
+    ]
+    room = allowance - reduce_tokens - sum(fixed)
+    if room <= 0:
+        raise BudgetTooSmall(
+            f"map/reduce framing needs ~{allowance - room} tokens, over the allowance of"
+            f" {allowance}"
+        )
+
+    calls: list[MapCall] = []
+    chosen: dict[str, Item] = {}
+    for n, ((label, count, group_items), (fh, ft)) in enumerate(zip(groups, frames, strict=True)):
+        share_room = room // (len(groups) - n)
+        taken: list[Item] = []
+        spent = 0
+        for item in group_items:
+            if spent + item.tokens > share_room:
+                break
+            taken.append(item)
+            spent += item.tokens
+        room -= spent
+        if not taken:
+            continue
+        user = fh + "\n".join(i.line for i in taken) + ft
+        calls.append(
+            MapCall(
+                label=label,
+                tweets_in_window=count,
+                system=map_system,
+                user=user,
+                tool=map_tool,
+                items={i.doc.id: i for i in taken},
+                tokens=request_tokens(map_system, [{"role": "user", "content": user}], [map_tool]),
+            )
+        )
+        chosen.update(calls[-1].items)
+    stats = without_unknown_reps(stats, set(chosen))
+    head, tail = _reduce_frame(prompts, view, stats)
+    key = hashlib.sha256(
+        dumps(
+            {
+                "version": PROMPT_VERSION,
+                "strategy": "map_reduce",
+                "model": model,
+                "max_tokens": [max_tokens, map_max_tokens],
+                "maps": [[c.system, c.user, c.tool] for c in calls],
+                "reduce": [reduce_system, head, tail, report_tool],
+            }
+        ).encode()
+    ).hexdigest()
+    return MapReduceInput(
+        maps=tuple(calls),
+        reduce_system=reduce_system,
+        reduce_head=head,
+        reduce_tail=tail,
+        report_tool=report_tool,
+        stats=stats,
+        items=chosen,
+        considered=len(items),
+        max_notes=map_notes,
+        tokens=sum(c.tokens for c in calls) + reduce_tokens,
+        key=key,
+    )
+
+
+def _map_frame(
+    prompts: Prompts, view: WindowView, label: str, count: int, max_notes: int
+) -> tuple[str, str]:
+    rendered = prompts.render(
+        "map",
+        window=view.window,
+        group=label,
+        count=count,
+        share=share(count, view.stats.tweets) if count else "",
+        tweets=_TWEETS_MARK,
+        max_notes=max_notes,
+    )
+    head, sep, tail = rendered.partition(_TWEETS_MARK)
+    if not sep:
+        raise ConfigError("map.j2 must place {{ tweets }} exactly once")
+    return head, tail
+
+
+def _reduce_frame(prompts: Prompts, view: WindowView, stats: dict[str, Any]) -> tuple[str, str]:
+    rendered = prompts.render(
+        "reduce",
+        window=view.window,
+        stats_json=dumps(stats),
+        notes=_NOTES_MARK,
+        sections=SECTIONS,
+    )
+    head, sep, tail = rendered.partition(_NOTES_MARK)
+    if not sep:
+        raise ConfigError("reduce.j2 must place {{ notes }} exactly once")
+    return head, tail

@@ -19,7 +19,6 @@ short framing, and the reduce reads the findings again), which is why ``strategy
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,13 +26,14 @@ from typing import Any
 from services.summarize.view import TweetDoc, WindowView
 from services.summarize.writers.extractive import share
 from services.summarize.writers.model.prompt import (
-    PROMPT_VERSION,
     BudgetTooSmall,
     Item,
     ModelInput,
     Prompts,
     candidate_items,
     dumps,
+    input_key,
+    render_around,
     request_tokens,
     stats_payload,
     without_unknown_reps,
@@ -45,13 +45,9 @@ from services.summarize.writers.model.schema import (
     notes_tool,
     tool,
 )
-from shared.errors import ConfigError
 
 OTHER = "其他"
 """The label of the group that holds the smaller sub-topics and tweets without one."""
-
-_TWEETS_MARK = "\x00TWEETS\x00"
-_NOTES_MARK = "\x00NOTES\x00"
 
 
 @dataclass(frozen=True)
@@ -235,18 +231,15 @@ def build_map_reduce(
         chosen.update(calls[-1].items)
     stats = without_unknown_reps(stats, set(chosen))
     head, tail = _reduce_frame(prompts, view, stats)
-    key = hashlib.sha256(
-        dumps(
-            {
-                "version": PROMPT_VERSION,
-                "strategy": "map_reduce",
-                "model": model,
-                "max_tokens": [max_tokens, map_max_tokens],
-                "maps": [[c.system, c.user, c.tool] for c in calls],
-                "reduce": [reduce_system, head, tail, report_tool],
-            }
-        ).encode()
-    ).hexdigest()
+    key = input_key(
+        {
+            "strategy": "map_reduce",
+            "model": model,
+            "max_tokens": [max_tokens, map_max_tokens],
+            "maps": [[c.system, c.user, c.tool] for c in calls],
+            "reduce": [reduce_system, head, tail, report_tool],
+        }
+    )
     return MapReduceInput(
         maps=tuple(calls),
         reduce_system=reduce_system,
@@ -265,30 +258,19 @@ def build_map_reduce(
 def _map_frame(
     prompts: Prompts, view: WindowView, label: str, count: int, max_notes: int
 ) -> tuple[str, str]:
-    rendered = prompts.render(
+    return render_around(
+        prompts,
         "map",
+        "tweets",
         window=view.window,
         group=label,
         count=count,
         share=share(count, view.stats.tweets) if count else "",
-        tweets=_TWEETS_MARK,
         max_notes=max_notes,
     )
-    head, sep, tail = rendered.partition(_TWEETS_MARK)
-    if not sep:
-        raise ConfigError("map.j2 must place {{ tweets }} exactly once")
-    return head, tail
 
 
 def _reduce_frame(prompts: Prompts, view: WindowView, stats: dict[str, Any]) -> tuple[str, str]:
-    rendered = prompts.render(
-        "reduce",
-        window=view.window,
-        stats_json=dumps(stats),
-        notes=_NOTES_MARK,
-        sections=SECTIONS,
+    return render_around(
+        prompts, "reduce", "notes", window=view.window, stats_json=dumps(stats), sections=SECTIONS
     )
-    head, sep, tail = rendered.partition(_NOTES_MARK)
-    if not sep:
-        raise ConfigError("reduce.j2 must place {{ notes }} exactly once")
-    return head, tail

@@ -45,7 +45,7 @@ TWEET_CHARS = 400
 
 STAT_LIMITS = {"tickers": 15, "coins": 10, "models": 15, "companies": 15, "hashtags": 10}
 REPEATED = 10
-_TWEETS_MARK = "\x00TWEETS\x00"
+_SLOT_MARK = "\x00SLOT\x00"
 
 
 class BudgetTooSmall(ConfigError):
@@ -301,18 +301,15 @@ def build_input(
     head, tail = _frame(prompts, view, stats)
     user = head + "\n".join(i.line for i in chosen) + tail
     tokens = request_tokens(system, [{"role": "user", "content": user}], [report_tool])
-    key = hashlib.sha256(
-        dumps(
-            {
-                "version": PROMPT_VERSION,
-                "model": model,
-                "max_tokens": max_tokens,
-                "system": system,
-                "user": user,
-                "tool": report_tool,
-            }
-        ).encode()
-    ).hexdigest()
+    key = input_key(
+        {
+            "model": model,
+            "max_tokens": max_tokens,
+            "system": system,
+            "user": user,
+            "tool": report_tool,
+        }
+    )
     return ModelInput(
         system=system,
         user=user,
@@ -325,19 +322,33 @@ def build_input(
     )
 
 
+def render_around(prompts: Prompts, name: str, slot: str, **context: Any) -> tuple[str, str]:
+    """``<name>.j2`` rendered in two parts: the text before and after ``{{ slot }}``.
+
+    The lines that go in the slot (tweets, findings) are chosen afterwards, to fit the budget.
+    """
+    rendered = prompts.render(name, **{**context, slot: _SLOT_MARK})
+    head, sep, tail = rendered.partition(_SLOT_MARK)
+    if not sep or _SLOT_MARK in tail:
+        raise ConfigError(f"{name}.j2 must place {{{{ {slot} }}}} exactly once")
+    return head, tail
+
+
+def input_key(request: Mapping[str, Any]) -> str:
+    """The cache key of a report's model input: a hash of all it sends, and the prompt version."""
+    return hashlib.sha256(dumps({"version": PROMPT_VERSION, **request}).encode()).hexdigest()
+
+
 def _frame(prompts: Prompts, view: WindowView, stats: dict[str, Any]) -> tuple[str, str]:
     """The user prompt around the tweets: the text before the first and after the last line."""
-    rendered = prompts.render(
+    return render_around(
+        prompts,
         "report",
+        "tweets",
         window=view.window,
         stats_json=dumps(stats),
-        tweets=_TWEETS_MARK,
         sections=SECTIONS,
     )
-    head, sep, tail = rendered.partition(_TWEETS_MARK)
-    if not sep:
-        raise ConfigError("report.j2 must place {{ tweets }} exactly once")
-    return head, tail
 
 
 def without_unknown_reps(stats: dict[str, Any], kept: set[str]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import threading
 import time
@@ -12,7 +13,7 @@ from typing import Any, TypeVar
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from shared.errors import InvalidMessage
+from shared.errors import ConfigError, InvalidMessage
 from shared.models import Contract
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class Telemetry:
             "Messages behind the end of the input topic, summed over partitions",
             ["service"],
             registry=self.registry,
+            multiprocess_mode="mostrecent",  # one value, not one per process (Celery's pool)
         )
         self.latency = Histogram(
             "tweetpulse_handling_seconds",
@@ -57,6 +59,8 @@ class Telemetry:
             registry=self.registry,
             buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10),
         )
+        self.exposed: CollectorRegistry = self.registry
+        """What /metrics serves: the registry, or a collector over several processes' files."""
         self.extra_gauges: dict[str, Gauge] = {}
         self.before_scrape: list[Callable[[], None]] = []
         """Called before each /metrics answer, to read counters kept elsewhere (the bus)."""
@@ -130,7 +134,7 @@ class Telemetry:
                 elif self.path == "/metrics":
                     for hook in telemetry.before_scrape:
                         hook()
-                    self._send(200, generate_latest(telemetry.registry), CONTENT_TYPE_LATEST)
+                    self._send(200, generate_latest(telemetry.exposed), CONTENT_TYPE_LATEST)
                 else:
                     self._send(404, b"not found\n", "text/plain")
 
@@ -144,6 +148,14 @@ class Telemetry:
             def log_message(self, format: str, *args: Any) -> None:
                 log.debug("health server: " + format, *args)
 
-        server = ThreadingHTTPServer((host, port), _Handler)
+        try:
+            server = ThreadingHTTPServer((host, port), _Handler)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            raise ConfigError(
+                f"{self.service}: port {port} for /healthz and /metrics is in use; give each worker"
+                " on one machine its own TWEETPULSE_WORKER__HEALTH_PORT (0 picks a free one)"
+            ) from exc
         threading.Thread(target=server.serve_forever, name="telemetry", daemon=True).start()
         return server

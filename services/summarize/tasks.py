@@ -8,6 +8,8 @@ final build for every window whose end plus ``close_grace_s`` has passed. ``buil
 window's aggregates from Redis, writes the report and publishes it on ``reports.ready``; render
 picks it up from there (Kafka carries the events, Celery only the scheduling).
 
+A Celery worker serves /healthz and /metrics like the Kafka workers (see ``celery_telemetry``).
+
 Only this module's import makes a Celery app; it reads the settings from the environment because
 Celery imports it by name (``-A``), the way ``__main__`` would. No connection is opened here.
 """
@@ -20,6 +22,7 @@ from typing import Any
 
 from celery import Celery
 
+from services.summarize import celery_telemetry
 from shared.models import utcnow
 from shared.settings import Settings
 
@@ -50,6 +53,7 @@ def create_app(settings: Settings) -> Celery:
 
 settings = Settings()
 app = create_app(settings)
+celery_telemetry.install(app, settings)
 
 _runtime: dict[str, Any] = {}
 

@@ -121,6 +121,7 @@ class Cluster:
                 sys.executable, "-m", "celery", "-A", "services.summarize.tasks", "worker",
                 "-Q", self.env["TWEETPULSE_REDIS__CELERY_QUEUE"], "--pool", "solo",
                 "--loglevel", "INFO", "--without-heartbeat", "--without-mingle", "--without-gossip",
+                *args,  # e.g. "--pool", "prefork": the last --pool given wins
             ]  # fmt: skip
         elif service == "beat":
             cmd = [
@@ -191,7 +192,7 @@ class Cluster:
     # ------------------------------------------------------------------ workers' telemetry
 
     def port(self, name: str, *, timeout_s: float = 60) -> int:
-        """The /healthz and /metrics port of a Kafka worker's current incarnation."""
+        """The /healthz and /metrics port of a worker's current incarnation (Celery's too)."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             found = _PORT_LINE.search(self.log(name, latest=True))

@@ -84,3 +84,29 @@ def test_health_metrics_and_sigterm_mid_stream(run: Cluster, tmp_path: Path) -> 
         with pytest.raises(httpx.TransportError):
             httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
         assert "finishing the batch in hand" in c.log(name), name
+
+
+@pytest.mark.parametrize("pool", ["prefork", "solo"])
+def test_the_celery_worker_serves_health_and_counts_its_tasks(run: Cluster, pool: str) -> None:
+    """Beat ticks ``refresh`` every second; the worker's /metrics must count what its pool ran,
+    children included (prefork), and /healthz must follow the worker's life."""
+    c = run
+    c.start("celery", "--pool", pool, "--concurrency", "2")
+    wait_until("celery /healthz answers 200", partial(_healthy, c, "celery"), timeout_s=60)
+    port = c.port("celery")
+    assert f"({pool})" in c.log("celery"), "the banner names another pool"
+    c.start("beat")
+    wait_until("celery counts three refreshes", lambda: c.processed("celery") >= 3, timeout_s=60)
+
+    metrics = c.metrics("celery")
+    assert metrics[("tweetpulse_handling_seconds_count", "celery")] >= 3
+    assert metrics.get(("tweetpulse_messages_failed_total", "celery"), 0) == 0
+    assert metrics[("tweetpulse_consumer_lag", "celery")] >= 0
+    _, body = c.http_get("celery", "/metrics")
+    assert 'task="tweetpulse.refresh"' in body and 'state="succeeded"' in body
+    assert "pid=" not in body  # one worker's figures, not one series per pool process
+
+    c.procs["celery"].send_signal(signal.SIGTERM)
+    assert c.procs["celery"].wait(timeout=30) == 0
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)

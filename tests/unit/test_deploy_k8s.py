@@ -152,7 +152,7 @@ def _min_replicas(objects: list[Obj], deployment: str) -> int:
 def test_renders_every_expected_object(objects) -> None:
     kinds = {(o["kind"], o["metadata"]["name"]) for o in objects}
     expected = {("Deployment", f"tweetpulse-{n}") for n in WORKERS + CELERY}
-    expected |= {("Service", f"tweetpulse-{n}-metrics") for n in WORKERS}
+    expected |= {("Service", f"tweetpulse-{n}-metrics") for n in (*WORKERS, "celery-worker")}
     expected |= {("ScaledObject", f"tweetpulse-{n}") for n in ("classify", "summarize")}
     expected |= {("ScaledObject", "tweetpulse-celery-worker")}
     expected |= {("PodDisruptionBudget", f"tweetpulse-{n}") for n in ("classify", "summarize")}
@@ -215,7 +215,7 @@ def test_every_container_requests_and_limits_resources(objects) -> None:
 
 
 def test_workers_probe_healthz_on_the_metrics_port(objects) -> None:
-    for component in WORKERS:
+    for component in (*WORKERS, "celery-worker"):
         deployment = _by_component(objects)[component]
         (container,) = _containers(deployment)
         ports = {p["name"]: p["containerPort"] for p in container["ports"]}
@@ -233,10 +233,11 @@ def test_celery_containers_run_the_app_module(objects) -> None:
     for container in (worker, beat):
         assert container["command"] == ["celery"]
         assert container["args"][:2] == ["-A", CELERY_APP]
-        assert "httpGet" not in container.get("livenessProbe", {}), "celery serves no HTTP"
     assert worker["args"][2] == "worker"
     assert worker["args"][worker["args"].index("-Q") + 1] == CELERY_QUEUE
-    assert CELERY_APP in " ".join(worker["livenessProbe"]["exec"]["command"])
+    assert "ports" not in beat and "httpGet" not in beat.get("livenessProbe", {}), (
+        "beat serves no HTTP"
+    )
     assert beat["args"][2] == "beat"
     schedule = beat["args"][beat["args"].index("-s") + 1]
     mounts = {m["mountPath"] for m in beat["volumeMounts"]}
@@ -358,7 +359,7 @@ def test_ingest_reads_its_input_from_a_mounted_volume(objects) -> None:
 
 def test_metrics_services_select_one_deployment_on_its_metrics_port(objects) -> None:
     services = _of(objects, "Service")
-    assert len(services) == len(WORKERS)
+    assert len(services) == len(WORKERS) + 1  # and the Celery worker's
     for name, service in services.items():
         selected = _selected(objects, service["spec"]["selector"])
         assert len(selected) == 1, f"{name} selects {selected}"

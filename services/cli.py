@@ -43,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress lines")
     run.add_argument(
         "--writer",
-        choices=["extractive", "anthropic"],
+        choices=["extractive", "anthropic", "openai"],
         help="who writes the report text (default: TWEETPULSE_REPORT__WRITER, else extractive)",
     )
 

@@ -44,9 +44,12 @@ class ReportSettings(_Section):
     """Report windows and how much of them is kept."""
 
     timezone: str = "Asia/Shanghai"
-    writer: Literal["extractive", "anthropic"] = Field(
+    writer: Literal["extractive", "anthropic", "openai"] = Field(
         default="extractive",
-        description="anthropic: Claude writes the text (extractive fallback); needs an API key.",
+        description=(
+            "anthropic: Claude writes the text (extractive fallback), needs an API key; openai:"
+            " a model behind an OpenAI-compatible endpoint (TWEETPULSE_OPENAI__*)."
+        ),
     )
     window_days: int = Field(default=1, ge=1, le=31)
     top_k: int = Field(default=10, ge=1, le=100, description="Top tweets kept per sub-topic.")
@@ -165,22 +168,16 @@ DEFAULT_MODEL_PRICES: dict[str, ModelPrice] = {
 """Default price table of the model writer (USD per million input / output tokens)."""
 
 
-class AnthropicSettings(_Section):
-    """The model writer: model, limits, budgets, retries and the price table.
+class ModelWriterSettings(_Section):
+    """What every model writer shares: limits, budget, strategy, interval, retries, cache, prices.
 
-    The default model is Claude Sonnet 5: it accepts the forced tool call the writer uses for
-    structured output, which Sonnet 5.5 answers with 400 (set ``force_tool=false`` for it), and
-    Sonnet 4.5 reaches its end of life on 2026-11-30. ``temperature`` is kept for older
-    configurations but not sent: SDK 2.x and API version 2026-10-21 reject sampling parameters.
+    Each provider's section (``anthropic``, ``openai``) has all of these under its own prefix.
     """
 
-    api_key: SecretStr | None = Field(
-        default=None, description="When unset, the SDK's own lookup (ANTHROPIC_API_KEY) applies."
-    )
+    api_key: SecretStr | None = None
     base_url: str | None = None
-    model: str = "claude-sonnet-5"
+    model: str = ""
     max_tokens: int = Field(default=8_000, gt=0)
-    temperature: float = Field(default=0.3, ge=0, le=1, description="Not sent (see above).")
     timeout_s: float = Field(default=120.0, gt=0)
     force_tool: bool = Field(
         default=True, description="tool_choice forces write_report; false sends 'auto'."
@@ -204,7 +201,7 @@ class AnthropicSettings(_Section):
     )
     map_notes: int = Field(default=4, ge=1, le=8, description="Findings per map request at most.")
     map_max_tokens: int = Field(default=1_500, gt=0, description="Output tokens of a map request.")
-    max_retries: int = Field(default=4, ge=0, description="Retries of one request (429/5xx/529).")
+    max_retries: int = Field(default=4, ge=0, description="Retries of one request (429/5xx).")
     retry_base_s: float = Field(default=1.0, gt=0, description="First backoff; doubles per retry.")
     retry_max_s: float = Field(
         default=60.0, gt=0, description="Longest wait; a longer retry-after ends the retries."
@@ -212,7 +209,43 @@ class AnthropicSettings(_Section):
     cache_ttl_s: int = Field(
         default=7 * 24 * 3600, gt=0, description="Model answers kept by input hash."
     )
+    prices: dict[str, ModelPrice] = Field(default_factory=dict)
+
+
+class AnthropicSettings(ModelWriterSettings):
+    """The Claude writer (``writer=anthropic``), through the official ``anthropic`` SDK.
+
+    The default model is Claude Sonnet 5: it accepts the forced tool call the writer uses for
+    structured output, which Sonnet 5.5 answers with 400 (set ``force_tool=false`` for it), and
+    Sonnet 4.5 reaches its end of life on 2026-11-30. ``temperature`` is kept for older
+    configurations but not sent: SDK 2.x and API version 2026-10-21 reject sampling parameters.
+    """
+
+    api_key: SecretStr | None = Field(
+        default=None, description="When unset, the SDK's own lookup (ANTHROPIC_API_KEY) applies."
+    )
+    model: str = "claude-sonnet-5"
+    temperature: float = Field(default=0.3, ge=0, le=1, description="Not sent (see above).")
+    max_retries: int = Field(default=4, ge=0, description="Retries of one request (429/5xx/529).")
     prices: dict[str, ModelPrice] = Field(default_factory=lambda: dict(DEFAULT_MODEL_PRICES))
+
+
+class OpenAICompatSettings(ModelWriterSettings):
+    """A model of your own behind an OpenAI-compatible Chat Completions endpoint
+    (``writer=openai``): vLLM, Ollama, llama.cpp's server, or any service that speaks it.
+
+    The model must support tool (function) calling. No price table by default: a self-hosted
+    model's cost is unknown unless ``prices`` names it.
+    """
+
+    base_url: str | None = Field(
+        default="http://127.0.0.1:11434/v1",
+        description="Up to /v1 (Ollama's default shown; vLLM serves http://HOST:8000/v1).",
+    )
+    api_key: SecretStr | None = Field(
+        default=None, description="Sent as a bearer token when set (vLLM --api-key)."
+    )
+    model: str = Field(default="", description="The served model's name; required.")
 
 
 DEFAULT_X_QUERY = (
@@ -292,6 +325,7 @@ class Settings(BaseSettings):
     redis: RedisSettings = RedisSettings()
     worker: WorkerSettings = WorkerSettings()
     anthropic: AnthropicSettings = AnthropicSettings()
+    openai: OpenAICompatSettings = OpenAICompatSettings()
     x_api: XApiSettings = XApiSettings()
     replay: ReplaySettings = ReplaySettings()
 

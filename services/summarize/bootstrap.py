@@ -23,9 +23,14 @@ def build_deps(
 
 
 def build_writer(settings: Settings, *, store: StateStore) -> ReportWriter:
-    """The configured writer: ``extractive`` (offline) or ``anthropic`` (Claude, extractive fallback)."""
+    """The configured writer: ``extractive`` (offline), ``anthropic`` (Claude) or ``openai`` (an
+    OpenAI-compatible endpoint); a model writer falls back to the extractive one by section."""
     if settings.report.writer == "anthropic":
         from services.summarize.writers.model.writer import AnthropicWriter
 
         return AnthropicWriter(settings.anthropic, store)
+    if settings.report.writer == "openai":
+        from services.summarize.writers.model.openai_compat import OpenAICompatWriter
+
+        return OpenAICompatWriter(settings.openai, store)
     return ExtractiveWriter()

@@ -66,3 +66,34 @@ def test_map_reduce_is_switched_on_from_the_environment(tmp_path: Path) -> None:
     post = (tmp_path / "_posts" / POST_NAME).read_text(encoding="utf-8")
     assert "条经核验的要点，再据此汇总撰写" in post
     assert len(re.findall(r"^\d+\. \*\*", post, re.M)) == 10
+
+
+def test_an_openai_compatible_model_writes_the_report(tmp_path: Path) -> None:
+    from tests.fakes.openai_server import FakeOpenAI, as_messages_body, completion_reply
+
+    def answer(body):
+        return completion_reply(good_answer(as_messages_body(body)), model="qwen-test")
+
+    with FakeOpenAI(responder=answer) as server:
+        done = tweetpulse(
+            "run", "--input", str(SAMPLE), "--site", str(tmp_path), "--writer", "openai",
+            env={
+                "TWEETPULSE_OPENAI__BASE_URL": server.base_url,
+                "TWEETPULSE_OPENAI__API_KEY": API_KEY,
+                "TWEETPULSE_OPENAI__MODEL": "qwen-test",
+            },
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert len(server.messages) == 1
+    assert re.search(r"model\s+2026-01-02: model, qwen-test", done.stdout), done.stdout
+    post = (tmp_path / "_posts" / POST_NAME).read_text(encoding="utf-8")
+    assert "本报告由模型 qwen-test" in post
+    assert len(re.findall(r"^\d+\. \*\*", post, re.M)) == 10
+
+
+def test_the_openai_writer_without_a_model_is_a_clear_error(tmp_path: Path) -> None:
+    done = tweetpulse(
+        "run", "--input", str(SAMPLE), "--site", str(tmp_path), "--writer", "openai",
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "TWEETPULSE_OPENAI__MODEL is not set" in done.stderr

@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 API_KEY = "test-key-not-a-secret"
 
@@ -108,8 +108,14 @@ def _unscripted(body: Any) -> Reply:
     return error_reply(500, "api_error", "the fake server has no scripted answer left")
 
 
-class FakeAnthropic:
-    """The fake Messages API; a context manager that serves on a free port of 127.0.0.1."""
+class FakeAPI:
+    """A scripted JSON API on a free port of 127.0.0.1, answering ``POST path``; a context manager.
+
+    Requests to any other path get a 404, and requests without the key a 401. See
+    :class:`FakeAnthropic` and ``tests.fakes.openai_server.FakeOpenAI``.
+    """
+
+    path = "/v1/messages"
 
     def __init__(
         self,
@@ -140,10 +146,10 @@ class FakeAnthropic:
 
     @property
     def messages(self) -> list[Request]:
-        """The ``POST /v1/messages`` requests received, in order."""
-        return [r for r in self.requests if r.path == "/v1/messages"]
+        """The ``POST path`` requests received, in order."""
+        return [r for r in self.requests if r.path == self.path]
 
-    def __enter__(self) -> FakeAnthropic:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -175,7 +181,7 @@ class FakeAnthropic:
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 with fake._lock:
                     fake.requests.append(Request("POST", self.path, headers, body, raw))
-                if self.path != "/v1/messages":
+                if self.path != fake.path:
                     self._send(error_reply(404, "not_found_error", f"no route {self.path}"))
                 elif fake.api_key not in (
                     headers.get("x-api-key"),
@@ -208,3 +214,9 @@ class FakeAnthropic:
                     self.close_connection = True
 
         return Handler
+
+
+class FakeAnthropic(FakeAPI):
+    """The fake Messages API: ``POST /v1/messages``."""
+
+    path = "/v1/messages"

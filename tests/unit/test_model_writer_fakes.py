@@ -17,13 +17,14 @@ import anthropic
 import pytest
 
 from services.summarize.view import WindowView, load_view
-from services.summarize.writers.model import AnthropicWriter, ModelRun
+from services.summarize.writers.model import AnthropicWriter, ModelRun, ModelWriter
 from services.summarize.writers.model.prompt import request_tokens
-from shared.settings import AnthropicSettings, ReportSettings
+from shared.settings import AnthropicSettings, ModelWriterSettings, ReportSettings
 from shared.store import MemoryStore
 from tests.fakes.anthropic_server import (
     API_KEY,
     FakeAnthropic,
+    FakeAPI,
     Request,
     error_reply,
     overloaded,
@@ -132,8 +133,8 @@ class Clock:
 class Rig:
     """A writer wired to a fake server, with the sleeps it asked for."""
 
-    writer: AnthropicWriter
-    server: FakeAnthropic
+    writer: ModelWriter
+    server: FakeAPI
     store: MemoryStore
     clock: Clock
     sleeps: list[float] = field(default_factory=list)
@@ -145,7 +146,14 @@ class Rig:
         return self.writer.last_result
 
 
-def rig(server: FakeAnthropic, *, store: MemoryStore | None = None, **overrides: Any) -> Rig:
+def rig(
+    server: FakeAPI,
+    *,
+    store: MemoryStore | None = None,
+    writer_class: type[ModelWriter] = AnthropicWriter,
+    settings_class: type[ModelWriterSettings] = AnthropicSettings,
+    **overrides: Any,
+) -> Rig:
     fields: dict[str, Any] = {
         "api_key": API_KEY,
         "base_url": server.base_url,
@@ -154,13 +162,11 @@ def rig(server: FakeAnthropic, *, store: MemoryStore | None = None, **overrides:
         "max_retries": 2,
         **overrides,
     }
-    settings = AnthropicSettings(**fields)
+    settings = settings_class(**fields)
     store = store or MemoryStore()
     clock = Clock()
     sleeps: list[float] = []
-    writer = AnthropicWriter(
-        settings, store, clock=clock, sleep=sleeps.append, rng=random.Random(1)
-    )
+    writer = writer_class(settings, store, clock=clock, sleep=sleeps.append, rng=random.Random(1))
     return Rig(writer=writer, server=server, store=store, clock=clock, sleeps=sleeps)
 
 

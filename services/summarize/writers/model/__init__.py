@@ -1,4 +1,5 @@
-"""The model-written report: Claude writes the Chinese text, the program checks every claim.
+"""The model-written report: a model (Claude, or one behind an OpenAI-compatible endpoint) writes
+the Chinese text, the program checks every claim.
 
 Modules, each owning one step:
 
@@ -7,14 +8,17 @@ Modules, each owning one step:
   trimmed to the budget, and the jinja2 prompts in ``services/summarize/prompts``;
 - ``schema``: the ``write_report`` tool's JSON schema and the per-section pydantic validation;
 - ``verify``: the claim verifier (known ids, traceable numbers, named entities);
-- ``client``: the ``anthropic`` SDK client with our own retries and backoff;
+- ``client``: the retries and backoff every client shares, and the ``anthropic`` SDK client;
+- ``openai_compat``: the Chat Completions client over httpx and :class:`OpenAICompatWriter`, for
+  models behind an OpenAI-compatible endpoint (vLLM, Ollama);
+- ``mapreduce``: the map/reduce plan (findings per sub-topic group, then the report);
 - ``governor``: price table, input-hash cache and the per-window run interval;
-- ``writer``: :class:`AnthropicWriter`, which ties them together and falls back to the
-  extractive writer section by section.
+- ``writer``: :class:`ModelWriter`, which ties them together and falls back to the extractive
+  writer section by section, and :class:`AnthropicWriter`, the Claude one.
 """
 
 from __future__ import annotations
 
-from services.summarize.writers.model.writer import AnthropicWriter, ModelRun
+from services.summarize.writers.model.writer import AnthropicWriter, ModelRun, ModelWriter
 
-__all__ = ["AnthropicWriter", "ModelRun"]
+__all__ = ["AnthropicWriter", "ModelRun", "ModelWriter"]

@@ -1,4 +1,4 @@
-"""The Messages API client: the official ``anthropic`` SDK with our own retries.
+"""The model clients' shared retries, and the Messages API client (the official ``anthropic`` SDK).
 
 No sampling parameters are sent: SDK 2.x removed them and API version 2026-10-21 answers 400 to
 ``temperature`` even at its default, so ``AnthropicSettings.temperature`` is not used.
@@ -24,7 +24,7 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from shared.errors import ModelUnavailable, PipelineError
-from shared.settings import AnthropicSettings
+from shared.settings import AnthropicSettings, ModelWriterSettings
 
 if TYPE_CHECKING:
     import anthropic
@@ -75,22 +75,26 @@ def retry_after_s(headers: Any) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-def _retryable(exc: Exception) -> bool:
-    import anthropic
+@dataclass(frozen=True)
+class Failure:
+    """How a client reads an exception of its transport: retry it or not, and what to log."""
 
-    if isinstance(exc, anthropic.APIConnectionError):  # timeouts included
-        return True
-    if isinstance(exc, anthropic.APIStatusError):
-        return exc.status_code in RETRIED_STATUS or exc.status_code >= 500
-    return False
+    retryable: bool
+    description: str
+    headers: Any = None
+    """The response headers, for ``retry-after``."""
 
 
-class MessagesClient:
-    """Sends one Messages request with retries; the SDK client is created on first use."""
+class RetryingClient:
+    """One model request with our retries: the loop and backoff every provider's client shares.
+
+    A subclass sends one attempt (:meth:`send`) and says what its transport's exceptions mean
+    (:meth:`failure`).
+    """
 
     def __init__(
         self,
-        settings: AnthropicSettings,
+        settings: ModelWriterSettings,
         *,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
@@ -98,31 +102,20 @@ class MessagesClient:
         self._settings = settings
         self._sleep = sleep
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not a secret
-        self._client: anthropic.Anthropic | None = None
         self.attempts = 0
         """Requests sent so far (retries included)."""
         self.retries = 0
         """Retries so far."""
 
-    def _sdk(self) -> anthropic.Anthropic:
-        # Imported here: the SDK takes most of a second to import, and only this writer needs it.
-        import anthropic
+    def send(
+        self, *, system: str, messages: list[dict[str, Any]], tool: dict[str, Any], max_tokens: int
+    ) -> Response:
+        """One attempt; raises the transport's exceptions (or :class:`ModelRefused`)."""
+        raise NotImplementedError
 
-        if self._client is None:
-            s = self._settings
-            self._client = anthropic.Anthropic(
-                api_key=s.api_key.get_secret_value() if s.api_key else None,
-                base_url=s.base_url or None,
-                timeout=s.timeout_s,
-                max_retries=0,
-            )
-        return self._client
-
-    def _tool_choice(self, name: str) -> dict[str, str]:
-        # Forced tool use is the reliable way to structured output, but some models refuse it.
-        if self._settings.force_tool:
-            return {"type": "tool", "name": name}
-        return {"type": "auto"}
+    def failure(self, exc: Exception) -> Failure | None:
+        """What ``exc`` means, or None when it is not the transport's (it propagates)."""
+        raise NotImplementedError
 
     def backoff_s(self, attempt: int, retry_after: float | None) -> float:
         """The wait before retry ``attempt`` (0 for the first retry)."""
@@ -142,41 +135,38 @@ class MessagesClient:
         """Send one request forcing ``tool``; retried as the module says.
 
         ``max_tokens`` caps this request's output (default: the setting)."""
-        import anthropic
-
         s = self._settings
         attempt = 0
         while True:
             self.attempts += 1
             try:
-                message = self._sdk().messages.create(
-                    model=s.model,
-                    max_tokens=max_tokens or s.max_tokens,
+                response = self.send(
                     system=system,
-                    messages=cast(Any, messages),
-                    tools=cast(Any, [tool]),
-                    tool_choice=cast(Any, self._tool_choice(str(tool["name"]))),
+                    messages=messages,
+                    tool=tool,
+                    max_tokens=max_tokens or s.max_tokens,
                 )
-            except TypeError as exc:
-                if "authentication" not in str(exc):
+            except ModelRefused:
+                raise
+            except Exception as exc:
+                failed = self.failure(exc)
+                if failed is None:
                     raise
-                # The SDK raises TypeError when it finds no credentials at all.
-                raise ModelRefused(f"no usable Anthropic credentials: {exc}") from exc
-            except anthropic.AnthropicError as exc:
-                if not _retryable(exc):
-                    raise ModelRefused(_describe(exc)) from exc
+                if not failed.retryable:
+                    raise ModelRefused(failed.description) from exc
                 if attempt >= s.max_retries:
-                    raise ModelUnavailable(f"{_describe(exc)} (after {attempt} retries)") from exc
-                headers = getattr(getattr(exc, "response", None), "headers", None)
-                asked = retry_after_s(headers)
+                    raise ModelUnavailable(
+                        f"{failed.description} (after {attempt} retries)"
+                    ) from exc
+                asked = retry_after_s(failed.headers)
                 if asked is not None and asked > s.retry_max_s:
                     raise ModelUnavailable(
-                        f"{_describe(exc)}; the server asks to wait {asked:.0f} s"
+                        f"{failed.description}; the server asks to wait {asked:.0f} s"
                     ) from exc
                 wait = self.backoff_s(attempt, asked)
                 log.warning(
                     "model request failed (%s); retry %s of %s in %.1f s",
-                    _describe(exc),
+                    failed.description,
                     attempt + 1,
                     s.max_retries,
                     wait,
@@ -185,13 +175,85 @@ class MessagesClient:
                 attempt += 1
                 self.retries += 1
                 continue
-            return Response(
-                tool_input=_tool_input(message, tool["name"]),
-                stop_reason=message.stop_reason,
-                input_tokens=message.usage.input_tokens,
-                output_tokens=message.usage.output_tokens,
-                retries=attempt,
+            response.retries = attempt
+            return response
+
+
+def retried_status(status: int) -> bool:
+    """Whether an HTTP status is worth a retry: 408, 409, 429 and every 5xx (529 included)."""
+    return status in RETRIED_STATUS or status >= 500
+
+
+class MessagesClient(RetryingClient):
+    """Sends one Messages request with retries; the SDK client is created on first use."""
+
+    def __init__(
+        self,
+        settings: AnthropicSettings,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        super().__init__(settings, sleep=sleep, rng=rng)
+        self._anthropic = settings
+        self._client: anthropic.Anthropic | None = None
+
+    def _sdk(self) -> anthropic.Anthropic:
+        # Imported here: the SDK takes most of a second to import, and only this writer needs it.
+        import anthropic
+
+        if self._client is None:
+            s = self._anthropic
+            self._client = anthropic.Anthropic(
+                api_key=s.api_key.get_secret_value() if s.api_key else None,
+                base_url=s.base_url or None,
+                timeout=s.timeout_s,
+                max_retries=0,
             )
+        return self._client
+
+    def _tool_choice(self, name: str) -> dict[str, str]:
+        # Forced tool use is the reliable way to structured output, but some models refuse it.
+        if self._anthropic.force_tool:
+            return {"type": "tool", "name": name}
+        return {"type": "auto"}
+
+    def send(
+        self, *, system: str, messages: list[dict[str, Any]], tool: dict[str, Any], max_tokens: int
+    ) -> Response:
+        try:
+            message = self._sdk().messages.create(
+                model=self._anthropic.model,
+                max_tokens=max_tokens,
+                system=system,
+                messages=cast(Any, messages),
+                tools=cast(Any, [tool]),
+                tool_choice=cast(Any, self._tool_choice(str(tool["name"]))),
+            )
+        except TypeError as exc:
+            if "authentication" not in str(exc):
+                raise
+            # The SDK raises TypeError when it finds no credentials at all.
+            raise ModelRefused(f"no usable Anthropic credentials: {exc}") from exc
+        return Response(
+            tool_input=_tool_input(message, tool["name"]),
+            stop_reason=message.stop_reason,
+            input_tokens=message.usage.input_tokens,
+            output_tokens=message.usage.output_tokens,
+            retries=0,
+        )
+
+    def failure(self, exc: Exception) -> Failure | None:
+        import anthropic
+
+        if not isinstance(exc, anthropic.AnthropicError):
+            return None
+        headers = getattr(getattr(exc, "response", None), "headers", None)
+        if isinstance(exc, anthropic.APIConnectionError):  # timeouts included
+            return Failure(True, _describe(exc), headers)
+        if isinstance(exc, anthropic.APIStatusError):
+            return Failure(retried_status(exc.status_code), _describe(exc), headers)
+        return Failure(False, _describe(exc), headers)
 
 
 def _tool_input(message: Any, name: str) -> object | None:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from shared.settings import AnthropicSettings, ModelPrice
+from shared.settings import ModelPrice, ModelWriterSettings
 from shared.store import StateStore
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ class Governor:
     """Cache and run interval, kept in the state store shared by the workers."""
 
     def __init__(
-        self, settings: AnthropicSettings, store: StateStore, clock: Callable[[], datetime]
+        self, settings: ModelWriterSettings, store: StateStore, clock: Callable[[], datetime]
     ) -> None:
         self._settings = settings
         self._store = store

@@ -31,13 +31,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel
 
 from services.summarize.view import WindowView
 from services.summarize.writers.extractive import CORE_POINTS, ExtractiveWriter, finish, num
-from services.summarize.writers.model.client import MessagesClient, ModelRefused, Response
+from services.summarize.writers.model.client import (
+    MessagesClient,
+    ModelRefused,
+    Response,
+    RetryingClient,
+)
 from services.summarize.writers.model.governor import Governor, cost_usd
 from services.summarize.writers.model.mapreduce import (
     Finding,
@@ -66,7 +71,7 @@ from services.summarize.writers.model.schema import (
 from services.summarize.writers.model.verify import Verifier
 from shared.errors import ConfigError, ModelUnavailable
 from shared.models import Block, CorePoint, ModelUsage, Report, utcnow
-from shared.settings import AnthropicSettings
+from shared.settings import ModelWriterSettings
 from shared.store import StateStore
 
 log = logging.getLogger(__name__)
@@ -148,17 +153,22 @@ def _dump(value: Any) -> Any:
     return value
 
 
-class AnthropicWriter:
-    """Writes the report with Claude through the official ``anthropic`` SDK.
+class ModelWriter:
+    """Writes the report with a model; everything but the transport, which subclasses name.
 
     ``store`` holds the input-hash cache and each window's last model run; ``clock`` is the time
     the run interval is measured in; ``sleep`` and ``rng`` drive the retry backoff (tests pass
-    their own). The SDK client is created on the first request.
+    their own). Subclasses set ``provider`` and ``client_class``: :class:`AnthropicWriter` here,
+    :class:`~services.summarize.writers.model.openai_compat.OpenAICompatWriter` for
+    OpenAI-compatible endpoints.
     """
+
+    provider: ClassVar[str]
+    client_class: ClassVar[Callable[..., RetryingClient]]
 
     def __init__(
         self,
-        settings: AnthropicSettings,
+        settings: ModelWriterSettings,
         store: StateStore,
         *,
         clock: Callable[[], datetime] = utcnow,
@@ -167,10 +177,10 @@ class AnthropicWriter:
         fallback: ExtractiveWriter | None = None,
         prompts_dir: Path = PROMPTS_DIR,
     ) -> None:
-        self.name = f"anthropic:{settings.model}"
+        self.name = f"{self.provider}:{settings.model}"
         self._settings = settings
         self._governor = Governor(settings, store, clock)
-        self._client = MessagesClient(settings, sleep=sleep, rng=rng)
+        self._client = type(self).client_class(settings, sleep=sleep, rng=rng)
         self._extractive = fallback or ExtractiveWriter()
         self._prompts = Prompts(prompts_dir)
         self.last_result: ModelRun | None = None
@@ -697,6 +707,14 @@ class AnthropicWriter:
         )
 
 
+class AnthropicWriter(ModelWriter):
+    """Writes the report with Claude through the official ``anthropic`` SDK (``AnthropicSettings``);
+    the SDK client is created on the first request."""
+
+    provider = "anthropic"
+    client_class = MessagesClient
+
+
 class _NoFindings(Exception):
     """The map stage returned no finding that passed verification."""
 
@@ -732,4 +750,4 @@ def _distrust_cut_off(
             errors.setdefault(last, []).append(f"{last}: cut off at max_tokens")
 
 
-__all__ = ["AnthropicWriter", "ModelRun"]
+__all__ = ["AnthropicWriter", "ModelRun", "ModelWriter"]

@@ -184,12 +184,26 @@ def _sources(refs: list[TweetRef]) -> Md:
             continue
         seen.add(key)
         author = ref.author.strip().lstrip("@")
-        links.append(md.link(f"@{author}" if author else "推文", ref.url))
+        label = f"@{author}" if author else "推文"
+        poster = _status_user(ref.url)
+        if author and poster and poster.casefold() != author.casefold():
+            # A retweet whose original the source did not give: the link is the retweet's.
+            label = f"{label}（经 @{poster} 转推）"
+        links.append(md.link(label, ref.url))
         if len(links) >= MAX_SOURCES:
             break
     if not links:
         return Md("")
     return Md(f"来源：{md.join(links, ' · ')}")
+
+
+_STATUS_URL = re.compile(r"^https?://(?:www\.)?(?:x|twitter)\.com/([A-Za-z0-9_]{1,15})/status/\d+")
+
+
+def _status_user(url: str | None) -> str | None:
+    """The account in a status link (``x.com/<user>/status/<id>``), if the link is one."""
+    found = _STATUS_URL.match(url or "")
+    return found.group(1) if found else None
 
 
 def _quote(refs: list[TweetRef], body: str) -> Md:

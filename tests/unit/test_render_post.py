@@ -436,3 +436,17 @@ def test_a_point_whose_body_already_quotes_its_tweet_is_not_quoted_twice(templat
     core = out.split("### 核心信息")[1].split("## 详细分析部分")[0]
     assert core.count("IQuest Labs releases") == 2  # once in the first body, once quoted
     assert len(re.findall(r"^\s*> ", core, re.M)) == 1
+
+
+def test_a_source_linked_through_its_retweet_says_so(template):
+    # A CSV row "RT @gpu_girl_nyc: …" by @mayacodes: the original's id is unknown, so the
+    # link is the retweet's, and the label names both.
+    ref = make_ref(
+        3, author="gpu_girl_nyc", url="https://x.com/mayacodes/status/2007115572341577311"
+    )
+    own = make_ref(4, author="Rosa", url="https://x.com/rosa/status/1004")
+    point = CorePoint(title="转推来源", body="正文。", citations=[ref, own])
+    text = render(make_ready(report=make_report(points=0, core_points=[point])), template)
+    [line] = [ln for ln in text.splitlines() if ln.startswith("   来源：")]
+    assert "[@gpu&#95;girl&#95;nyc（经 @mayacodes 转推）](https://x.com/mayacodes/status/" in line
+    assert "[@Rosa](https://x.com/rosa/status/1004)" in line  # same account, other case

@@ -206,3 +206,23 @@ def test_two_hundred_terms_draw_within_a_few_seconds(renderer):
     data = renderer(terms)
     assert data is not None
     assert time.perf_counter() - started < 10
+
+
+def test_plurals_join_their_singular_only_when_both_were_seen() -> None:
+    terms = [
+        tw("model", 5),
+        tw("Models", 4),
+        tw("company", 2),
+        tw("companies", 2),
+        tw("GPUs", 3),  # no "GPU" in the window: stays as written
+        tw("analysis", 1),  # not a plural of anything seen
+        tw("agents", 1),
+        tw("agent", 1),
+    ]
+    assert clean_terms(terms, limit=10) == [
+        ("model", 9.0),
+        ("company", 4.0),
+        ("GPUs", 3.0),
+        ("agent", 2.0),
+        ("analysis", 1.0),
+    ]

@@ -280,6 +280,15 @@ class XApiSettings(_Section):
     max_pages_per_poll: int = Field(
         default=10, ge=1, description="Recent search: older pages of one poll are skipped."
     )
+    settle_s: float = Field(
+        default=10.0,
+        ge=0,
+        le=3_600,
+        description=(
+            "Recent search: tweets posted this close to a poll are asked for again by the next"
+            " one, so a tweet X indexes late is not missed (ingest drops the repeats)."
+        ),
+    )
     stream_rules: tuple[StreamRule, ...] = (StreamRule(value=DEFAULT_X_QUERY, tag="tweetpulse-ai"),)
     request_timeout_s: float = Field(default=30.0, gt=0)
     connect_timeout_s: float = Field(default=10.0, gt=0)

@@ -61,6 +61,7 @@ from services.ingest.x_api import (
     Stopped,
     XApiClient,
     XApiError,
+    id_floor_at,
     log_payload_errors,
     newest_id,
     payload_records,
@@ -295,7 +296,9 @@ class RecentSearchSource:
 
     A poll reads every page (``next_token``) of the tweets newer than the cursor, newest first,
     up to ``max_pages_per_poll`` pages (older pages beyond that are skipped, with a warning:
-    the first run, or a restart after a long stop). See the module docstring for commits.
+    the first run, or a restart after a long stop). It then moves the cursor to the newest id
+    seen, held back to ``settle_s`` before the poll began, so that tweets X indexes late are
+    asked for again (ingest's dedup drops the repeats). See the module docstring for commits.
     ``polls`` stops after that many polls (tests, one-shot runs); by default it polls for ever.
     """
 
@@ -338,7 +341,7 @@ class RecentSearchSource:
         try:
             while True:
                 started = self._clock()
-                yield from self._poll()
+                yield from self._poll(started)
                 done += 1
                 if self._polls is not None and done >= self._polls:
                     return
@@ -358,7 +361,15 @@ class RecentSearchSource:
             params["next_token"] = token
         return params
 
-    def _poll(self) -> Iterator[RawRecord]:
+    def _settled(self, newest: str, since: str | None, started: float) -> str:
+        """Where the next poll starts: the newest id seen, but no later than ``settle_s``
+        before this poll began, so tweets X indexes late are asked for again (never behind
+        ``since``)."""
+        floor = id_floor_at(started - self.settings.settle_s)
+        cursor = min(newest, floor, key=int) if self.settings.settle_s > 0 else newest
+        return cursor if since is None else max(cursor, since, key=int)
+
+    def _poll(self, started: float) -> Iterator[RawRecord]:
         since = self._cursor
         token: str | None = None
         newest: str | None = None
@@ -394,8 +405,10 @@ class RecentSearchSource:
                     pages,
                 )
                 token = None
-            if token is None and newest is not None and newest != since:
-                self._marks.append((self._yielded + len(records), newest))
+            if token is None and newest is not None:
+                settled = self._settled(newest, since, started)
+                if settled != since:
+                    self._marks.append((self._yielded + len(records), settled))
             self.metrics.fetched += len(records)
             for record in records:
                 if self._client.stopped:
@@ -407,7 +420,7 @@ class RecentSearchSource:
             if token is None:
                 break
         if newest is not None:
-            self._cursor = newest
+            self._cursor = self._settled(newest, since, started)
 
     def commit(self) -> None:
         """Write the ``since_id`` of the last poll whose records have all been handed on."""

@@ -551,6 +551,16 @@ def _describe(exc: Exception) -> str:
 # ---------------------------------------------------------------------------- payloads
 
 
+SNOWFLAKE_EPOCH_MS = 1_288_834_974_657
+"""Twitter's epoch: a tweet id is ``(ms since this) << 22`` plus worker and sequence bits."""
+
+
+def id_floor_at(when_s: float) -> str:
+    """The highest id below every tweet posted at or after ``when_s`` (a Unix time)."""
+    ms = max(0, int(when_s * 1000) - SNOWFLAKE_EPOCH_MS)
+    return str(max(0, (ms << 22) - 1))
+
+
 def newest_id(ids: Sequence[str]) -> str | None:
     """The highest of some tweet ids (they are numbers, so compare them as numbers)."""
     numeric = [i for i in ids if i.isdigit()]

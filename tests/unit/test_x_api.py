@@ -13,6 +13,7 @@ import random
 import threading
 import time
 from collections.abc import Generator, Iterator
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import pytest
@@ -33,6 +34,7 @@ from services.ingest.x_api import (
     Backoff,
     XApiClient,
     XApiError,
+    id_floor_at,
     problem_text,
     sync_rules,
 )
@@ -423,6 +425,46 @@ def test_restart_loses_nothing_and_repeats_nothing(x: FakeXApi, clock: FakeClock
     resumed = x.requests_to(SEARCH_PATH)[-3]
     assert resumed.params.get("since_id") == "129" and "next_token" not in resumed.params
     assert store.get(key) == "149"
+
+
+def _posted(x: FakeXApi, seconds_before: float, clock: FakeClock, n: int) -> str:
+    """A tweet with a real snowflake id, posted ``seconds_before`` the clock's time."""
+    when = clock.now - seconds_before
+    tweet_id = str(int(id_floor_at(when)) + 1 + n)
+    stamp = datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    x.tweet(tweet_id, f"tweet {n} about AI agents", created_at=stamp)
+    return tweet_id
+
+
+@pytest.mark.parametrize(("settle_s", "caught"), [(30.0, True), (0.0, False)])
+def test_a_tweet_x_indexes_late_is_asked_for_again(
+    x: FakeXApi, clock: FakeClock, settle_s: float, caught: bool
+) -> None:
+    """X indexes a tweet for search a little after it is posted. One posted 20 s before a poll
+    but indexed after it has a lower id than a tweet that poll saw: a since_id at the newest id
+    misses it; one held ``settle_s`` back asks for it again, and ingest drops the repeats."""
+    old = _posted(x, 100, clock, 1)
+    new = _posted(x, 5, clock, 2)
+    store = MemoryStore()
+    deps = IngestDeps(store=store, settings=IngestSettings())
+    source = recent(x, clock, store, polls=2, settle_s=settle_s)
+    out: list[TweetIngested] = []
+    late = ""
+    for record in source.records():
+        out += published([record], deps)
+        source.commit()
+        if not late and len(out) == 2:  # after the first poll: the late one shows up
+            late = _posted(x, 20, clock, 3)  # 20 s before the poll
+    ids = [t.tweet_id for t in out]
+    assert len(ids) == len(set(ids)), "a tweet was published twice"
+    assert (late in ids) is caught
+    assert {old, new} <= set(ids)
+    since = [c.params.get("since_id") for c in x.requests_to(SEARCH_PATH)]
+    if caught:
+        assert since[1] is not None and int(old) < int(since[1]) < int(late) < int(new)
+        assert store.get(checkpoint_key(source.settings.query)) == new  # settled since
+    else:
+        assert since[1] == new
 
 
 def test_a_checkpoint_too_old_for_recent_search_is_dropped(x: FakeXApi, clock: FakeClock) -> None:

@@ -214,12 +214,7 @@ class XArchiveReader:
                             fields.setdefault(name, value)
                     yield RawRecord(source, line, raw, fields, original)
             except _Fatal as exc:
-                yield RawRecord(
-                    source,
-                    exc.line,
-                    stream.buf[stream.pos : stream.pos + 1024],
-                    error=f"{exc.reason} at line {exc.line}; the rest of the file was not read",
-                )
+                yield stream.broken_record(source, exc)
 
 
 register(TwscrapeReader())

@@ -328,12 +328,8 @@ def _object_records(
     mapping: Mapping[str, str] | None,
 ) -> Iterator[RawRecord]:
     """Records from one JSON value: an X API response (``data`` + ``includes``) or a tweet."""
-    if not isinstance(obj, dict):
-        kind = type(obj).__name__ if obj is not None else "null"
-        yield RawRecord(source, line, raw, error=f"not a tweet: a JSON {kind}, not an object")
-        return
-    data = obj.get("data")
-    if isinstance(data, dict | list):
+    data = obj.get("data") if isinstance(obj, dict) else None
+    if isinstance(obj, dict) and isinstance(data, dict | list):
         found = Includes.parse(obj.get("includes"))
         merged = found.merged(includes) if found is not None else includes
         tweets = data if isinstance(data, list) else [data]
@@ -486,6 +482,16 @@ class _JsonStream:
                 return self.buf[self.pos]
             if not self._fill() and self.pos >= len(self.buf):
                 return ""
+
+    def broken_record(self, source: str, exc: _Fatal) -> RawRecord:
+        """The record that reports ``exc``: where the document broke, and that the rest of the
+        file was not read."""
+        return RawRecord(
+            source,
+            exc.line,
+            self.buf[self.pos : self.pos + 1024],
+            error=f"{exc.reason} at line {exc.line}; the rest of the file was not read",
+        )
 
     def fatal(self, reason: str) -> _Fatal:
         """The error for a broken document at ``pos``."""
@@ -696,12 +702,7 @@ class JsonDocumentReader:
                                 mapping=mapping,
                             )
             except _Fatal as exc:
-                yield RawRecord(
-                    source,
-                    exc.line,
-                    stream.buf[stream.pos : stream.pos + 1024],
-                    error=f"{exc.reason} at line {exc.line}; the rest of the file was not read",
-                )
+                yield stream.broken_record(source, exc)
 
     @staticmethod
     def _survey(path: Path, limit: int) -> list[_DocInfo]:

@@ -12,26 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.test_render_post import HEADINGS  # the seed post's, in its order
+
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "samples" / "tweets-2026-01-02.csv"
 REAL = ROOT.parent / "shared" / "data" / "chatgpt-tweets-2023-04-27.csv"
 POST_NAME = "2026-01-02-twitter_ai_20260102_20260102.md"
 IMAGE_NAME = "wordcloud_twitter_ai_20260102_20260102.jpg"
 
-SEED_HEADINGS = [
-    "# 人工智能领域Twitter平台推文总结报告",
-    "## 简要部分",
-    "### 主要话题与行业趋势概述",
-    "### 核心信息（10个信息点概述）",
-    "## 详细分析部分",
-    "### 重要观点与见解",
-    "### 关键事件与发展",
-    "### 个股与数字货币分析与市场反应",
-    "### 专项分析",
-    "#### 人工智能相关内容",
-    "#### 金融市场相关内容",
-    "## 词云分析",
-]
 EVENT_BLOCKS = ["模型发布与技术突破", "新应用与工具发布", "产业合作与投资", "学术研究进展"]
 
 
@@ -84,9 +72,9 @@ def test_post_has_the_seed_shape(demo_site) -> None:
     assert re.search(r'^date: "2026-01-02 \d\d:\d\d:\d\d \+0800"$', front, re.M)
     assert re.search(r'^posttime: "2026-01-02 \d\d:\d\d:\d\d \+0800"$', front, re.M)
     assert "Twitter Ai 报告 (2026-01-02 至 2026-01-02)" in text
-    positions = [text.find("\n" + h + "\n") for h in SEED_HEADINGS]
+    positions = [text.find("\n" + h + "\n") for h in HEADINGS]
     assert all(p >= 0 for p in positions), [
-        h for h, p in zip(SEED_HEADINGS, positions, strict=True) if p < 0
+        h for h, p in zip(HEADINGS, positions, strict=True) if p < 0
     ]
     assert positions == sorted(positions), "headings out of the seed's order"
     for block in EVENT_BLOCKS:

@@ -21,21 +21,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 
+from tests.fakes.replies import Reply
+
 API_KEY = "test-key-not-a-secret"
-
-
-@dataclass
-class Reply:
-    """A scripted answer: status, JSON body, headers, and a delay before it is sent."""
-
-    status: int = 200
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-    delay_s: float = 0.0
 
 
 @dataclass(frozen=True)

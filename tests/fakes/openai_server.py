@@ -13,7 +13,8 @@ import itertools
 import json
 from typing import Any
 
-from tests.fakes.anthropic_server import FakeAPI, Reply
+from tests.fakes.anthropic_server import FakeAPI
+from tests.fakes.replies import Reply
 
 _ids = itertools.count(1)
 

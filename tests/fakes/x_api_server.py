@@ -24,17 +24,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.fakes.replies import Reply
+
 TOKEN = "test-token-not-a-secret"  # noqa: S105 - the fake server's own token
-
-
-@dataclass
-class Reply:
-    """A scripted answer."""
-
-    status: int = 200
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-    delay_s: float = 0.0
 
 
 @dataclass(frozen=True)

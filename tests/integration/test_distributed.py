@@ -17,7 +17,6 @@ import socket
 import subprocess
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +27,6 @@ from shared.models import DeadLetter, TweetClassified, TweetIngested, WindowStat
 from tests.e2e.harness import (
     ROOT,
     Cluster,
-    cluster,
     embedded_stats,
     generate_tweets,
     stats_diff,
@@ -55,18 +53,6 @@ class Stream:
 def stream(tmp_path_factory: pytest.TempPathFactory) -> Stream:
     path = generate_tweets(tmp_path_factory.mktemp("stream") / "tweets.csv", TWEETS)
     return Stream(path, embedded_stats(path))
-
-
-@pytest.fixture
-def run(kafka_bootstrap: str, redis_url: str, tmp_path: Path) -> Iterator[Cluster]:
-    with cluster(tmp_path / "run") as c:
-        c.extra_env.update(
-            {
-                "TWEETPULSE_KAFKA__BOOTSTRAP_SERVERS": kafka_bootstrap,
-                "TWEETPULSE_REDIS__URL": redis_url,
-            }
-        )
-        yield c
 
 
 def _logs(c: Cluster, *names: str) -> str:

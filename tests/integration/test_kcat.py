@@ -11,13 +11,12 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from shared.models import TweetClassified, TweetIngested
-from tests.e2e.harness import Cluster, cluster, generate_tweets, total, wait_until
+from tests.e2e.harness import Cluster, generate_tweets, total, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
@@ -31,18 +30,6 @@ def kcat() -> str:
             pytest.fail(reason)
         pytest.skip(reason)
     return path
-
-
-@pytest.fixture
-def run(kafka_bootstrap: str, redis_url: str, tmp_path: Path) -> Iterator[Cluster]:
-    with cluster(tmp_path / "run") as c:
-        c.extra_env.update(
-            {
-                "TWEETPULSE_KAFKA__BOOTSTRAP_SERVERS": kafka_bootstrap,
-                "TWEETPULSE_REDIS__URL": redis_url,
-            }
-        )
-        yield c
 
 
 def test_kcat_reads_classified_as_its_own_group(

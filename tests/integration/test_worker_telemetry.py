@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
@@ -17,23 +16,11 @@ import httpx
 import pytest
 
 from shared.models import TweetClassified, TweetIngested
-from tests.e2e.harness import Cluster, cluster, generate_tweets, total, wait_until
+from tests.e2e.harness import Cluster, generate_tweets, total, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
 SERVICES = (("classify", TweetIngested.TOPIC), ("summarize", TweetClassified.TOPIC))
-
-
-@pytest.fixture
-def run(kafka_bootstrap: str, redis_url: str, tmp_path: Path) -> Iterator[Cluster]:
-    with cluster(tmp_path / "run") as c:
-        c.extra_env.update(
-            {
-                "TWEETPULSE_KAFKA__BOOTSTRAP_SERVERS": kafka_bootstrap,
-                "TWEETPULSE_REDIS__URL": redis_url,
-            }
-        )
-        yield c
 
 
 def _healthy(c: Cluster, name: str) -> bool:

@@ -10,8 +10,6 @@ Each assertion lists the texts it missed.
 from __future__ import annotations
 
 import csv
-import importlib.util
-import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,19 +90,6 @@ class Labelled:
     text: str
     theme: str
     market: bool
-
-
-@pytest.fixture(scope="module")
-def make_sample() -> ModuleType:
-    # samples/ is not a package: load the script by path.
-    spec = importlib.util.spec_from_file_location(
-        "make_sample", ROOT / "samples" / "make_sample.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")

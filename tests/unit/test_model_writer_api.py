@@ -14,14 +14,8 @@ from services.summarize.writers.extractive import ExtractiveWriter
 from services.summarize.writers.model.governor import CALIBRATION_PREFIX
 from services.summarize.writers.model.schema import CORE_POINTS, EVENT_TITLES
 from shared.store import MemoryStore
-from tests.fakes.anthropic_server import (
-    FakeAnthropic,
-    Reply,
-    error_reply,
-    message,
-    overloaded,
-    tool_reply,
-)
+from tests.fakes.anthropic_server import FakeAnthropic, error_reply, message, overloaded, tool_reply
+from tests.fakes.replies import Reply
 from tests.unit.test_model_writer_fakes import (
     MODEL,
     answer_with,

@@ -19,7 +19,8 @@ from services.summarize.writers.model.schema import (
     NOTES_TOOL_NAME,
     TOOL_NAME,
 )
-from tests.fakes.anthropic_server import FakeAnthropic, Reply, tool_reply
+from tests.fakes.anthropic_server import FakeAnthropic, tool_reply
+from tests.fakes.replies import Reply
 from tests.unit.test_model_writer_fakes import (
     answer_with,
     body_tokens,

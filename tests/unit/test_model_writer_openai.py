@@ -16,7 +16,7 @@ from services.summarize.writers.model.schema import CORE_POINTS, SECTIONS
 from shared.errors import ConfigError
 from shared.settings import OpenAICompatSettings, Settings
 from shared.store import MemoryStore
-from tests.fakes.anthropic_server import API_KEY, Reply
+from tests.fakes.anthropic_server import API_KEY
 from tests.fakes.openai_server import (
     FakeOpenAI,
     as_messages_body,
@@ -24,6 +24,7 @@ from tests.fakes.openai_server import (
     completion_reply,
     openai_error,
 )
+from tests.fakes.replies import Reply
 from tests.unit.test_model_writer_fakes import (
     Rig,
     body_tokens_of,

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import re
-import sys
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -119,19 +117,6 @@ def sample_text() -> str:
 @pytest.fixture(scope="module")
 def sample(sample_text: str) -> tuple[list[dict[str, str]], list[tuple[int, str]]]:
     return _classify(sample_text)
-
-
-@pytest.fixture(scope="module")
-def make_sample() -> ModuleType:
-    # samples/ is not a package: load the script by path.
-    spec = importlib.util.spec_from_file_location(
-        "make_sample", ROOT / "samples" / "make_sample.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
 
 
 def _created(row: dict[str, str]) -> datetime:

@@ -42,16 +42,8 @@ from shared.errors import ConfigError
 from shared.models import DeadLetter, TweetIngested
 from shared.settings import IngestSettings, StreamRule, XApiSettings
 from shared.store import MemoryStore
-from tests.fakes.x_api_server import (
-    TOKEN,
-    FakeXApi,
-    Pause,
-    Refuse,
-    Reply,
-    Send,
-    StreamScript,
-    problem,
-)
+from tests.fakes.replies import Reply
+from tests.fakes.x_api_server import TOKEN, FakeXApi, Pause, Refuse, Send, StreamScript, problem
 
 T0 = 1_767_340_800.0  # 2026-01-02T08:00:00Z
 

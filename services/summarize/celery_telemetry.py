@@ -112,7 +112,7 @@ class WorkerTelemetry:
             exposed = CollectorRegistry()
             multiprocess.MultiProcessCollector(exposed, path=os.environ[MULTIPROC_ENV])  # type: ignore[no-untyped-call]
             telemetry.exposed = exposed
-        telemetry.before_scrape.append(lambda: _read_queue(telemetry, self.settings))
+        telemetry.before_scrape.append(lambda: read_queue(telemetry, self.settings))
         self.meter = TaskMeter(telemetry)
         self._server = telemetry.serve(self.settings.worker.health_port)
         # Celery's logging is not set up yet at worker_init: say it on stderr, as workers do.
@@ -167,7 +167,7 @@ def install(app: Celery, settings: Settings) -> WorkerTelemetry:
     return handlers
 
 
-def _read_queue(telemetry: Telemetry, settings: Settings) -> None:
+def read_queue(telemetry: Telemetry, settings: Settings) -> None:
     """Set the lag gauge to the queue's length (Redis list ``celery_queue``)."""
     import redis
 

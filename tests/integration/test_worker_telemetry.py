@@ -88,7 +88,7 @@ def test_the_celery_worker_serves_health_and_counts_its_tasks(run: Cluster, pool
     metrics = c.metrics("celery")
     assert metrics[("tweetpulse_handling_seconds_count", "celery")] >= 3
     assert metrics.get(("tweetpulse_messages_failed_total", "celery"), 0) == 0
-    assert metrics[("tweetpulse_consumer_lag", "celery")] >= 0
+    assert ("tweetpulse_consumer_lag", "celery") in metrics  # its value: test_celery_queue_*
     _, body = c.http_get("celery", "/metrics")
     assert 'task="tweetpulse.refresh"' in body and 'state="succeeded"' in body
     assert "pid=" not in body  # one worker's figures, not one series per pool process
@@ -97,3 +97,34 @@ def test_the_celery_worker_serves_health_and_counts_its_tasks(run: Cluster, pool
     assert c.procs["celery"].wait(timeout=30) == 0
     with pytest.raises(httpx.TransportError):
         httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+
+
+def test_celery_queue_length_is_read_from_redis_as_the_lag(redis_url: str) -> None:
+    import uuid
+
+    import redis
+
+    from services.summarize.celery_telemetry import SERVICE, read_queue
+    from shared.settings import Settings
+    from shared.telemetry import Telemetry
+
+    queue = f"test-{uuid.uuid4().hex[:8]}.summarize"
+    settings = Settings(redis={"url": redis_url, "celery_queue": queue})
+    client = redis.Redis.from_url(redis_url)
+    try:
+        client.rpush(queue, "a", "b", "c")
+        telemetry = Telemetry(SERVICE)
+        read_queue(telemetry, settings)
+        assert (
+            telemetry.registry.get_sample_value("tweetpulse_consumer_lag", {"service": SERVICE})
+            == 3
+        )
+        client.lpop(queue)
+        read_queue(telemetry, settings)
+        assert (
+            telemetry.registry.get_sample_value("tweetpulse_consumer_lag", {"service": SERVICE})
+            == 2
+        )
+    finally:
+        client.delete(queue)
+        client.close()

@@ -20,9 +20,8 @@ from bench.gen_tweets import write
 from services.embedded import run_embedded
 from services.ingest.sources import build_source
 from services.summarize.view import WindowView, load_view
-from services.summarize.writers.model import AnthropicWriter
-from services.summarize.writers.model.mapreduce import build_map_reduce
-from services.summarize.writers.model.prompt import Prompts, build_input
+from services.summarize.writers.model.prompt import Prompts
+from services.summarize.writers.model.writer import main_allowance, map_reduce_input, single_input
 from shared.errors import ConfigError
 from shared.settings import AnthropicSettings, Settings
 from shared.store import MemoryStore
@@ -44,20 +43,11 @@ def busiest_view(path: Path) -> WindowView:
 
 def plan(view: WindowView, budget: int, settings: AnthropicSettings) -> tuple[str, ...]:
     s = settings.model_copy(update={"input_token_budget": budget})
-    allowance = AnthropicWriter(s, MemoryStore())._main_allowance()
     prompts = Prompts()
-    single = build_input(view, prompts, allowance=allowance, model=s.model, max_tokens=s.max_tokens)
+    allowance = main_allowance(s, prompts)
+    single = single_input(view, prompts, s, allowance)
     try:
-        mr = build_map_reduce(
-            view,
-            prompts,
-            allowance=allowance,
-            model=s.model,
-            max_tokens=s.max_tokens,
-            map_max_tokens=s.map_max_tokens,
-            map_groups=s.map_groups,
-            map_notes=s.map_notes,
-        )
+        mr = map_reduce_input(view, prompts, s, allowance)
     except ConfigError:
         mr_cells = ("does not fit", "", "")
     else:

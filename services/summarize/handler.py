@@ -71,7 +71,8 @@ def build_report(window_id: str, *, deps: SummarizeDeps, final: bool = False) ->
     mark = deps.store.get(dirty_key(window_id))
     built_at = deps.clock()
     view = load_view(deps.store, window_id, deps.settings, built_at=built_at)
-    report = deps.writer.write(view)
+    written = deps.writer.write(view)
+    report = written.report
     ready = ReportReady(
         window=view.window,
         built_at=built_at,
@@ -80,7 +81,7 @@ def build_report(window_id: str, *, deps: SummarizeDeps, final: bool = False) ->
         stats=view.stats,
         report=report,
         terms=view.terms,
-        model_usage=deps.writer.usage(),
+        model_usage=written.usage,
     )
     if mark is not None:
         deps.store.put(_building_key(window_id), mark)

@@ -10,9 +10,9 @@ import copy
 
 import pytest
 
+from services.summarize.writers import CORE_POINTS, EVENT_TITLES
 from services.summarize.writers.extractive import ExtractiveWriter
 from services.summarize.writers.model.governor import CALIBRATION_PREFIX
-from services.summarize.writers.model.schema import CORE_POINTS, EVENT_TITLES
 from shared.store import MemoryStore
 from tests.fakes.anthropic_server import FakeAnthropic, error_reply, message, overloaded, tool_reply
 from tests.fakes.replies import Reply
@@ -42,7 +42,7 @@ def footer(report) -> str:
 def test_a_good_answer_becomes_the_report(view) -> None:
     with FakeAnthropic(responder=answer_with()) as server:
         r = rig(server)
-        report = r.writer.write(view)
+        report = r.write(view)
     assert len(server.messages) == 1
     body = server.messages[0].body
     assert body["model"] == MODEL
@@ -87,7 +87,7 @@ def test_a_malformed_answer_gets_one_repair_round_then_falls_back(view) -> None:
     replies = [answer_with(core_points=broken, events=bad_events), tool_reply(still_bad)]
     with FakeAnthropic(replies) as server:
         r = rig(server)
-        report = r.writer.write(view)
+        report = r.write(view)
     assert len(server.messages) == 2
     repair = server.messages[1].body
     assert set(repair["tools"][0]["input_schema"]["properties"]) == {"core_points", "events"}
@@ -120,7 +120,7 @@ def test_the_repair_round_can_fix_a_section(view) -> None:
 
     with FakeAnthropic([first, fixed]) as server:
         r = rig(server)
-        report = r.writer.write(view)
+        report = r.write(view)
     assert len(server.messages) == 2
     assert [p.title for p in report.core_points][3] == "话题动态 4"
     assert r.run.fallback_sections == []
@@ -141,7 +141,7 @@ def test_a_claim_citing_an_unknown_id_is_rejected_and_the_point_replaced(view) -
         responder=answer_with(core_points=unknown_point, insights=unknown_bullet)
     ) as server:
         r = rig(server)
-        report = r.writer.write(view)
+        report = r.write(view)
     run = r.run
     assert run.rejected_claims == 2
     assert any("unknown tweet id 999999999" in why for why in run.rejections)
@@ -174,7 +174,7 @@ def test_a_number_or_name_no_cited_tweet_holds_is_rejected(view) -> None:
 
     with FakeAnthropic(responder=answer_with(ai_analysis=invented)) as server:
         r = rig(server)
-        report = r.writer.write(view)
+        report = r.write(view)
     run = r.run
     assert run.rejected_claims == 3
     assert report.ai_analysis[0].paragraphs == ["使用该系统的学生得分 75%，对照组为 67%。"]
@@ -186,7 +186,7 @@ def test_a_number_or_name_no_cited_tweet_holds_is_rejected(view) -> None:
 def test_overloaded_then_success_honours_retry_after(view) -> None:
     with FakeAnthropic([overloaded(retry_after=7)], responder=answer_with()) as server:
         r = rig(server)
-        report = r.writer.write(view)
+        report = r.write(view)
     assert len(server.messages) == 2
     assert r.sleeps == [7.0]
     run = r.run
@@ -198,7 +198,7 @@ def test_rate_limits_and_server_errors_back_off_exponentially(view) -> None:
     replies = [error_reply(429, "rate_limit_error"), error_reply(500, "api_error")]
     with FakeAnthropic(replies, responder=answer_with()) as server:
         r = rig(server, retry_base_s=1.0)
-        r.writer.write(view)
+        r.write(view)
     assert len(server.messages) == 3
     first, second = r.sleeps
     assert 0.5 <= first <= 1.0 and 1.0 <= second <= 2.0
@@ -208,12 +208,12 @@ def test_a_timeout_is_retried_then_the_whole_report_falls_back(view) -> None:
     slow = Reply(body=message(None), delay_s=1.5)
     with FakeAnthropic([slow, slow]) as server:
         r = rig(server, timeout_s=0.3, max_retries=1)
-        report = r.writer.write(view)
+        report = r.write(view)
     assert len(server.messages) == 2
     assert len(r.sleeps) == 1
     run = r.run
     assert run.mode == "fallback" and "APITimeoutError" in (run.error or "")
-    ext = ExtractiveWriter().write(view)
+    ext = ExtractiveWriter().write(view).report
     assert report.model_copy(update={"footer_notes": []}) == ext.model_copy(
         update={"footer_notes": []}
     )
@@ -223,7 +223,7 @@ def test_a_timeout_is_retried_then_the_whole_report_falls_back(view) -> None:
 def test_a_retry_after_longer_than_the_cap_is_not_waited_for(view) -> None:
     with FakeAnthropic([overloaded(retry_after=600)]) as server:
         r = rig(server, retry_max_s=60)
-        report = r.writer.write(view)
+        report = r.write(view)
     assert len(server.messages) == 1 and r.sleeps == []
     assert r.run.mode == "fallback"
     assert "全文由抽取式方法生成" in footer(report)
@@ -232,7 +232,7 @@ def test_a_retry_after_longer_than_the_cap_is_not_waited_for(view) -> None:
 def test_a_bad_request_is_not_retried(view) -> None:
     with FakeAnthropic([error_reply(400, "invalid_request_error", "bad")]) as server:
         r = rig(server)
-        report = r.writer.write(view)
+        report = r.write(view)
     assert len(server.messages) == 1 and r.sleeps == []
     assert "模型接口拒绝了请求" in footer(report)
 
@@ -243,7 +243,7 @@ def test_missing_credentials_fall_back(view, monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     with FakeAnthropic() as server:
         r = rig(server, api_key=None)
-        report = r.writer.write(view)
+        report = r.write(view)
     assert server.messages == []
     assert r.run.mode == "fallback"
     assert "模型接口拒绝了请求" in footer(report)
@@ -252,11 +252,11 @@ def test_missing_credentials_fall_back(view, monkeypatch, tmp_path) -> None:
 def test_an_unchanged_window_is_served_from_the_cache(view) -> None:
     with FakeAnthropic(responder=answer_with()) as server:
         r = rig(server)
-        first = r.writer.write(view)
+        first = r.write(view)
         r.clock.advance(3_600)  # the interval has passed: only the cache prevents a call
-        second = r.writer.write(view)
+        second = r.write(view)
         other = rig(server, store=r.store)  # another worker sharing the store
-        third = other.writer.write(view)
+        third = other.write(view)
     assert len(server.messages) == 1
     assert second.core_points == first.core_points == third.core_points
     run = r.run
@@ -268,17 +268,17 @@ def test_between_runs_the_extractive_writer_keeps_the_post_current(view) -> None
     more = view_of([*rich_window(), classified("777", "A brand new agent framework ships")])
     with FakeAnthropic(responder=answer_with()) as server:
         r = rig(server, min_interval_s=900)
-        r.writer.write(view)
+        r.write(view)
         assert not r.writer.due(view.window.id)
         r.clock.advance(60)
-        report = r.writer.write(more)
+        report = r.write(more)
         assert len(server.messages) == 1
         modes = [r.run.mode]
-        assert report.overview == ExtractiveWriter().write(more).overview
+        assert report.overview == ExtractiveWriter().write(more).report.overview
         assert "至多每 15 分钟撰写一次" in footer(report)
         r.clock.advance(900)
         assert r.writer.due(view.window.id)
-        r.writer.write(more)
+        r.write(more)
         modes.append(r.run.mode)
     assert len(server.messages) == 2
     assert modes == ["not_due", "model"]
@@ -297,7 +297,7 @@ def test_an_answer_cut_off_at_max_tokens_is_not_trusted(view) -> None:
     fixed_block = {"title": "大模型技术进展", "paragraphs": [{"text": "模型能力竞争仍在加速。"}]}
     with FakeAnthropic([cut, repaired]) as server:
         r = rig(server)
-        report = r.writer.write(view)
+        report = r.write(view)
     repair = server.messages[1].body
     assert set(repair["tools"][0]["input_schema"]["properties"]) == {"ai_analysis"}
     assert "ai_analysis: cut off at max_tokens" in repair["messages"][0]["content"]
@@ -310,13 +310,13 @@ def test_an_answer_without_the_tool_call_falls_back_section_by_section(view) -> 
     no_tool = Reply(body=message(None, text="我无法完成"))
     with FakeAnthropic([no_tool], responder=answer_with()) as server:
         r = rig(server)
-        report = r.writer.write(view)
+        report = r.write(view)
         assert len(server.messages) == 1  # nothing to repair
         assert report.core_points == ExtractiveWriter().core_points(view)
         assert len(r.run.fallback_sections) == 7
         assert (r.run.cost_usd or 0) > 0
         r.clock.advance(900)
-        r.writer.write(view)  # an answer with nothing usable is not cached
+        r.write(view)  # an answer with nothing usable is not cached
     assert len(server.messages) == 2
     assert r.run.fallback_sections == []
 
@@ -325,7 +325,7 @@ def test_an_empty_window_makes_no_request() -> None:
     empty = view_of([])
     with FakeAnthropic() as server:
         r = rig(server)
-        report = r.writer.write(empty)
+        report = r.write(empty)
     assert server.messages == []
     assert report.core_points == []
 
@@ -336,19 +336,19 @@ def test_usage_above_the_estimate_scales_later_estimates(view) -> None:
 
     with FakeAnthropic([heavy], responder=answer_with()) as server:
         r = rig(server, min_interval_s=0)
-        r.writer.write(view)
+        r.write(view)
         first_prompt = r.run.tweets_in_prompt
         assert float(r.store.get(CALIBRATION_PREFIX + MODEL) or 0) == pytest.approx(3.0, rel=0.01)
-        r.writer.write(view_of([*rich_window(), classified("778", "one more")]))
+        r.write(view_of([*rich_window(), classified("778", "one more")]))
     assert r.run.tweets_in_prompt < first_prompt
 
 
 def test_the_cache_is_keyed_by_the_model_input(view) -> None:
     store = MemoryStore()
     with FakeAnthropic(responder=answer_with()) as server:
-        rig(server, store=store).writer.write(view)
+        rig(server, store=store).write(view)
         other = rig(server, store=store, model="claude-haiku-4-5", min_interval_s=0)
-        other.writer.write(view)
+        other.write(view)
     assert len(server.messages) == 2
     assert server.messages[1].body["model"] == "claude-haiku-4-5"
     assert other.run.cost_usd == pytest.approx((other.run.input_tokens * 1 + 1_500 * 5) / 1e6)

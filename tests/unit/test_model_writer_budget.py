@@ -41,7 +41,7 @@ def _fixed_events(body):
 def test_a_window_of_five_thousand_tweets_fits_the_default_budget(huge) -> None:
     with FakeAnthropic(responder=answer_with()) as server:
         r = rig(server)
-        report = r.writer.write(huge)
+        report = r.write(huge)
     (request,) = server.messages
     assert body_tokens(request) <= 40_000
     run = r.run
@@ -61,7 +61,7 @@ def test_the_requests_of_one_report_never_carry_more_than_the_budget(huge, budge
     # The first answer is invalid, so a repair round is sent too: both count.
     with FakeAnthropic([answer_with(events=_bad_events), _fixed_events]) as server:
         r = rig(server, input_token_budget=budget)
-        r.writer.write(huge)
+        r.write(huge)
     sizes = [body_tokens(request) for request in server.messages]
     assert len(sizes) == 2
     assert sum(sizes) <= budget
@@ -94,7 +94,7 @@ def test_a_budget_too_small_for_the_statistics_makes_no_request() -> None:
     view = rich_view()
     with FakeAnthropic() as server:
         r = rig(server, input_token_budget=2_000)
-        report = r.writer.write(view)
+        report = r.write(view)
     assert server.messages == []
     assert r.run.mode == "fallback"
     assert report.core_points == ExtractiveWriter().core_points(view)
@@ -108,7 +108,7 @@ def test_tweets_are_quoted_data_that_cannot_close_their_wrapper() -> None:
     )
     view = view_of([*rich_window(), classified("666", attack, likes=10_000)])
     with FakeAnthropic(responder=answer_with()) as server:
-        rig(server).writer.write(view)
+        rig(server).write(view)
     body = server.messages[0].body
     user = body["messages"][0]["content"]
     assert user.count("<tweets>") == 1 and user.count("</tweets>") == 1

@@ -19,6 +19,7 @@ import pytest
 from services.summarize.view import WindowView, load_view
 from services.summarize.writers.model import AnthropicWriter, ModelRun, ModelWriter
 from services.summarize.writers.model.prompt import request_tokens
+from shared.models import Report
 from shared.settings import AnthropicSettings, ModelWriterSettings, ReportSettings
 from shared.store import MemoryStore
 from tests.fakes.anthropic_server import (
@@ -131,19 +132,27 @@ class Clock:
 
 @dataclass
 class Rig:
-    """A writer wired to a fake server, with the sleeps it asked for."""
+    """A writer wired to a fake server, with the sleeps it asked for and the runs it returned."""
 
     writer: ModelWriter
     server: FakeAPI
     store: MemoryStore
     clock: Clock
     sleeps: list[float] = field(default_factory=list)
+    runs: list[ModelRun] = field(default_factory=list)
+
+    def write(self, view: WindowView) -> Report:
+        """The writer's report for ``view``; the run it came with is kept in :attr:`runs`."""
+        written = self.writer.write(view)
+        assert written.usage == written.run.usage()  # what ReportReady carries is this run's
+        self.runs.append(written.run)
+        return written.report
 
     @property
     def run(self) -> ModelRun:
-        """The writer's last run record."""
-        assert self.writer.last_result is not None
-        return self.writer.last_result
+        """The run record of the last :meth:`write`."""
+        assert self.runs, "nothing written yet"
+        return self.runs[-1]
 
 
 def rig(
@@ -322,7 +331,7 @@ def test_good_answer_cites_only_what_was_sent() -> None:
     view = rich_view()
     with FakeAnthropic(responder=answer_with()) as server:
         r = rig(server)
-        r.writer.write(view)
+        r.write(view)
     body = server.messages[0].body
     ids = {t["id"] for t in sent_tweets(body)}
     answer = good_answer(body)

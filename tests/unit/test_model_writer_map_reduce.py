@@ -11,14 +11,10 @@ from typing import Any
 import pytest
 
 from services.summarize.view import WindowView
+from services.summarize.writers import CORE_POINTS, EVENT_TITLES
 from services.summarize.writers.model.mapreduce import OTHER, build_map_reduce
 from services.summarize.writers.model.prompt import Prompts, build_input
-from services.summarize.writers.model.schema import (
-    CORE_POINTS,
-    EVENT_TITLES,
-    NOTES_TOOL_NAME,
-    TOOL_NAME,
-)
+from services.summarize.writers.model.schema import NOTES_TOOL_NAME, TOOL_NAME
 from tests.fakes.anthropic_server import FakeAnthropic, tool_reply
 from tests.fakes.replies import Reply
 from tests.unit.test_model_writer_fakes import (
@@ -111,7 +107,7 @@ def responder(notes=good_notes, report=report_from_notes):
 def test_each_group_is_mapped_once_then_one_request_writes_the_report(view) -> None:
     with FakeAnthropic(responder=responder()) as server:
         r = rig(server, strategy="map_reduce")
-        report = r.writer.write(view)
+        report = r.write(view)
     *maps, reduce = server.messages
     assert len(maps) >= 2
     assert {tool_of(m.body) for m in maps} == {NOTES_TOOL_NAME}
@@ -158,7 +154,7 @@ def test_untraceable_findings_are_rejected_before_the_reduce(view) -> None:
 
     with FakeAnthropic(responder=responder(notes=shaky)) as server:
         r = rig(server, strategy="map_reduce")
-        report = r.writer.write(view)
+        report = r.write(view)
     *maps, reduce = server.messages
     notes = sent_notes(reduce.body)
     assert len(notes) == len(maps)  # one good finding per group survives
@@ -178,7 +174,7 @@ def test_a_group_whose_answer_is_invalid_only_loses_its_findings(view) -> None:
 
     with FakeAnthropic(responder=responder(notes=first_broken)) as server:
         r = rig(server, strategy="map_reduce")
-        r.writer.write(view)
+        r.write(view)
     *maps, reduce = server.messages
     groups = {n["group"] for n in sent_notes(reduce.body)}
     first_group = maps[0].body["messages"][0]["content"].split("“", 1)[1].split("”", 1)[0]
@@ -192,7 +188,7 @@ def test_no_verified_finding_means_no_reduce_and_an_extractive_report(view) -> N
 
     with FakeAnthropic(responder=responder(notes=unknown)) as server:
         r = rig(server, strategy="map_reduce")
-        report = r.writer.write(view)
+        report = r.write(view)
     assert {tool_of(m.body) for m in server.messages} == {NOTES_TOOL_NAME}
     assert r.run.mode == "fallback"
     assert "分组归纳没有得到可核验的要点" in "\n".join(report.footer_notes)
@@ -206,11 +202,11 @@ def test_an_unchanged_window_costs_nothing_the_second_time(view) -> None:
 
     with FakeAnthropic(responder=responder(notes=shaky)) as server:
         r = rig(server, strategy="map_reduce")
-        first = r.writer.write(view)
+        first = r.write(view)
         rejected = r.run.rejected_claims
         sent = len(server.messages)
         r.clock.advance(3_600)
-        second = r.writer.write(view)
+        second = r.write(view)
     assert len(server.messages) == sent
     assert (r.run.mode, r.run.requests, r.run.cost_usd) == ("cache", 0, 0.0)
     assert second.core_points == first.core_points
@@ -221,7 +217,7 @@ def test_an_unchanged_window_costs_nothing_the_second_time(view) -> None:
 def test_all_requests_of_a_large_window_stay_within_the_budget(huge, budget) -> None:
     with FakeAnthropic(responder=responder()) as server:
         r = rig(server, input_token_budget=budget, strategy="map_reduce")
-        report = r.writer.write(huge)
+        report = r.write(huge)
     sizes = [body_tokens(m) for m in server.messages]
     assert sum(sizes) <= budget
     assert r.run.budget_spent == sum(sizes)
@@ -235,7 +231,7 @@ def test_all_requests_of_a_large_window_stay_within_the_budget(huge, budget) -> 
 def test_a_budget_too_small_for_map_reduce_falls_back_to_one_request(view) -> None:
     with FakeAnthropic(responder=answer_with()) as server:
         r = rig(server, input_token_budget=20_000, strategy="map_reduce")
-        r.writer.write(view)
+        r.write(view)
     (request,) = server.messages
     assert tool_of(request.body) == TOOL_NAME and sent_tweets(request.body)
     assert r.run.strategy == "single"

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from services.summarize.bootstrap import build_writer
+from services.summarize.writers import CORE_POINTS
 from services.summarize.writers.extractive import ExtractiveWriter
 from services.summarize.writers.model.openai_compat import OpenAICompatWriter
-from services.summarize.writers.model.schema import CORE_POINTS, SECTIONS
+from services.summarize.writers.model.schema import SECTIONS
 from shared.errors import ConfigError
 from shared.settings import OpenAICompatSettings, Settings
 from shared.store import MemoryStore
@@ -67,7 +68,7 @@ def footer(report) -> str:
 def test_a_good_answer_becomes_the_report(view) -> None:
     with FakeOpenAI(responder=good) as server:
         r = rig(server, prices={MODEL: {"input_per_mtok": 0.5, "output_per_mtok": 1.0}})
-        report = r.writer.write(view)
+        report = r.write(view)
     (request,) = server.messages
     body = request.body
     assert request.headers["authorization"] == f"Bearer {API_KEY}"
@@ -102,7 +103,7 @@ def test_arguments_in_content_instead_of_a_tool_call_are_read(view) -> None:
 
     with FakeOpenAI(responder=in_content) as server:
         r = rig(server, force_tool=False)
-        report = r.writer.write(view)
+        report = r.write(view)
     assert server.messages[0].body["tool_choice"] == "auto"
     assert r.run.fallback_sections == [] and len(report.core_points) == CORE_POINTS
 
@@ -111,7 +112,7 @@ def test_unreadable_arguments_leave_nothing_to_repair_and_fall_back(view) -> Non
     replies = [completion_reply("{not json")]
     with FakeOpenAI(replies) as server:
         r = rig(server)
-        report = r.writer.write(view)
+        report = r.write(view)
     # Nothing of the first answer could be read, so nothing could be repaired: one request.
     assert len(server.messages) == 1
     assert r.run.fallback_sections == list(SECTIONS)
@@ -131,7 +132,7 @@ def test_a_cut_off_answer_is_not_trusted_for_its_last_section(view) -> None:
 
     with FakeOpenAI([cut, repaired]) as server:
         r = rig(server)
-        r.writer.write(view)
+        r.write(view)
     assert len(server.messages) == 2 and r.run.repaired
 
 
@@ -139,7 +140,7 @@ def test_429_with_retry_after_then_503_then_success(view) -> None:
     replies = [openai_error(429, "rate limited", retry_after=3), openai_error(503, "loading")]
     with FakeOpenAI(replies, responder=good) as server:
         r = rig(server, max_retries=3)
-        r.writer.write(view)
+        r.write(view)
     assert len(server.messages) == 3
     assert r.sleeps[0] >= 3  # retry-after honoured
     assert len(r.sleeps) == 2
@@ -150,7 +151,7 @@ def test_a_timeout_is_retried_then_the_report_falls_back(view) -> None:
     slow = Reply(body=completion(None), delay_s=1.5)
     with FakeOpenAI([slow, slow]) as server:
         r = rig(server, timeout_s=0.3, max_retries=1)
-        report = r.writer.write(view)
+        report = r.write(view)
     assert len(server.messages) == 2
     assert r.run.mode == "fallback" and "ReadTimeout" in (r.run.error or "")
     assert "模型接口多次重试后仍不可用" in footer(report)
@@ -159,7 +160,7 @@ def test_a_timeout_is_retried_then_the_report_falls_back(view) -> None:
 def test_a_bad_request_is_not_retried_and_its_message_is_kept(view) -> None:
     with FakeOpenAI([openai_error(400, "model 'nope' not found")]) as server:
         r = rig(server)
-        report = r.writer.write(view)
+        report = r.write(view)
     assert len(server.messages) == 1 and r.sleeps == []
     assert "model 'nope' not found" in (r.run.error or "")
     assert "模型接口拒绝了请求" in footer(report)
@@ -168,7 +169,7 @@ def test_a_bad_request_is_not_retried_and_its_message_is_kept(view) -> None:
 def test_a_wrong_key_is_refused(view) -> None:
     with FakeOpenAI(responder=good) as server:
         r = rig(server, api_key="wrong")
-        r.writer.write(view)
+        r.write(view)
     assert len(server.messages) == 1 and r.run.mode == "fallback"
     assert "401" in (r.run.error or "")
 
@@ -176,7 +177,7 @@ def test_a_wrong_key_is_refused(view) -> None:
 def test_a_200_that_is_not_a_completion_is_retried(view) -> None:
     with FakeOpenAI([Reply(body={"unexpected": True})], responder=good) as server:
         r = rig(server)
-        r.writer.write(view)
+        r.write(view)
     assert len(server.messages) == 2 and r.run.mode == "model"
 
 
@@ -187,7 +188,7 @@ def test_no_usage_counts_zero_tokens_and_an_unknown_cost(view) -> None:
 
     with FakeOpenAI(responder=bare) as server:
         r = rig(server)
-        report = r.writer.write(view)
+        report = r.write(view)
     assert (r.run.input_tokens, r.run.output_tokens, r.run.cost_usd) == (0, 0, None)
     assert "费用未知" in footer(report)
 
@@ -195,9 +196,9 @@ def test_no_usage_counts_zero_tokens_and_an_unknown_cost(view) -> None:
 def test_an_unchanged_window_is_served_from_the_cache(view) -> None:
     with FakeOpenAI(responder=good) as server:
         r = rig(server)
-        first = r.writer.write(view)
+        first = r.write(view)
         r.clock.advance(3_600)
-        second = r.writer.write(view)
+        second = r.write(view)
     assert len(server.messages) == 1
     assert second.core_points == first.core_points
     assert (r.run.mode, r.run.requests) == ("cache", 0)
@@ -216,7 +217,7 @@ def test_map_reduce_works_over_this_transport(view) -> None:
 
     with FakeOpenAI(responder=respond) as server:
         r = rig(server, strategy="map_reduce")
-        report = r.writer.write(view)
+        report = r.write(view)
     names = [m.body["tools"][0]["function"]["name"] for m in server.messages]
     assert names[-1] == "write_report" and set(names[:-1]) == {"write_notes"}
     assert r.run.strategy == "map_reduce" and r.run.fallback_sections == []

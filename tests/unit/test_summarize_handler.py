@@ -9,6 +9,7 @@ from services.summarize.aggregate import scope_for
 from services.summarize.bootstrap import build_deps
 from services.summarize.handler import SummarizeDeps
 from services.summarize.view import WindowView
+from services.summarize.writers import Written
 from services.summarize.writers.extractive import ExtractiveWriter
 from shared.models import Report, ReportReady
 from shared.settings import ReportSettings, Settings
@@ -27,11 +28,8 @@ class FakeClock:
 class ShortWriter:
     name = "short"
 
-    def usage(self) -> None:
-        return None
-
-    def write(self, view: WindowView) -> Report:
-        return Report(
+    def write(self, view: WindowView) -> Written:
+        report = Report(
             overview=[f"{view.stats.tweets}"],
             core_points=[],
             insights=[],
@@ -40,6 +38,7 @@ class ShortWriter:
             ai_analysis=[],
             finance_analysis=[],
         )
+        return Written(report=report, usage=None)
 
 
 def make_deps(*, writer=None, store=None, settings=None, clock=None) -> SummarizeDeps:

@@ -19,7 +19,8 @@ from services.summarize import handler
 from services.summarize.aggregate import identity
 from services.summarize.handler import SummarizeDeps
 from services.summarize.view import load_view
-from services.summarize.writers.extractive import CORE_POINTS, ExtractiveWriter
+from services.summarize.writers import CORE_POINTS, EVENT_TITLES
+from services.summarize.writers.extractive import ExtractiveWriter
 from shared.models import (
     Author,
     Company,
@@ -32,7 +33,7 @@ from shared.models import (
 )
 from shared.settings import ReportSettings
 from shared.store import MemoryStore
-from tests.unit.test_summarize_writer import BUILT, EVENT_TITLES, assert_traceable
+from tests.unit.test_summarize_writer import BUILT, assert_traceable
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 CSV = DATA / "chatgpt-tweets-2023-04-27.csv"
@@ -156,7 +157,7 @@ def test_real_tweets_give_a_complete_cited_traceable_report() -> None:
     assert len(report.core_points) == CORE_POINTS
     assert all(p.body and p.citations for p in report.core_points)
     assert len({p.citations[0].tweet_id for p in report.core_points}) == CORE_POINTS
-    assert [b.title for b in report.events] == EVENT_TITLES
+    assert [b.title for b in report.events] == list(EVENT_TITLES)
     assert report.markets[-1].title in {"数字货币", "未涉及数字货币"}
     view = load_view(store, "2023-04-28", settings, built_at=BUILT)
     assert_traceable(view, report)

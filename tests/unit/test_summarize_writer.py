@@ -7,24 +7,15 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from services.summarize.view import WindowView, load_view
-from services.summarize.writers import ReportWriter
-from services.summarize.writers.extractive import (
-    CORE_POINTS,
-    NO_CRYPTO_TEXT,
-    NO_CRYPTO_TITLE,
-    NO_DATA,
-    ExtractiveWriter,
-    clean_text,
-    num,
-    share,
-)
+from services.summarize.writers import CORE_POINTS, EVENT_TITLES, ReportWriter, SectionWriter
+from services.summarize.writers.extractive import NO_CRYPTO_TEXT, NO_CRYPTO_TITLE, ExtractiveWriter
+from services.summarize.writers.phrasing import NO_DATA, num, quotable_text, share
 from shared.models import Block, Report, TweetRef
 from shared.settings import ReportSettings
 from shared.store import MemoryStore
 from tests.unit.test_summarize_factories import WINDOW, classified, load, rich_window
 
 BUILT = datetime(2026, 1, 3, 1, 0, tzinfo=UTC)
-EVENT_TITLES = ["模型发布与技术突破", "新应用与工具发布", "产业合作与投资", "学术研究进展"]
 _NUM = re.compile(r"\d+(?:\.\d+)?")
 _QUOTE = re.compile(r"“(.*?)”", re.S)
 
@@ -91,7 +82,7 @@ def assert_traceable(view: WindowView, report: Report) -> None:
     allowed = data_numbers(view, report)
     for text, cites in prose(report):
         assert "http" not in text and "**" not in text, text
-        cited = [clean_text(c.text) for c in cites]
+        cited = [quotable_text(c.text) for c in cites]
         for q in _QUOTE.findall(text):
             fragment = q.rstrip("…")
             assert any(fragment in c for c in cited), f"quote not from a cited tweet: {q!r}"
@@ -101,9 +92,11 @@ def assert_traceable(view: WindowView, report: Report) -> None:
             assert figure in allowed or figure in from_cited, f"{figure} untraceable in {text!r}"
 
 
-def test_extractive_writer_satisfies_the_writer_protocol() -> None:
+def test_extractive_writer_satisfies_the_writer_protocols() -> None:
     writer: ReportWriter = ExtractiveWriter()
-    assert writer.name == "extractive"
+    sections: SectionWriter = ExtractiveWriter()  # what a model writer falls back to
+    assert writer.name == sections.name == "extractive"
+    assert writer.write(view_of(rich_window())).usage is None
 
 
 def test_report_sections_follow_the_seed_order() -> None:
@@ -122,7 +115,7 @@ def test_report_sections_follow_the_seed_order() -> None:
 
 def test_rich_window_fills_every_section_with_ten_cited_points() -> None:
     view = view_of(rich_window())
-    report = ExtractiveWriter().write(view)
+    report = ExtractiveWriter().write(view).report
 
     assert len(report.overview) == 2
     assert report.overview[0].startswith("本时段（2026-01-02")
@@ -140,7 +133,7 @@ def test_rich_window_fills_every_section_with_ten_cited_points() -> None:
     assert titles[0] == "智能代理：Claude Skills"  # the largest sub-topic and its leading entity
 
     assert report.insights and all(b.citations for b in report.insights)
-    assert [b.title for b in report.events] == EVENT_TITLES
+    assert [b.title for b in report.events] == list(EVENT_TITLES)
     for block in report.events:
         assert block.paragraphs and block.bullets
         assert len(block.citations) == len(block.bullets)
@@ -159,7 +152,7 @@ def test_the_retweeted_tweet_leads_with_its_highest_engagement() -> None:
     view = view_of(rich_window())
     assert view.top_all[0].id == "100001"
     assert view.top_all[0].engagement == 502 + 2 * 50  # the last, largest retweet's metrics
-    point = ExtractiveWriter().write(view).core_points[0]
+    point = ExtractiveWriter().write(view).report.core_points[0]
     assert point.citations[0].tweet_id == "100001"
     assert "（互动量 602）" in point.body and "相关转发 3 次" in point.body
 
@@ -172,7 +165,7 @@ def test_tiny_window_gives_fewer_points_and_says_why() -> None:
             classified("3", "Another agent framework", likes=1),
         ]
     )
-    report = ExtractiveWriter().write(view)
+    report = ExtractiveWriter().write(view).report
     assert [p.title for p in report.core_points] == ["智能代理", "学术研究"]
     assert report.core_points[0].citations[0].tweet_id == "1"
     assert "只能区分出 2 个互不重复的话题" in report.footer_notes[-1]
@@ -192,7 +185,7 @@ def test_two_subtopics_never_lead_with_the_same_tweet() -> None:
             classified("3", "Same words as one", likes=4, near_dup_key="k1", subtopics=both),
         ]
     )
-    points = ExtractiveWriter().write(view).core_points
+    points = ExtractiveWriter().write(view).report.core_points
     assert [p.citations[0].tweet_id for p in points] == ["1", "2"]
 
 
@@ -210,7 +203,7 @@ def test_near_duplicate_cluster_becomes_a_point_with_its_size() -> None:
     ]
     msgs.append(classified("9", "Agents are great", likes=100))
     view = view_of(msgs)
-    report = ExtractiveWriter().write(view)
+    report = ExtractiveWriter().write(view).report
     cluster = report.core_points[0]
     assert cluster.citations[0].tweet_id == "4"  # the most engaging copy represents the cluster
     assert "共有 5 条不同推文内容高度相近" in cluster.body
@@ -241,7 +234,7 @@ def test_crypto_seen_gives_a_coin_block_with_sentiment() -> None:
             ),
         ]
     )
-    report = ExtractiveWriter().write(view)
+    report = ExtractiveWriter().write(view).report
     crypto = report.markets[1]
     assert crypto.title == "数字货币"
     assert "BTC（2 次，看涨 1、看跌 1）" in crypto.paragraphs[1]
@@ -254,7 +247,7 @@ def test_crypto_seen_gives_a_coin_block_with_sentiment() -> None:
 def test_empty_window_says_so_everywhere() -> None:
     settings = ReportSettings()
     view = load_view(MemoryStore(), WINDOW, settings, built_at=BUILT)
-    report = ExtractiveWriter().write(view)
+    report = ExtractiveWriter().write(view).report
     assert view.stats.tweets == 0 and view.stats.categories["none"] == 0
     assert report.overview == [
         "本时段（2026-01-02，Asia/Shanghai 时间）未收录到推文，以下各部分均无数据。"
@@ -275,7 +268,7 @@ def test_plain_text_keeps_quotes_verbatim_and_spaces_latin_off_chinese() -> None
             )
         ]
     )
-    report = ExtractiveWriter().write(view)
+    report = ExtractiveWriter().write(view).report
     body = report.core_points[0].body
     assert "“看好GPT-5的推理能力”" in body  # the tweet as written, its link left to the citation
     assert "来自 @alice（互动量 2）" in body
@@ -286,7 +279,7 @@ def test_plain_text_keeps_quotes_verbatim_and_spaces_latin_off_chinese() -> None
 def test_sections_can_be_written_one_by_one_for_a_fallback() -> None:
     view = view_of(rich_window())
     writer = ExtractiveWriter()
-    whole = writer.write(view)
+    whole = writer.write(view).report
     assert writer.events(view) == whole.events
     assert writer.markets(view) == whole.markets
     assert writer.core_points(view) == whole.core_points
@@ -295,7 +288,7 @@ def test_sections_can_be_written_one_by_one_for_a_fallback() -> None:
 
 def test_the_traceability_check_catches_invented_figures_and_quotes() -> None:
     view = view_of(rich_window())
-    report = ExtractiveWriter().write(view)
+    report = ExtractiveWriter().write(view).report
     invented = report.model_copy(update={"overview": ["共收录 777 条推文。"]})
     misquoted = report.model_copy(update={"overview": ["有人说“AI will replace everyone”。"]})
     for bad in (invented, misquoted):
@@ -308,5 +301,5 @@ def test_the_traceability_check_catches_invented_figures_and_quotes() -> None:
 
 def test_quotes_unescape_entities_and_drop_control_characters() -> None:
     view = view_of([classified("1", "Q&amp;A on agents\x02 today", likes=1)])
-    body = ExtractiveWriter().write(view).core_points[0].body
+    body = ExtractiveWriter().write(view).report.core_points[0].body
     assert "“Q&A on agents today”" in body

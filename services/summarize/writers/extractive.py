@@ -4,11 +4,15 @@ Nothing is invented. Every figure in the text is a count from the window's stati
 computed from two of them, an engagement score of a cited tweet, or a figure quoted from a cited
 tweet; tweets are quoted in their own language, and every quote is in the section's citations.
 A section without data says so instead of being padded. Text is plain: render adds the markup.
+
+This module owns what the extractive report says and which tweets it cites (themes, selection,
+the event rules, the section layouts); how a sentence is phrased (labels, figures, quotes,
+attributions, spacing) is ``phrasing``'s, which the model writers share. Its public section
+methods are the :class:`~services.summarize.writers.SectionWriter` a model writer falls back to.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -16,51 +20,35 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from services.summarize.view import TweetDoc, WindowView, entity_key
-from shared.models import Block, CorePoint, CountStat, ModelUsage, Report, SymbolStat, TweetRef
+from services.summarize.writers import CORE_POINTS, EVENT_TITLES, Written
+from services.summarize.writers.phrasing import (
+    CATEGORY_LABELS,
+    CJK,
+    LANG_LABELS,
+    NO_DATA,
+    SENTIMENT_LABELS,
+    finish,
+    finish_blocks,
+    from_,
+    handle,
+    join,
+    num,
+    quotable_text,
+    quote,
+    said,
+    share,
+    tail,
+)
+from shared.models import Block, CorePoint, CountStat, Report, SymbolStat, TweetRef
 
-CORE_POINTS = 10
 INSIGHT_BLOCKS = 4
 EVENT_BULLETS = 5
 AI_BLOCKS = 6
 FINANCE_BLOCKS = 4
-NO_DATA = "本时段未见相关推文。"
 NO_CRYPTO_TITLE = "未涉及数字货币"
 NO_CRYPTO_TEXT = "本时段推文未涉及数字货币或加密货币相关内容。"
 
-CATEGORY_LABELS = {"ai": "人工智能", "finance": "金融市场", "crypto": "数字货币", "none": "其他"}
-SENTIMENT_LABELS = {"bullish": "看涨", "bearish": "看跌", "neutral": "中性"}
-LANG_LABELS = {
-    "en": "英语",
-    "zh": "中文",
-    "ja": "日语",
-    "ko": "韩语",
-    "es": "西班牙语",
-    "fr": "法语",
-    "de": "德语",
-    "pt": "葡萄牙语",
-    "it": "意大利语",
-    "ru": "俄语",
-    "ar": "阿拉伯语",
-    "hi": "印地语",
-    "tr": "土耳其语",
-    "id": "印尼语",
-    "nl": "荷兰语",
-    "th": "泰语",
-    "vi": "越南语",
-    "pl": "波兰语",
-}
-
-# Quotes are marked while a text is composed so that the spacing pass leaves tweets untouched.
-_Q_OPEN, _Q_CLOSE = "\x02", "\x03"
-_QUOTED = re.compile(f"({_Q_OPEN}.*?{_Q_CLOSE})", re.S)
-_CJK = r"[\u3400-\u4dbf\u4e00-\u9fff]"
-_CJK_LATIN = re.compile(f"({_CJK})([A-Za-z0-9@$#+])")
-_LATIN_CJK = re.compile(f"([A-Za-z0-9%_])({_CJK})")
-_URL = re.compile(r"https?://\S+")
-_RT = re.compile(r"^RT @\w+:\s*")
 _MENTION = re.compile(r"@\w+")
-_SPACE = re.compile(r"\s+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _OPINION = re.compile(
     r"\b(i think|i believe|imo|imho|in my (?:view|opinion)|should|must|will|won't|predict\w*|"
     r"bet|future|matters?|wrong|right|never|always|why|truth|lesson)\b|(?<!\?)\?(?!\?)|？|认为|"
@@ -86,9 +74,10 @@ _RELEASE = (
     r"\b(launch\w*|releas\w*|introduc\w*|announc\w*|unveil\w*|open[- ]?sourc\w*|now available|"
     r"ship(?:s|ped)?|rolls? out)\b|发布|推出|上线|开源"
 )
+_LAUNCHES, _TOOLS, _DEALS, _RESEARCH = EVENT_TITLES
 _EVENT_RULES = (
     _EventRule(
-        "模型发布与技术突破",
+        _LAUNCHES,
         (
             "model",
             "llm",
@@ -115,7 +104,7 @@ _EVENT_RULES = (
         about_models=True,
     ),
     _EventRule(
-        "新应用与工具发布",
+        _TOOLS,
         (
             "tool",
             "app",
@@ -144,7 +133,7 @@ _EVENT_RULES = (
         about_models=False,
     ),
     _EventRule(
-        "产业合作与投资",
+        _DEALS,
         (
             "invest",
             "funding",
@@ -167,98 +156,14 @@ _EVENT_RULES = (
         ),
     ),
     _EventRule(
-        "学术研究进展",
+        _RESEARCH,
         ("research", "paper", "academ", "science", "study", "研究", "论文", "学术", "科研"),
         re.compile(r"\b(paper|arxiv|research\w*|study|studies|preprint)\b|论文|研究|学术", re.I),
     ),
 )
 
 
-# ---------------------------------------------------------------------------- formatting
-
-
-def finish(text: str) -> str:
-    """Space Latin words and figures off Chinese text (not inside quotes); mark the quotes “”."""
-    parts = []
-    for part in _QUOTED.split(text):
-        if part.startswith(_Q_OPEN):
-            parts.append("“" + part[1:-1] + "”")
-        else:
-            parts.append(_LATIN_CJK.sub(r"\1 \2", _CJK_LATIN.sub(r"\1 \2", part)))
-    return "".join(parts)
-
-
-def _finish_block(block: Block) -> Block:
-    return Block(
-        title=finish(block.title),
-        paragraphs=[finish(p) for p in block.paragraphs],
-        bullets=[finish(b) for b in block.bullets],
-        citations=block.citations,
-    )
-
-
-def _finish_blocks(blocks: Iterable[Block]) -> list[Block]:
-    return [_finish_block(b) for b in blocks]
-
-
-def num(value: float) -> str:
-    """A count or engagement score as written in the text."""
-    return str(round(value))
-
-
-def share(part: int, whole: int) -> str:
-    """``part`` as a percentage of ``whole``, one decimal."""
-    return f"{100 * part / whole:.1f}%" if whole else "0.0%"
-
-
-def clean_text(text: str) -> str:
-    """A tweet's text for quoting: no links (they go in the citations), one line."""
-    text = _CONTROL.sub("", html.unescape(text))
-    return _SPACE.sub(" ", _URL.sub(" ", _RT.sub("", text))).strip()
-
-
-def quote(doc: TweetDoc, limit: int = 120) -> str:
-    """The tweet quoted in its own language, cut to ``limit`` characters."""
-    text = clean_text(doc.ref.text)
-    if not text:
-        return "（该推文仅含链接）"
-    if len(text) > limit:
-        text = text[: limit - 1].rstrip() + "…"
-    return f"{_Q_OPEN}{text}{_Q_CLOSE}"
-
-
-def handle(doc: TweetDoc) -> str:
-    """The author as ``@name``."""
-    return "@" + doc.ref.author
-
-
-def attrib(doc: TweetDoc) -> str:
-    """``@a（互动量 E）``, the score left out when it is zero."""
-    score = f"（互动量 {num(doc.engagement)}）" if doc.engagement > 0 else ""
-    return f"{handle(doc)}{score}"
-
-
-def said(doc: TweetDoc, verb: str = "写道") -> str:
-    """``@a（互动量 E）写道：“…”``."""
-    return f"{attrib(doc)}{verb}：{quote(doc)}"
-
-
-def tail(doc: TweetDoc) -> str:
-    """``（@a，互动量 E）`` after a quote."""
-    score = f"，互动量 {num(doc.engagement)}" if doc.engagement > 0 else ""
-    return f"（{handle(doc)}{score}）"
-
-
-def from_(doc: TweetDoc) -> str:
-    """``来自 @a（互动量 E），原文为“…”``."""
-    return f"来自 {attrib(doc)}，原文为{quote(doc)}"
-
-
-def join(items: Sequence[str]) -> str:
-    """Chinese enumeration: A、B和C."""
-    if len(items) <= 1:
-        return "".join(items)
-    return "、".join(items[:-1]) + "和" + items[-1]
+# ---------------------------------------------------------------------------- selection
 
 
 def _unique(docs: Iterable[TweetDoc]) -> list[TweetDoc]:
@@ -326,8 +231,8 @@ def _leading_entities(
 
 def _substantial(doc: TweetDoc) -> bool:
     """Enough text to stand for a theme (not a bare link, mention or emoji row)."""
-    text = _MENTION.sub("", clean_text(doc.ref.text)).strip()
-    return len(text) >= 12 or (len(text) >= 4 and bool(re.search(_CJK, text)))
+    text = _MENTION.sub("", quotable_text(doc.ref.text)).strip()
+    return len(text) >= 12 or (len(text) >= 4 and bool(re.search(CJK, text)))
 
 
 def _subtopic_area(view: WindowView, subtopic_id: str) -> str:
@@ -365,21 +270,18 @@ class ExtractiveWriter:
     """The default writer: offline, deterministic, every sentence built from the view.
 
     Each public method writes one :class:`~shared.models.Report` section and may be called on its
-    own (a model-written writer falls back to them section by section).
+    own (a :class:`~services.summarize.writers.SectionWriter`: a model-written writer falls back to
+    them section by section).
     """
 
     name = "extractive"
 
-    def usage(self) -> ModelUsage | None:
-        """No model is involved."""
-        return None
-
-    def write(self, view: WindowView) -> Report:
-        """The whole report, sections in the seed's order."""
+    def write(self, view: WindowView) -> Written:
+        """The whole report, sections in the seed's order; no model is involved."""
         overview, overview_citations = self.overview(view)
         points = self.core_points(view)
         leads = {p.citations[0].tweet_id for p in points}
-        return Report(
+        report = Report(
             overview=overview,
             overview_citations=overview_citations,
             core_points=points,
@@ -390,6 +292,7 @@ class ExtractiveWriter:
             finance_analysis=self.finance_analysis(view),
             footer_notes=self.footer_notes(view, core_points=len(points)),
         )
+        return Written(report=report, usage=None)
 
     def overview(self, view: WindowView) -> tuple[list[str], list[TweetRef]]:
         """主要话题与行业趋势概述: what was discussed (counts, shares), then what drew engagement."""
@@ -445,7 +348,7 @@ class ExtractiveWriter:
         """重要观点与见解: the most engaging opinion-like tweets, then the most repeated content."""
         docs = _all_docs(view)
         fresh = [d for d in docs if not avoid or d.id not in avoid] or docs
-        opinions = [d for d in fresh if _OPINION.search(clean_text(d.ref.text))]
+        opinions = [d for d in fresh if _OPINION.search(quotable_text(d.ref.text))]
         ordered = opinions + [d for d in fresh if d not in opinions]
         groups: dict[str, list[TweetDoc]] = {}
         keys: set[str] = set()
@@ -465,7 +368,7 @@ class ExtractiveWriter:
             blocks.append(repeated)
         if not blocks:
             blocks = [_no_data("未见观点类推文", "本时段未收录到可归纳观点的推文。")]
-        return _finish_blocks(blocks)
+        return finish_blocks(blocks)
 
     def events(self, view: WindowView) -> list[Block]:
         """关键事件与发展: the four fixed sub-sections, each a lead sentence and cited bullets."""
@@ -503,11 +406,11 @@ class ExtractiveWriter:
             taken.update(d.id for d in picked)
             picked.sort(key=lambda d: (-d.engagement, d.id))
             blocks.append(_event_block(view, rule.title, subs, picked))
-        return _finish_blocks(blocks)
+        return finish_blocks(blocks)
 
     def markets(self, view: WindowView) -> list[Block]:
         """个股与数字货币: a stocks block, then a crypto block (or the statement that none was seen)."""
-        return _finish_blocks([_stocks_block(view), _crypto_block(view)])
+        return finish_blocks([_stocks_block(view), _crypto_block(view)])
 
     def ai_analysis(self, view: WindowView) -> list[Block]:
         """专项分析 / 人工智能相关内容: a block per leading AI sub-topic."""
@@ -515,9 +418,9 @@ class ExtractiveWriter:
             return [_no_data("人工智能", "本时段未见人工智能相关推文。")]
         subs = [s for s in view.stats.subtopics if _subtopic_area(view, s.key) == "ai"]
         if not subs:
-            return _finish_blocks([_category_block(view, "ai", "人工智能讨论")])
+            return finish_blocks([_category_block(view, "ai", "人工智能讨论")])
         used: set[str] = set()
-        return _finish_blocks([_subtopic_block(view, s, used) for s in subs[:AI_BLOCKS]])
+        return finish_blocks([_subtopic_block(view, s, used) for s in subs[:AI_BLOCKS]])
 
     def finance_analysis(self, view: WindowView) -> list[Block]:
         """专项分析 / 金融市场相关内容: market and investment sub-topics, or that there were none."""
@@ -527,9 +430,9 @@ class ExtractiveWriter:
         subs = [s for s in view.stats.subtopics if _subtopic_area(view, s.key) == "finance"]
         if not subs:
             cat = "finance" if cats.get("finance", 0) else "crypto"
-            return _finish_blocks([_category_block(view, cat, "金融市场讨论")])
+            return finish_blocks([_category_block(view, cat, "金融市场讨论")])
         used: set[str] = set()
-        return _finish_blocks([_subtopic_block(view, s, used) for s in subs[:FINANCE_BLOCKS]])
+        return finish_blocks([_subtopic_block(view, s, used) for s in subs[:FINANCE_BLOCKS]])
 
     def footer_notes(self, view: WindowView, *, core_points: int | None = None) -> list[str]:
         """How the report was made: sources, window, build time, and any section left short."""
@@ -726,7 +629,7 @@ def _point_body(view: WindowView, theme: _Theme, cited: Sequence[TweetDoc]) -> s
 
 def _insight_block(view: WindowView, title: str, docs: Sequence[TweetDoc]) -> Block:
     lead = docs[0]
-    verb = "认为" if _OPINION.search(clean_text(lead.ref.text)) else "写道"
+    verb = "认为" if _OPINION.search(quotable_text(lead.ref.text)) else "写道"
     paragraphs = [said(lead, verb) + "。"]
     sub = next((s for s in lead.subtopics if s in view.subtopic_labels), None)
     if sub is not None:
@@ -778,7 +681,7 @@ def _takes(rule: _EventRule, doc: TweetDoc) -> bool:
 def _text_matches(rule: _EventRule, doc: TweetDoc) -> bool:
     if rule.about_models and not doc.models:
         return False
-    return bool(rule.text.search(clean_text(doc.ref.text)))
+    return bool(rule.text.search(quotable_text(doc.ref.text)))
 
 
 def _event_block(
@@ -834,26 +737,26 @@ def _figures_bullet(doc: TweetDoc) -> str:
     return text
 
 
-def _category_intro(view: WindowView, cat: str, label: str) -> str:
+def _category_intro(view: WindowView, cat: str) -> str:
     n = view.stats.categories.get(cat, 0)
-    text = f"本时段{label}相关推文 {num(n)} 条，占全部推文的 {share(n, view.stats.tweets)}"
+    text = f"本时段{CATEGORY_LABELS[cat]}相关推文 {num(n)} 条，占全部推文的 {share(n, view.stats.tweets)}"
     mood = view.sentiment_by_category.get(cat)
     return text + (f"，其中{_mood(mood)}。" if mood else "。")
 
 
 def _markets_block(
     view: WindowView,
-    *,
     title: str,
     cat: str,
-    label: str,
+    kind: str,
     symbols: Sequence[SymbolStat],
     docs: dict[str, TweetDoc],
-    kind: str,
 ) -> Block:
+    """A market section: the category's share and mood, the ``kind`` most mentioned, and the
+    tweets behind them (the figures they quote)."""
     paragraphs = []
     if view.stats.categories.get(cat, 0):
-        paragraphs.append(_category_intro(view, cat, label))
+        paragraphs.append(_category_intro(view, cat))
     if symbols:
         paragraphs.append(f"被提及最多的{kind}为{join([_symbol_item(s) for s in symbols])}。")
     cited: list[TweetDoc] = []
@@ -878,15 +781,7 @@ def _stocks_block(view: WindowView) -> Block:
     tickers = view.stats.tickers[:5]
     if not tickers and view.stats.categories.get("finance", 0) == 0:
         return _no_data("个股与市场情绪", "本时段推文未涉及个股或股票市场。")
-    block = _markets_block(
-        view,
-        title="个股与市场情绪",
-        cat="finance",
-        label="金融市场",
-        symbols=tickers,
-        docs=view.ticker_docs,
-        kind="股票代码",
-    )
+    block = _markets_block(view, "个股与市场情绪", "finance", "股票代码", tickers, view.ticker_docs)
     if not tickers:
         block = block.model_copy(
             update={"paragraphs": [*block.paragraphs, "推文未提及具体股票代码。"]}
@@ -898,15 +793,7 @@ def _crypto_block(view: WindowView) -> Block:
     coins = view.stats.coins[:5]
     if not coins and view.stats.categories.get("crypto", 0) == 0:
         return _no_data(NO_CRYPTO_TITLE, NO_CRYPTO_TEXT)
-    return _markets_block(
-        view,
-        title="数字货币",
-        cat="crypto",
-        label="数字货币",
-        symbols=coins,
-        docs=view.coin_docs,
-        kind="币种",
-    )
+    return _markets_block(view, "数字货币", "crypto", "币种", coins, view.coin_docs)
 
 
 # ---------------------------------------------------------------------------- analysis
@@ -933,8 +820,7 @@ def _subtopic_block(view: WindowView, stat: CountStat, used: set[str]) -> Block:
 def _category_block(view: WindowView, cat: str, title: str) -> Block:
     docs = _distinct(_unique(view.top_by_category.get(cat, [])), 3)
     paragraphs = [
-        _category_intro(view, cat, CATEGORY_LABELS[cat])
-        + "本时段没有以此为主的子话题，以下为互动量最高的相关推文。"
+        _category_intro(view, cat) + "本时段没有以此为主的子话题，以下为互动量最高的相关推文。"
     ]
     return Block(
         title=title, paragraphs=paragraphs, bullets=[said(d) for d in docs], citations=_refs(docs)

@@ -13,12 +13,20 @@ Modules, each owning one step:
   models behind an OpenAI-compatible endpoint (vLLM, Ollama);
 - ``mapreduce``: the map/reduce plan (findings per sub-topic group, then the report);
 - ``governor``: price table, input-hash cache and the per-window run interval;
-- ``writer``: :class:`ModelWriter`, which ties them together and falls back to the extractive
-  writer section by section, and :class:`AnthropicWriter`, the Claude one.
+- ``run``: the records of one report's run (:class:`ModelRun`, the cached answer, and
+  :class:`ModelWritten`, what a write returns);
+- ``writer``: the orchestration, :class:`ModelWriter` (budget and plan, requests and the repair
+  round, cache, interval, usage) and :class:`AnthropicWriter`, the Claude one;
+- ``assemble``: the answer, the verifier's verdicts and the extractive sections made into the
+  report and its footer.
+
+The Chinese phrasing comes from ``writers.phrasing``; the extractive writer is used only as the
+fallback for what the model does not write.
 """
 
 from __future__ import annotations
 
-from services.summarize.writers.model.writer import AnthropicWriter, ModelRun, ModelWriter
+from services.summarize.writers.model.run import ModelRun, ModelWritten
+from services.summarize.writers.model.writer import AnthropicWriter, ModelWriter
 
-__all__ = ["AnthropicWriter", "ModelRun", "ModelWriter"]
+__all__ = ["AnthropicWriter", "ModelRun", "ModelWriter", "ModelWritten"]

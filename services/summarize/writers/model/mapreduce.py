@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.summarize.view import TweetDoc, WindowView
-from services.summarize.writers.extractive import share
 from services.summarize.writers.model.prompt import (
     BudgetTooSmall,
     Item,
     ModelInput,
+    Plan,
     Prompts,
     candidate_items,
     dumps,
@@ -45,6 +45,7 @@ from services.summarize.writers.model.schema import (
     notes_tool,
     tool,
 )
+from services.summarize.writers.phrasing import share
 
 OTHER = "其他"
 """The label of the group that holds the smaller sub-topics and tweets without one."""
@@ -82,27 +83,19 @@ class Finding:
 
 
 @dataclass(frozen=True)
-class MapReduceInput:
-    """A report's map requests, its reduce request's frame, and the estimate of them all."""
+class MapReduceInput(Plan):
+    """A report's map requests and its reduce request's frame.
+
+    ``items`` are every tweet the map stage reads (what reduce claims may cite); ``tokens`` the
+    estimate of the map requests plus the reduce request at its largest.
+    """
 
     maps: tuple[MapCall, ...]
     reduce_system: str
     reduce_head: str
     reduce_tail: str
     report_tool: dict[str, Any]
-    stats: dict[str, Any]
-    items: dict[str, Item]
-    """Every tweet the map stage reads: what reduce claims may cite."""
-    considered: int
     max_notes: int
-    tokens: int
-    """Estimated input tokens of the map requests plus the reduce request at its largest."""
-    key: str
-
-    @property
-    def dropped(self) -> int:
-        """Candidate tweets left out to fit the budget."""
-        return self.considered - len(self.items)
 
     def reduce_input(self, findings: Sequence[Finding]) -> ModelInput:
         """The reduce request over ``findings``, as a :class:`ModelInput` the writer sends."""

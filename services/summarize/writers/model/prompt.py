@@ -26,14 +26,14 @@ from typing import Any
 import jinja2
 
 from services.summarize.view import TweetDoc, WindowView
-from services.summarize.writers.extractive import (
-    CATEGORY_LABELS,
-    SENTIMENT_LABELS,
-    clean_text,
-    share,
-)
 from services.summarize.writers.model.schema import SECTIONS, tool
 from services.summarize.writers.model.tokens import REQUEST_OVERHEAD, estimate_tokens
+from services.summarize.writers.phrasing import (
+    CATEGORY_LABELS,
+    SENTIMENT_LABELS,
+    quotable_text,
+    share,
+)
 from shared.errors import ConfigError
 
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
@@ -92,22 +92,31 @@ class Item:
 
 
 @dataclass(frozen=True)
-class ModelInput:
-    """One report's model request, its tweets, its estimated size and its cache key."""
+class Plan:
+    """What a report's requests carry, whichever the strategy: the statistics and the tweets
+    the model reads (what its claims may cite), their estimated input and the cache key."""
 
-    system: str
-    user: str
-    tool: dict[str, Any]
     stats: dict[str, Any]
     items: dict[str, Item]
     considered: int
+    """Candidate tweets there were to choose from."""
     tokens: int
+    """Estimated input tokens of every request of the plan."""
     key: str
 
     @property
     def dropped(self) -> int:
         """Candidate tweets left out to fit the budget."""
         return self.considered - len(self.items)
+
+
+@dataclass(frozen=True)
+class ModelInput(Plan):
+    """One ``write_report`` request (the single strategy's only one, or map/reduce's reduce)."""
+
+    system: str
+    user: str
+    tool: dict[str, Any]
 
     def messages(self) -> list[dict[str, Any]]:
         """The ``messages`` parameter."""
@@ -237,7 +246,7 @@ def candidates(view: WindowView) -> list[TweetDoc]:
 
 def item_payload(doc: TweetDoc, cluster_sizes: Mapping[str, int]) -> dict[str, Any]:
     """One tweet as the model reads it; empty fields left out."""
-    text = clean_text(doc.ref.text)
+    text = quotable_text(doc.ref.text)
     if len(text) > TWEET_CHARS:
         text = text[: TWEET_CHARS - 1] + "…"
     payload: dict[str, Any] = {

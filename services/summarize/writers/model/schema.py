@@ -23,9 +23,9 @@ from pydantic import (
     model_validator,
 )
 
+from services.summarize.writers import CORE_POINTS
+
 TOOL_NAME = "write_report"
-CORE_POINTS = 10
-EVENT_TITLES = ("模型发布与技术突破", "新应用与工具发布", "产业合作与投资", "学术研究进展")
 
 SECTIONS: dict[str, str] = {
     "overview": "主要话题与行业趋势概述",

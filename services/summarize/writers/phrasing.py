@@ -1,0 +1,178 @@
+"""How the report's Chinese text is written, for every writer: the labels, figures, quotes and
+attributions, and the spacing pass that finishes a sentence.
+
+A writer composes a sentence from these pieces, then :func:`finish` spaces Latin words and
+figures off the Chinese text and marks the quotes “”. A quote is marked while the sentence is
+composed, so the spacing pass leaves the tweet as written. Text is plain: render adds the markup.
+
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+
+from services.summarize.view import TweetDoc
+from shared.models import Block
+
+NO_DATA = "本时段未见相关推文。"
+"""What a section without data says instead of being padded."""
+
+CATEGORY_LABELS = {"ai": "人工智能", "finance": "金融市场", "crypto": "数字货币", "none": "其他"}
+"""The Chinese name of each classify category."""
+
+SENTIMENT_LABELS = {"bullish": "看涨", "bearish": "看跌", "neutral": "中性"}
+"""The Chinese name of each sentiment, in the order the text lists them."""
+
+LANG_LABELS = {
+    "en": "英语",
+    "zh": "中文",
+    "ja": "日语",
+    "ko": "韩语",
+    "es": "西班牙语",
+    "fr": "法语",
+    "de": "德语",
+    "pt": "葡萄牙语",
+    "it": "意大利语",
+    "ru": "俄语",
+    "ar": "阿拉伯语",
+    "hi": "印地语",
+    "tr": "土耳其语",
+    "id": "印尼语",
+    "nl": "荷兰语",
+    "th": "泰语",
+    "vi": "越南语",
+    "pl": "波兰语",
+}
+"""The Chinese name of a tweet language code (others are written as the code)."""
+
+CJK = r"[\u3400-\u4dbf\u4e00-\u9fff]"
+"""A Chinese character, as a regular expression."""
+
+_Q_OPEN, _Q_CLOSE = "\x02", "\x03"
+_QUOTED = re.compile(f"({_Q_OPEN}.*?{_Q_CLOSE})", re.S)
+_CJK_LATIN = re.compile(f"({CJK})([A-Za-z0-9@$#+])")
+_LATIN_CJK = re.compile(f"([A-Za-z0-9%_])({CJK})")
+_URL = re.compile(r"https?://\S+")
+_RT = re.compile(r"^RT @\w+:\s*")
+_SPACE = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+# ---------------------------------------------------------------------------- finishing
+
+
+def finish(text: str) -> str:
+    """Space Latin words and figures off Chinese text (not inside quotes); mark the quotes “”."""
+    parts = []
+    for part in _QUOTED.split(text):
+        if part.startswith(_Q_OPEN):
+            parts.append("“" + part[1:-1] + "”")
+        else:
+            parts.append(_LATIN_CJK.sub(r"\1 \2", _CJK_LATIN.sub(r"\1 \2", part)))
+    return "".join(parts)
+
+
+def finish_block(block: Block) -> Block:
+    """The block with :func:`finish` applied to its title, paragraphs and bullets."""
+    return Block(
+        title=finish(block.title),
+        paragraphs=[finish(p) for p in block.paragraphs],
+        bullets=[finish(b) for b in block.bullets],
+        citations=block.citations,
+    )
+
+
+def finish_blocks(blocks: Iterable[Block]) -> list[Block]:
+    """:func:`finish_block` of each block."""
+    return [finish_block(b) for b in blocks]
+
+
+# ---------------------------------------------------------------------------- figures
+
+
+def num(value: float) -> str:
+    """A count or engagement score as written in the text."""
+    return str(round(value))
+
+
+def share(part: int, whole: int) -> str:
+    """``part`` as a percentage of ``whole``, one decimal."""
+    return f"{100 * part / whole:.1f}%" if whole else "0.0%"
+
+
+def join(items: Sequence[str]) -> str:
+    """Chinese enumeration: A、B和C."""
+    if len(items) <= 1:
+        return "".join(items)
+    return "、".join(items[:-1]) + "和" + items[-1]
+
+
+# ---------------------------------------------------------------------------- tweets
+
+
+def quotable_text(text: str) -> str:
+    """A tweet's text as a quote may carry it: entities decoded, no links, no retweet prefix, one
+    line, no control characters."""
+    text = _CONTROL.sub("", html.unescape(text))
+    return _SPACE.sub(" ", _URL.sub(" ", _RT.sub("", text))).strip()
+
+
+def quote(doc: TweetDoc, limit: int = 120) -> str:
+    """The tweet quoted in its own language, cut to ``limit`` characters."""
+    text = quotable_text(doc.ref.text)
+    if not text:
+        return "（该推文仅含链接）"
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return f"{_Q_OPEN}{text}{_Q_CLOSE}"
+
+
+def handle(doc: TweetDoc) -> str:
+    """The author as ``@name``."""
+    return "@" + doc.ref.author
+
+
+def attrib(doc: TweetDoc) -> str:
+    """``@a（互动量 E）``, the score left out when it is zero."""
+    score = f"（互动量 {num(doc.engagement)}）" if doc.engagement > 0 else ""
+    return f"{handle(doc)}{score}"
+
+
+def said(doc: TweetDoc, verb: str = "写道") -> str:
+    """``@a（互动量 E）写道：“…”``."""
+    return f"{attrib(doc)}{verb}：{quote(doc)}"
+
+
+def tail(doc: TweetDoc) -> str:
+    """``（@a，互动量 E）`` after a quote."""
+    score = f"，互动量 {num(doc.engagement)}" if doc.engagement > 0 else ""
+    return f"（{handle(doc)}{score}）"
+
+
+def from_(doc: TweetDoc) -> str:
+    """``来自 @a（互动量 E），原文为“…”``."""
+    return f"来自 {attrib(doc)}，原文为{quote(doc)}"
+
+
+__all__ = [
+    "CATEGORY_LABELS",
+    "CJK",
+    "LANG_LABELS",
+    "NO_DATA",
+    "SENTIMENT_LABELS",
+    "attrib",
+    "finish",
+    "finish_block",
+    "finish_blocks",
+    "from_",
+    "handle",
+    "join",
+    "num",
+    "quotable_text",
+    "quote",
+    "said",
+    "share",
+    "tail",
+]

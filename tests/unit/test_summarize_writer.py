@@ -6,9 +6,11 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+from services.render import markdown
 from services.summarize.view import WindowView, load_view
 from services.summarize.writers import CORE_POINTS, EVENT_TITLES, ReportWriter, SectionWriter
 from services.summarize.writers.extractive import NO_CRYPTO_TEXT, NO_CRYPTO_TITLE, ExtractiveWriter
+from services.summarize.writers.model.prompt import item_payload
 from services.summarize.writers.phrasing import NO_DATA, num, quotable_text, share
 from shared.models import Block, Report, TweetRef
 from shared.settings import ReportSettings
@@ -299,7 +301,15 @@ def test_the_traceability_check_catches_invented_figures_and_quotes() -> None:
         raise AssertionError("an invented figure or quote went unnoticed")
 
 
-def test_quotes_unescape_entities_and_drop_control_characters() -> None:
-    view = view_of([classified("1", "Q&amp;A on agents\x02 today", likes=1)])
+def test_quotes_keep_the_text_ingest_decoded_and_drop_control_characters() -> None:
+    # The source sent "&amp;lt;tag&amp;gt; Q&amp;A": ingest decoded it once, to what the author
+    # typed. A writer decoding again would turn the author's literal "&lt;" into "<".
+    view = view_of([classified("1", "A literal &lt;tag&gt; in Q&A on agents\x02 today", likes=1)])
     body = ExtractiveWriter().write(view).report.core_points[0].body
-    assert "“Q&A on agents today”" in body
+    assert "“A literal &lt;tag&gt; in Q&A on agents today”" in body
+    assert "<tag>" not in body
+    # render escapes the text for the post, so a reader sees "&lt;tag&gt;", not a tag
+    assert "&amp;lt;tag&amp;gt; in Q&amp;A" in markdown.text(body)
+    # the model reads the same text
+    doc = view.top_all[0]
+    assert item_payload(doc, {})["text"] == "A literal &lt;tag&gt; in Q&A on agents today"

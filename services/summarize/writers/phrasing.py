@@ -5,11 +5,13 @@ A writer composes a sentence from these pieces, then :func:`finish` spaces Latin
 figures off the Chinese text and marks the quotes “”. A quote is marked while the sentence is
 composed, so the spacing pass leaves the tweet as written. Text is plain: render adds the markup.
 
+A tweet's text is quoted as ingest decoded it (once, from the source's HTML entities): a literal
+``&lt;`` a tweet wrote stays ``&lt;``. :func:`quotable_text` only takes out what a quote must not
+carry (links, which go in the citations, the retweet prefix, line breaks, control characters).
 """
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable, Sequence
 
@@ -113,9 +115,9 @@ def join(items: Sequence[str]) -> str:
 
 
 def quotable_text(text: str) -> str:
-    """A tweet's text as a quote may carry it: entities decoded, no links, no retweet prefix, one
-    line, no control characters."""
-    text = _CONTROL.sub("", html.unescape(text))
+    """A tweet's text as a quote may carry it: no links, no retweet prefix, one line, no control
+    characters; entities are left as ingest decoded them."""
+    text = _CONTROL.sub("", text)
     return _SPACE.sub(" ", _URL.sub(" ", _RT.sub("", text))).strip()
 
 

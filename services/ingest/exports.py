@@ -12,8 +12,8 @@ JavaScript assignment ``window.YTD.tweets.part0 = [ {"tweet": {...}}, ... ]`` of
 tweets (``full_text``, ``favorite_count`` as text, ``created_at`` like
 ``Wed Jan 01 10:00:00 +0000 2026``). The tweets do not name their author: the account's
 ``username`` comes from ``account.js`` beside the file, which must be there. The array is
-streamed element by element with the scanner of ``jsonstream.py``, as JSON documents are, so a large archive is
-never held whole and a broken element costs only itself.
+streamed element by element by ``jsonstream.py``, as JSON documents are, so a large archive
+is never held whole and a broken element costs only itself.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Where tweets come from: files, timed replays of files, and the X API (recent search, stream).
 
-Every source is a :class:`~services.ingest.source.Source`. The runner drives it the same way whatever it is::
+Every source is a :class:`~services.ingest.source.Source`. The runner drives each one alike::
 
     source = build_source(kind, settings=..., store=..., inputs=..., ...)
     try:

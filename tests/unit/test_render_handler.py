@@ -124,14 +124,19 @@ def test_rendering_a_window_again_replaces_post_and_image(deps, site_dir):
     assert event.report_built_at == later
 
 
-def test_a_window_whose_end_changed_leaves_no_second_post(deps, site_dir):
-    handle(make_ready(), deps=deps)
-    longer = Window(
+def two_day_window() -> Window:
+    """The test window, ending a day later (its end date changed with the settings)."""
+    return Window(
         id="2026-01-02",
         start=WINDOW_START,
         end=WINDOW_START + timedelta(days=2),
         timezone="Asia/Shanghai",
     )
+
+
+def test_a_window_whose_end_changed_leaves_no_second_post(deps, site_dir):
+    handle(make_ready(), deps=deps)
+    longer = two_day_window()
     [event] = handle(make_ready(window=longer, built_at=BUILT_AT + timedelta(days=2)), deps=deps)
     assert event.title == "twitter_ai_20260102_20260103"
     assert files(site_dir / "_posts") == ["2026-01-02-twitter_ai_20260102_20260103.md"]
@@ -230,12 +235,7 @@ def test_a_memory_site_keeps_one_post_per_window_and_never_rolls_back(deps):
     site = MemorySite()
     memory = replace(deps, site=site)
     handle(make_ready(), deps=memory)
-    longer = Window(
-        id="2026-01-02",
-        start=WINDOW_START,
-        end=WINDOW_START + timedelta(days=2),
-        timezone="Asia/Shanghai",
-    )
+    longer = two_day_window()
     later = BUILT_AT + timedelta(days=2)
     [event] = handle(make_ready(window=longer, built_at=later, terms=[]), deps=memory)
     assert sorted(site.files) == sorted(

@@ -53,8 +53,8 @@ from services.classify.text import (
     NON_LATIN,
     PERCENT,
     TOKEN,
-    clean_text,
     near_dup_key,
+    strip_noise,
 )
 from shared.models import CATEGORIES, Category, Company, Entities, Sentiment, SubtopicTag
 
@@ -284,7 +284,7 @@ class Classifier:
 
     def classify(self, text: str) -> Classification:
         """Classify one tweet's text."""
-        clean, cut_word = clean_text(text)
+        clean, cut_word = strip_noise(text)
         lower = clean.lower()
         found = _Found()
         self._find_models(lower, found)

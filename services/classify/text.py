@@ -1,14 +1,14 @@
 """Text clean-up, tokenization and the figure patterns shared by the classifier.
 
 Every pattern here is compiled once at import (cheap; nothing is loaded). The classifier works on
-``clean`` text: HTML entities decoded, URLs, @handles and the ``RT @x:`` prefix replaced by
-spaces, and Twitter's truncation ``…`` dropped.
+``clean`` text: URLs, @handles and the ``RT @x:`` prefix replaced by spaces, and Twitter's
+truncation ``…`` dropped. HTML entities are not decoded here: ingest decoded them once, and a
+``&lt;`` left in ``TweetIngested.text`` is what the tweet says.
 """
 
 from __future__ import annotations
 
 import hashlib
-import html
 import re
 
 _LATIN = "0-9A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
@@ -69,16 +69,14 @@ _NEAR_DUP_CHARS = 64
 _NEAR_DUP_CHARS_CJK = 32
 
 
-def clean_text(text: str) -> tuple[str, str]:
-    """The text with entities decoded and URLs, @handles and the RT prefix removed, and the word
-    that truncation may have cut ("" if none).
+def strip_noise(text: str) -> tuple[str, str]:
+    """The text with URLs, @handles and the RT prefix removed, and the word that truncation may
+    have cut ("" if none).
 
     The trailing "…" itself is dropped; the word before it stays in the text, because a whole
     word ("…about ChatGPT…") still says what the tweet is about, but the caller keeps a cut
     word out of the word cloud and out of the near-duplicate key.
     """
-    if "&" in text:
-        text = html.unescape(text)
     if "’" in text:
         text = text.replace("’", "'")
     text = NOISE.sub(" ", text)

@@ -201,8 +201,13 @@ def parse_str(value: object, field: str) -> str:
 _JUNK = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-def clean_text(value: object, *, max_chars: int, field: str = "text") -> str:
-    """The tweet text, HTML entities decoded; refuses junk bytes and oversized texts."""
+def parse_text(value: object, *, max_chars: int, field: str = "text") -> str:
+    """The tweet text, HTML entities decoded; refuses junk bytes and oversized texts.
+
+    This is the one place a tweet's text is decoded: X writes ``&``, ``<`` and ``>`` as
+    ``&amp;``, ``&lt;`` and ``&gt;``, and every later stage reads ``TweetIngested.text`` as it
+    is, so a tweet that says ``&lt;`` literally (``&amp;lt;`` from X) keeps saying it.
+    """
     if value is None:
         raise InvalidMessage(f"no text: the record has no {field}")
     if not isinstance(value, str):

@@ -12,8 +12,8 @@ JavaScript assignment ``window.YTD.tweets.part0 = [ {"tweet": {...}}, ... ]`` of
 tweets (``full_text``, ``favorite_count`` as text, ``created_at`` like
 ``Wed Jan 01 10:00:00 +0000 2026``). The tweets do not name their author: the account's
 ``username`` comes from ``account.js`` beside the file, which must be there. The array is
-streamed element by element with the JSON document reader's scanner, so a large archive is
-never held whole and a broken element costs only itself.
+streamed element by element by ``jsonstream.py``, as JSON documents are, so a large archive
+is never held whole and a broken element costs only itself.
 """
 
 from __future__ import annotations
@@ -25,16 +25,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from services.ingest.json_readers import JsonLinesReader
+from services.ingest.jsonstream import BrokenDocument, JsonStream, array_items
+from services.ingest.lines import BOM
 from services.ingest.objects import Fields, object_fields
-from services.ingest.readers import (
-    JsonLinesReader,
-    RawRecord,
-    _array_items,
-    _Fatal,
-    _JsonStream,
-    register,
-    source_of,
-)
+from services.ingest.record import InputRecord, source_of
 from shared.errors import InputError
 from shared.settings import IngestSettings
 
@@ -96,14 +91,14 @@ class TwscrapeReader(JsonLinesReader):
 
     def open(
         self, path: Path, *, mapping: Mapping[str, str] | None, settings: IngestSettings
-    ) -> Iterator[RawRecord]:
+    ) -> Iterator[InputRecord]:
         """The JSON Lines records, twscrape's read with twscrape's names."""
         return self._remap(super().open(path, mapping=mapping, settings=settings), mapping)
 
     @staticmethod
     def _remap(
-        records: Iterator[RawRecord], mapping: Mapping[str, str] | None
-    ) -> Iterator[RawRecord]:
+        records: Iterator[InputRecord], mapping: Mapping[str, str] | None
+    ) -> Iterator[InputRecord]:
         for record in records:
             # A cheap test first: only twscrape lines are decoded a second time.
             if record.error is None and '"rawContent"' in record.raw:
@@ -117,7 +112,6 @@ class TwscrapeReader(JsonLinesReader):
 # ---------------------------------------------------------------------------- X archive
 
 _PREFIX = re.compile(rb"\s*window\.YTD\.([A-Za-z0-9_]+)\.part(\d+)\s*=\s*")
-_BOM = b"\xef\xbb\xbf"
 _TWEET_DATA = frozenset({"tweets", "tweet", "deleted_tweets"})
 _HEAD = 4096
 
@@ -126,7 +120,7 @@ def _archive_prefix(path: Path) -> tuple[str, int, int]:
     """(data name, byte offset of the JSON, newlines skipped) of an archive file's assignment."""
     with path.open("rb") as f:
         head = f.read(_HEAD)
-    start = len(_BOM) if head.startswith(_BOM) else 0
+    start = len(BOM) if head.startswith(BOM) else 0
     m = _PREFIX.match(head, start)
     if m is None:
         raise InputError(
@@ -165,11 +159,11 @@ class XArchiveReader:
 
     def sniff(self, head: bytes) -> bool:
         """Starts with ``window.YTD.``."""
-        return _PREFIX.match(head.removeprefix(_BOM)) is not None
+        return _PREFIX.match(head.removeprefix(BOM)) is not None
 
     def open(
         self, path: Path, *, mapping: Mapping[str, str] | None, settings: IngestSettings
-    ) -> Iterator[RawRecord]:
+    ) -> Iterator[InputRecord]:
         """Check that it is an archive's tweets and find the author now; stream the tweets."""
         data, offset, newlines = _archive_prefix(path)
         if data not in _TWEET_DATA:
@@ -191,20 +185,20 @@ class XArchiveReader:
         author: Fields,
         mapping: Mapping[str, str] | None,
         limit: int,
-    ) -> Iterator[RawRecord]:
+    ) -> Iterator[InputRecord]:
         source = source_of(path)
         with path.open("rb") as f:
             f.seek(offset)
-            stream = _JsonStream(f, limit)
-            stream._mark_line += newlines  # the assignment's own lines come before the JSON
+            # The assignment's own lines come before the JSON.
+            stream = JsonStream(f, limit, first_line=1 + newlines)
             try:
-                for line, obj, raw, error in _array_items(stream):
+                for line, obj, raw, error in array_items(stream):
                     if error is not None:
-                        yield RawRecord(source, line, raw, error=error)
+                        yield InputRecord(source, line, raw, error=error)
                         continue
                     tweet = obj.get("tweet") if isinstance(obj, dict) else None
                     if not isinstance(tweet, dict):
-                        yield RawRecord(
+                        yield InputRecord(
                             source, line, raw, error="not a tweet: an archive entry with no tweet"
                         )
                         continue
@@ -212,10 +206,6 @@ class XArchiveReader:
                     for name, value in author.items():
                         if name not in (mapping or {}):
                             fields.setdefault(name, value)
-                    yield RawRecord(source, line, raw, fields, original)
-            except _Fatal as exc:
+                    yield InputRecord(source, line, raw, fields, original)
+            except BrokenDocument as exc:
                 yield stream.broken_record(source, exc)
-
-
-register(TwscrapeReader())
-register(XArchiveReader())

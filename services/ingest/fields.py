@@ -107,6 +107,23 @@ def normalize_name(name: str) -> str:
     return _NON_ALNUM.sub("", name.lstrip("\ufeff").strip().lower())
 
 
+def match_aliases(names: Iterable[str]) -> dict[str, str]:
+    """Canonical field -> the name among ``names`` recognised as it (best alias first).
+
+    Names are compared normalised; of two names that normalise alike, the first one counts.
+    """
+    by_norm: dict[str, str] = {}
+    for name in names:
+        by_norm.setdefault(normalize_name(name), name)
+    found: dict[str, str] = {}
+    for canonical, aliases in ALIASES.items():
+        for alias in aliases:
+            if alias in by_norm:
+                found[canonical] = by_norm[alias]
+                break
+    return found
+
+
 def _lookup_alias(name: str) -> str | None:
     key = normalize_name(name)
     if key in FIELDS:
@@ -160,12 +177,7 @@ def detect_columns(
     by_norm: dict[str, str] = {}
     for column in columns:
         by_norm.setdefault(normalize_name(column), column)
-    found: dict[str, str] = {}
-    for canonical, aliases in ALIASES.items():
-        for alias in aliases:
-            if alias in by_norm:
-                found[canonical] = by_norm[alias]
-                break
+    found = match_aliases(columns)
     taken = set(found.values())
     for canonical, column in (mapping or {}).items():
         if column in columns:

@@ -1,4 +1,4 @@
-"""The ingest handler: one RawRecord -> [TweetIngested] | [] (a duplicate) | [DeadLetter].
+"""The ingest handler: one InputRecord -> [TweetIngested] | [] (a duplicate) | [DeadLetter].
 
 A retweet is published as its original (see ``TweetIngested``): the original's id, author, text
 and metrics, with ``via_retweet`` naming the retweet. When the source does not give the
@@ -19,7 +19,6 @@ from typing import TypeVar
 from pydantic import ValidationError
 
 from services.ingest.convert import (
-    clean_text,
     guess_lang,
     normalize_for_id,
     parse_bool,
@@ -27,10 +26,11 @@ from services.ingest.convert import (
     parse_datetime,
     parse_id,
     parse_str,
+    parse_text,
     parse_username,
     synthetic_id,
 )
-from services.ingest.readers import RawRecord
+from services.ingest.record import InputRecord
 from shared.errors import InvalidMessage
 from shared.models import (
     Author,
@@ -62,7 +62,7 @@ class IngestDeps:
     settings: IngestSettings
 
 
-def handle(record: RawRecord, *, deps: IngestDeps) -> list[Contract]:
+def handle(record: InputRecord, *, deps: IngestDeps) -> list[Contract]:
     """Turn one record into a tweet, nothing (already seen), or a dead letter with the reason."""
     if record.error is not None:
         return [_dead(record, record.error)]
@@ -75,7 +75,7 @@ def handle(record: RawRecord, *, deps: IngestDeps) -> list[Contract]:
     return [tweet]
 
 
-def _dead(record: RawRecord, reason: str) -> DeadLetter:
+def _dead(record: InputRecord, reason: str) -> DeadLetter:
     key = record.fields.get("id")
     return dead_letter(
         source_topic=record.source,
@@ -137,10 +137,10 @@ def _reply_to(fields: Mapping[str, object]) -> str | None:
     return _get(fields, "in_reply_to", parse_username, None)
 
 
-def _build(record: RawRecord, settings: IngestSettings) -> tuple[TweetIngested, str]:
+def _build(record: InputRecord, settings: IngestSettings) -> tuple[TweetIngested, str]:
     """The tweet a record stands for, and the record's own id (the dedup key)."""
     fields = record.fields
-    text = clean_text(fields.get("text"), max_chars=settings.max_text_chars)
+    text = parse_text(fields.get("text"), max_chars=settings.max_text_chars)
     if fields.get("username") is None and fields.get("author_id") is not None:
         raise InvalidMessage(
             f"no author: author_id {fields['author_id']} comes without a username; save the "
@@ -182,7 +182,7 @@ def _build(record: RawRecord, settings: IngestSettings) -> tuple[TweetIngested, 
 
 
 def _retweet(
-    record: RawRecord,
+    record: InputRecord,
     text: str,
     prefix: re.Match[str] | None,
     username: str,
@@ -196,7 +196,7 @@ def _retweet(
     given = record.original
     known: Mapping[str, object] = given if given is not None else {}
     if given is not None:
-        original_text = clean_text(
+        original_text = parse_text(
             given.get("text"), max_chars=settings.max_text_chars, field="retweeted text"
         )
     elif prefix is not None and text[prefix.end() :].strip():
@@ -256,7 +256,7 @@ class IngestStats:
     rejected_lines: dict[str, list[int]] = field(default_factory=dict)
     sample_lines: int = 5
 
-    def count(self, record: RawRecord, outputs: Sequence[Contract]) -> None:
+    def count(self, record: InputRecord, outputs: Sequence[Contract]) -> None:
         """Add one record and what the handler returned for it."""
         self.read += 1
         if not outputs:

@@ -1,4 +1,4 @@
-"""One JSON tweet object -> canonical fields: X API v2, v1.1-style statuses and flat exports.
+"""One JSON tweet object -> canonical fields (and a record): X API v2, v1.1 statuses, flat exports.
 
 Structure the X API spreads over a response is gathered here: the author from
 ``includes.users`` (by ``author_id``), a retweet's original from ``includes.tweets`` (by the
@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.ingest.fields import ALIASES, normalize_name
+from services.ingest.fields import match_aliases
+from services.ingest.record import InputRecord
 
 Fields = dict[str, object]
 
@@ -61,16 +62,7 @@ def _plan(keys: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     """(canonical, key) pairs for an object's keys; objects of one source share a few key sets."""
     plan = _plans.get(keys)
     if plan is None:
-        by_norm: dict[str, str] = {}
-        for key in keys:
-            by_norm.setdefault(normalize_name(key), key)
-        found: list[tuple[str, str]] = []
-        for canonical, aliases in ALIASES.items():
-            for alias in aliases:
-                if alias in by_norm:
-                    found.append((canonical, by_norm[alias]))
-                    break
-        plan = tuple(found)
+        plan = tuple(match_aliases(keys).items())
         if len(_plans) >= _PLAN_CACHE_SIZE:
             _plans.clear()
         _plans[keys] = plan
@@ -177,3 +169,28 @@ def object_fields(
         else:
             fields[canonical] = value
     return fields, original
+
+
+def response_tweets(response: Mapping[str, Any]) -> tuple[list[object], Includes | None]:
+    """The tweets of an X API v2 response (its ``data``: one object or a list) and its
+    ``includes``."""
+    data = response.get("data")
+    tweets: list[object] = [] if data is None else data if isinstance(data, list) else [data]
+    return tweets, Includes.parse(response.get("includes"))
+
+
+def tweet_record(
+    tweet: object,
+    *,
+    source: str,
+    line: int,
+    raw: str,
+    includes: Includes | None = None,
+    mapping: Mapping[str, str] | None = None,
+) -> InputRecord:
+    """The record of one JSON value that should be a tweet object; an error record if it is not."""
+    if not isinstance(tweet, dict):
+        kind = type(tweet).__name__ if tweet is not None else "null"
+        return InputRecord(source, line, raw, error=f"not a tweet: a JSON {kind}, not an object")
+    fields, original = object_fields(tweet, includes=includes, mapping=mapping)
+    return InputRecord(source, line, raw, fields, original)

@@ -1,6 +1,6 @@
 """Where tweets come from: files, timed replays of files, and the X API (recent search, stream).
 
-Every source is a :class:`Source`. The runner drives it the same way whatever it is::
+Every source is a :class:`~services.ingest.source.Source`. The runner drives each one alike::
 
     source = build_source(kind, settings=..., store=..., inputs=..., ...)
     try:
@@ -30,7 +30,7 @@ out of place is published as soon as it is read (counted in ``metrics.late``) ra
 holding the whole file in memory. Records without a usable date are passed on at once, unpaced
 (the handler dead-letters them).
 
-**Metrics.** Every source has ``metrics`` (:class:`SourceMetrics`, plain attributes, and
+**Metrics.** Every source has ``metrics`` (:class:`~services.ingest.source.SourceMetrics`, and
 ``as_dict()``) for the runner to export.
 """
 
@@ -44,20 +44,22 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass
 from hashlib import sha1
 from pathlib import Path
-from typing import Protocol
 
 from services.ingest.convert import parse_datetime
-from services.ingest.readers import RawRecord, iter_records
+from services.ingest.jsonstream import json_error
+from services.ingest.readers import iter_records
+from services.ingest.record import InputRecord
+
+# Source is named here too: the runners import it from this module.
+from services.ingest.source import Clock, Sleep, SourceMetrics
+from services.ingest.source import Source as Source
 from services.ingest.x_api import (
     SEARCH_PATH,
     STREAM_PATH,
-    Clock,
     Cut,
     RulesSync,
-    Sleep,
     Stopped,
     XApiClient,
     XApiError,
@@ -76,53 +78,6 @@ log = logging.getLogger(__name__)
 
 SOURCE_KINDS: tuple[str, ...] = ("file", "recent-search", "filtered-stream")
 """The ``kind`` values :func:`build_source` accepts (the CLI's ``--source`` choices)."""
-
-
-@dataclass
-class SourceMetrics:
-    """Counters of one source, for the runner to export (Prometheus, the run summary).
-
-    ``fetched``: tweets (records) received; ``published``: records handed to the runner;
-    ``last_tweet_time``: the clock (epoch seconds) when the last record was handed on;
-    ``last_event_time``: the newest ``created_at`` handed on (replay), epoch seconds.
-    """
-
-    fetched: int = 0
-    published: int = 0
-    rate_limited_waits: int = 0
-    reconnects: int = 0
-    retries: int = 0
-    stalls: int = 0
-    heartbeats: int = 0
-    api_errors: int = 0
-    cut_lines: int = 0
-    late: int = 0
-    last_tweet_time: float | None = None
-    last_event_time: float | None = None
-
-    def as_dict(self) -> dict[str, float | None]:
-        """Every counter by name."""
-        return dict(asdict(self))
-
-
-class Source(Protocol):
-    """A stream of records for the ingest handler, with a checkpoint and a stop."""
-
-    name: str
-    live: bool
-    metrics: SourceMetrics
-
-    def records(self) -> Iterator[RawRecord]:
-        """The records, in order; a live source yields until :meth:`close`."""
-        ...
-
-    def commit(self) -> None:
-        """Every record yielded so far is published and flushed: move the checkpoint."""
-        ...
-
-    def close(self) -> None:
-        """Stop (from any thread) and release connections."""
-        ...
 
 
 # ---------------------------------------------------------------------------- files
@@ -150,15 +105,14 @@ class FileSource:
         # iter_records checks the file (and a CSV header) now; the rows are read lazily.
         self._iterators = [iter_records(p, mapping=mapping, settings=settings) for p in inputs]
 
-    def records(self) -> Iterator[RawRecord]:
+    def records(self) -> Iterator[InputRecord]:
         """Every record of every file, in file order."""
         for iterator in self._iterators:
             for record in iterator:
                 if self._closed:
                     return
                 self.metrics.fetched += 1
-                self.metrics.published += 1
-                self.metrics.last_tweet_time = self._clock()
+                self.metrics.handed_on(self._clock())
                 yield record
 
     def commit(self) -> None:
@@ -172,7 +126,7 @@ class FileSource:
 # ---------------------------------------------------------------------------- replay
 
 
-def event_time(record: RawRecord) -> float | None:
+def event_time(record: InputRecord) -> float | None:
     """The record's ``created_at`` as epoch seconds; None when it has none that parses."""
     if record.error is not None:
         return None
@@ -223,9 +177,9 @@ class ReplaySource:
         self._paced = 0
         self._last_event: float | None = None
 
-    def records(self) -> Iterator[RawRecord]:
+    def records(self) -> Iterator[InputRecord]:
         """The inner records, reordered within the buffer and paced."""
-        heap: list[tuple[float, int, RawRecord]] = []
+        heap: list[tuple[float, int, InputRecord]] = []
         seq = 0
         for record in self.inner.records():
             self.metrics.fetched += 1
@@ -244,7 +198,7 @@ class ReplaySource:
             when, _, held = heapq.heappop(heap)
             yield from self._paced_out(when, held)
 
-    def _paced_out(self, when: float, record: RawRecord) -> Iterator[RawRecord]:
+    def _paced_out(self, when: float, record: InputRecord) -> Iterator[InputRecord]:
         if self._last_event is not None and when < self._last_event:
             self.metrics.late += 1  # out of place by more than the buffer: no waiting for it
             yield from self._hand_on(record)
@@ -267,9 +221,8 @@ class ReplaySource:
         self.metrics.last_event_time = when
         yield from self._hand_on(record)
 
-    def _hand_on(self, record: RawRecord) -> Iterator[RawRecord]:
-        self.metrics.published += 1
-        self.metrics.last_tweet_time = self._clock()
+    def _hand_on(self, record: InputRecord) -> Iterator[InputRecord]:
+        self.metrics.handed_on(self._clock())
         yield record
 
     def commit(self) -> None:
@@ -291,7 +244,30 @@ def checkpoint_key(query: str) -> str:
     return f"ingest:x:since_id:{digest}"
 
 
-class RecentSearchSource:
+class _ApiSource:
+    """What both X API sources hold: the settings, a client counting into ``metrics``, a clock."""
+
+    live = True
+
+    def __init__(
+        self,
+        settings: XApiSettings,
+        *,
+        clock: Clock,
+        sleep: Sleep | None,
+        rng: random.Random | None,
+    ) -> None:
+        self.metrics = SourceMetrics()
+        self.settings = settings
+        self._client = XApiClient(settings, metrics=self.metrics, clock=clock, sleep=sleep, rng=rng)
+        self._clock = clock
+
+    def close(self) -> None:
+        """Stop (also from another thread) and drop the connection."""
+        self._client.close()
+
+
+class RecentSearchSource(_ApiSource):
     """``GET /2/tweets/search/recent`` polled every ``poll_interval_s``, resumed from ``since_id``.
 
     A poll reads every page (``next_token``) of the tweets newer than the cursor, newest first,
@@ -303,7 +279,6 @@ class RecentSearchSource:
     """
 
     name = "x-api:recent"
-    live = True
 
     def __init__(
         self,
@@ -315,12 +290,9 @@ class RecentSearchSource:
         rng: random.Random | None = None,
         polls: int | None = None,
     ) -> None:
-        self.metrics = SourceMetrics()
-        self.settings = settings
+        super().__init__(settings, clock=clock, sleep=sleep, rng=rng)
         self.checkpoint_key = checkpoint_key(settings.query)
-        self._client = XApiClient(settings, metrics=self.metrics, clock=clock, sleep=sleep, rng=rng)
         self._store = store
-        self._clock = clock
         self._polls = polls
         self._cursor: str | None = None  # where the next poll starts (in memory)
         self._committed: str | None = None  # what the store holds
@@ -332,7 +304,7 @@ class RecentSearchSource:
         """The ``since_id`` the next poll will use."""
         return self._cursor
 
-    def records(self) -> Iterator[RawRecord]:
+    def records(self) -> Iterator[InputRecord]:
         """Poll, hand on every record, wait for the next poll; until closed."""
         self._cursor = self._committed = self._store.get(self.checkpoint_key)
         if self._cursor is not None:
@@ -369,7 +341,7 @@ class RecentSearchSource:
         cursor = min(newest, floor, key=int) if self.settings.settle_s > 0 else newest
         return cursor if since is None else max(cursor, since, key=int)
 
-    def _poll(self, started: float) -> Iterator[RawRecord]:
+    def _poll(self, started: float) -> Iterator[InputRecord]:
         since = self._cursor
         token: str | None = None
         newest: str | None = None
@@ -414,8 +386,7 @@ class RecentSearchSource:
                 if self._client.stopped:
                     return
                 self._yielded += 1
-                self.metrics.published += 1
-                self.metrics.last_tweet_time = self._clock()
+                self.metrics.handed_on(self._clock())
                 yield record
             if token is None:
                 break
@@ -432,12 +403,8 @@ class RecentSearchSource:
             self._committed = since
             log.debug("X API recent search: checkpoint since_id %s", since)
 
-    def close(self) -> None:
-        """Stop polling (also from another thread) and drop the connection."""
-        self._client.close()
 
-
-class FilteredStreamSource:
+class FilteredStreamSource(_ApiSource):
     """``GET /2/tweets/search/stream`` with its rules synced from the settings first.
 
     Keep-alives, stalls, reconnects and backoff are the client's (:mod:`x_api`). A line the
@@ -446,7 +413,6 @@ class FilteredStreamSource:
     """
 
     name = "x-api:stream"
-    live = True
 
     def __init__(
         self,
@@ -461,15 +427,12 @@ class FilteredStreamSource:
             raise ConfigError(
                 "the filtered stream needs at least one rule (TWEETPULSE_X_API__STREAM_RULES)"
             )
-        self.metrics = SourceMetrics()
-        self.settings = settings
+        super().__init__(settings, clock=clock, sleep=sleep, rng=rng)
         self.rules: RulesSync | None = None
-        self._client = XApiClient(settings, metrics=self.metrics, clock=clock, sleep=sleep, rng=rng)
-        self._clock = clock
         self._max_line = max_line_bytes
         self._seq = 0
 
-    def records(self) -> Iterator[RawRecord]:
+    def records(self) -> Iterator[InputRecord]:
         """Sync the rules, then hand on the stream's tweets until closed."""
         try:
             self.rules = sync_rules(self._client, self.settings.stream_rules)
@@ -478,33 +441,34 @@ class FilteredStreamSource:
             )
             for line in lines:
                 for record in self._records(line):
-                    self.metrics.published += 1
-                    self.metrics.last_tweet_time = self._clock()
+                    self.metrics.handed_on(self._clock())
                     yield record
         except Stopped:
             return
 
-    def _records(self, line: bytes | Cut) -> list[RawRecord]:
+    def _records(self, line: bytes | Cut) -> list[InputRecord]:
         n = self._seq + 1
         if isinstance(line, Cut):
             self._seq = n
             return [
-                RawRecord(self.name, n, line.data.decode("utf-8", "replace"), error=line.reason)
+                InputRecord(self.name, n, line.data.decode("utf-8", "replace"), error=line.reason)
             ]
         try:
             payload = json.loads(line)
         except ValueError as exc:  # JSONDecodeError, or UnicodeDecodeError for broken UTF-8
             self._seq = n
             reason = (
-                f"malformed JSON: {exc.msg} at column {exc.colno}"
+                json_error(exc)
                 if isinstance(exc, json.JSONDecodeError)
                 else "binary junk: invalid UTF-8"
             )
-            return [RawRecord(self.name, n, line[:1024].decode("utf-8", "replace"), error=reason)]
+            return [InputRecord(self.name, n, line[:1024].decode("utf-8", "replace"), error=reason)]
         if not isinstance(payload, dict):
             self._seq = n
             text = line[:1024].decode("utf-8", "replace")
-            return [RawRecord(self.name, n, text, error="not a tweet: a stream line not an object")]
+            return [
+                InputRecord(self.name, n, text, error="not a tweet: a stream line not an object")
+            ]
         self.metrics.api_errors += log_payload_errors(payload, where="stream")
         records = payload_records(payload, source=self.name, line=n)
         self._seq += len(records)
@@ -513,10 +477,6 @@ class FilteredStreamSource:
 
     def commit(self) -> None:
         """Nothing to checkpoint: the stream cannot be rewound (X's backfill is a paid option)."""
-
-    def close(self) -> None:
-        """Stop (also from another thread) and drop the connection."""
-        self._client.close()
 
 
 # ---------------------------------------------------------------------------- factory

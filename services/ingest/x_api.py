@@ -29,19 +29,17 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
-from services.ingest.objects import Includes, object_fields
-from services.ingest.readers import RawRecord
+from services.ingest.objects import response_tweets, tweet_record
+from services.ingest.record import InputRecord
+from services.ingest.source import Clock, Sleep, SourceMetrics
 from shared.errors import ConfigError, InputError
 from shared.settings import StreamRule, XApiSettings
-
-if TYPE_CHECKING:
-    from services.ingest.sources import SourceMetrics
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +55,6 @@ USER_FIELDS = "name,public_metrics,username,verified"
 # referenced_tweets.id puts a retweet's original in includes.tweets, and .author_id its author
 # in includes.users, so a retweet resolves to its original with the original's metrics.
 EXPANSIONS = "author_id,in_reply_to_user_id,referenced_tweets.id,referenced_tweets.id.author_id"
-
-Clock = Callable[[], float]
-Sleep = Callable[[float], object]
 
 _RESET_MARGIN_S = 1.0  # the reset header has one-second resolution
 _PROBLEM_CHARS = 500
@@ -253,29 +248,16 @@ class XApiClient:
     def backoffs(self) -> _Backoffs:
         """A fresh set of backoff schedules, one per kind of failure."""
         s = self.settings
-        jitter, rng = s.backoff_jitter, self._rng
+
+        def backoff(step: float, cap: float, *, linear: bool) -> Backoff:
+            return Backoff(
+                step=step, cap=cap, linear=linear, jitter=s.backoff_jitter, rng=self._rng
+            )
+
         return _Backoffs(
-            network=Backoff(
-                step=s.network_backoff_step_s,
-                cap=s.network_backoff_max_s,
-                linear=True,
-                jitter=jitter,
-                rng=rng,
-            ),
-            http=Backoff(
-                step=s.http_backoff_start_s,
-                cap=s.http_backoff_max_s,
-                linear=False,
-                jitter=jitter,
-                rng=rng,
-            ),
-            rate=Backoff(
-                step=s.rate_limit_backoff_start_s,
-                cap=s.rate_limit_backoff_max_s,
-                linear=False,
-                jitter=jitter,
-                rng=rng,
-            ),
+            network=backoff(s.network_backoff_step_s, s.network_backoff_max_s, linear=True),
+            http=backoff(s.http_backoff_start_s, s.http_backoff_max_s, linear=False),
+            rate=backoff(s.rate_limit_backoff_start_s, s.rate_limit_backoff_max_s, linear=False),
         )
 
     # ------------------------------------------------------------------ waiting
@@ -567,29 +549,23 @@ def newest_id(ids: Sequence[str]) -> str | None:
     return max(numeric, key=int) if numeric else None
 
 
-def payload_records(payload: Mapping[str, Any], *, source: str, line: int) -> list[RawRecord]:
+def payload_records(payload: Mapping[str, Any], *, source: str, line: int) -> list[InputRecord]:
     """The records of one response page or stream line: ``data`` with its ``includes``.
 
     ``line`` numbers the first record (the sources count records, the API has no lines).
     Entries of ``errors`` are not records: the caller logs them.
     """
-    data = payload.get("data")
-    if data is None:
-        return []
-    tweets = data if isinstance(data, list) else [data]
-    includes = Includes.parse(payload.get("includes"))
-    out: list[RawRecord] = []
-    for n, tweet in enumerate(tweets, start=line):
-        raw = json.dumps(tweet, ensure_ascii=False, separators=(",", ":"))
-        if not isinstance(tweet, dict):
-            kind = type(tweet).__name__ if tweet is not None else "null"
-            out.append(
-                RawRecord(source, n, raw, error=f"not a tweet: a JSON {kind}, not an object")
-            )
-            continue
-        fields, original = object_fields(tweet, includes=includes)
-        out.append(RawRecord(source, n, raw, fields, original))
-    return out
+    tweets, includes = response_tweets(payload)
+    return [
+        tweet_record(
+            tweet,
+            source=source,
+            line=n,
+            raw=json.dumps(tweet, ensure_ascii=False, separators=(",", ":")),
+            includes=includes,
+        )
+        for n, tweet in enumerate(tweets, start=line)
+    ]
 
 
 def log_payload_errors(payload: Mapping[str, Any], *, where: str) -> int:

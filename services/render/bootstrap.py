@@ -1,4 +1,4 @@
-"""Builds render's dependencies from the settings: template, font, word-cloud renderer."""
+"""Builds render's dependencies from the settings: the site folder, template, font, word cloud."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from shared.settings import Settings
 from . import markdown
 from .cloud import CloudRenderer, WordCloudRenderer, find_font
 from .handler import RenderDeps
+from .site import DiskSite
 
 _LAYOUT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 _DIR_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -85,7 +86,7 @@ def build_deps(
             max_words=settings.report.cloud_terms,
         )
     return RenderDeps(
-        site_dir=render.site_dir,
+        site=DiskSite(render.site_dir),
         template=post_template(),
         cloud=cloud,
         layout=check_layout(render.layout),

@@ -1,10 +1,12 @@
 """Render: a ReportReady becomes a Jekyll post and its word-cloud JPG, written to the site.
 
 Each window has exactly one post (``_posts/YYYY-MM-DD-twitter_ai_YYYYMMDD_YYYYMMDD.md``) and at
-most one image; rendering the window again replaces both atomically.
+most one image; rendering the window again replaces both atomically. The handler touches no
+file itself: it reads and writes through ``deps.site`` (a :class:`~services.render.site.Site`,
+the folder on disk by default) and draws the cloud with ``deps.cloud``.
 
 Out-of-order reports: every post ends with an HTML comment recording the ``built_at`` of the
-report it was built from. A report older than the post already on disk is skipped (nothing is
+report it was built from. A report older than the post already in the site is skipped (nothing is
 written, nothing returned), so a late redelivery never rolls a post back. The record lives in the
 post itself rather than a sidecar file so the two can never disagree and a copied site keeps it;
 a post without the comment (written by hand or by an old version) is simply replaced.
@@ -17,7 +19,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time
-from pathlib import Path
 
 from jinja2 import Template, TemplateError
 
@@ -26,6 +27,7 @@ from shared.models import PostRendered, ReportReady, utcnow
 
 from .cloud import CloudRenderer
 from .post import (
+    POSTS_DIR,
     TITLE_PREFIX,
     WindowDates,
     build_view,
@@ -34,16 +36,16 @@ from .post import (
     render_markdown,
     window_dates,
 )
-from .site import atomic_write, ensure_skeleton, remove_stale
+from .site import Site
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class RenderDeps:
-    """What render needs: where the site is, the post template, and the cloud renderer."""
+    """What render needs: the site it writes to, the post template, and the cloud renderer."""
 
-    site_dir: Path
+    site: Site
     template: Template
     cloud: CloudRenderer
     layout: str = "post"
@@ -58,18 +60,16 @@ def _window_glob(dates: WindowDates) -> str:
     return f"{TITLE_PREFIX}_{dates.first_day.replace('-', '')}_*"
 
 
+def _window_posts(dates: WindowDates) -> str:
+    return f"{dates.first_day}-{_window_glob(dates)}.md"
+
+
 def newest_rendered(deps: RenderDeps, dates: WindowDates) -> datetime | None:
-    """The latest report ``built_at`` among this window's posts on disk, if any record it."""
+    """The latest report ``built_at`` among this window's posts in the site, if any record it."""
     newest: datetime | None = None
-    posts = deps.site_dir / "_posts"
-    if not posts.is_dir():
-        return None
-    for path in posts.glob(f"{dates.first_day}-{_window_glob(dates)}.md"):
-        try:
-            built = read_marker(path.read_text(encoding="utf-8", errors="replace"))
-        except OSError as exc:
-            log.warning("cannot read %s to compare reports: %s", path, exc)
-            continue
+    for path in deps.site.glob(POSTS_DIR, _window_posts(dates)):
+        text = deps.site.read_text(path)
+        built = read_marker(text) if text is not None else None
         if built is not None and (newest is None or built > newest):
             newest = built
     return newest
@@ -96,18 +96,16 @@ def handle(msg: ReportReady, *, deps: RenderDeps) -> list[PostRendered]:
     except TemplateError as exc:
         raise ConfigError(f"the post template failed: {exc}") from exc
 
-    site = deps.site_dir
-    post_file = site / names.post_path
-    image_file = site / names.image_path if names.image_path else None
+    site = deps.site
     try:
         if deps.write_skeleton:
-            ensure_skeleton(site, timezone=msg.window.timezone)
+            site.ensure_skeleton(timezone=msg.window.timezone)
         # image before post, so a post never links an image that is not there yet
-        if image_file is not None and image is not None:
-            atomic_write(image_file, image)
-        atomic_write(post_file, data)
-        remove_stale(post_file.parent, f"{dates.first_day}-{_window_glob(dates)}.md", post_file)
-        remove_stale(site / deps.image_dir, f"wordcloud_{_window_glob(dates)}.jpg", image_file)
+        if image is not None and names.image_path is not None:
+            site.write(names.image_path, image)
+        site.write(names.post_path, data)
+        site.remove_stale(POSTS_DIR, _window_posts(dates), names.post_path)
+        site.remove_stale(deps.image_dir, f"wordcloud_{_window_glob(dates)}.jpg", names.image_path)
     except OSError as exc:
         raise ConfigError(f"cannot write window {msg.window.id} under {site}: {exc}") from exc
 

@@ -20,6 +20,9 @@ from . import markdown as md
 from .markdown import Md
 
 TITLE_PREFIX = "twitter_ai"
+POSTS_DIR = "_posts"
+"""The site folder Jekyll reads posts from."""
+
 FOOTER = "本报告基于Twitter平台公开推文内容生成，力求客观反映人工智能领域的最新动态和发展趋势。"
 NO_CONTENT = "本期推文未涉及相关内容。"
 NO_CLOUD = "本期没有可绘制词云的词语，未生成词云图。"
@@ -88,7 +91,7 @@ def post_names(dates: WindowDates, image_dir: str, *, with_image: bool) -> PostN
     return PostNames(
         window_id=dates.first_day,
         title=title,
-        post_path=f"_posts/{dates.first_day}-{title}.md",
+        post_path=f"{POSTS_DIR}/{dates.first_day}-{title}.md",
         image_name=image_name,
         image_path=f"{image_dir}/{image_name}" if with_image else None,
     )

@@ -1,4 +1,11 @@
-"""The files render owns in the site folder: atomic writes, and the skeleton of a new site."""
+"""The site render writes to, as a port: :class:`Site`, on disk or in memory.
+
+Render reads the posts it wrote before (to compare reports), writes a post and its image, removes
+what an older render of the window left, and makes a new site buildable. Those rules live here
+once (:class:`SiteFiles`); :class:`DiskSite` (the default) and :class:`MemorySite` (tests, and
+anything that wants the bytes without a folder) only store files. Paths are relative to the site
+root, with ``/`` (``_posts/2026-01-02-twitter_ai_20260102_20260102.md``).
+"""
 
 from __future__ import annotations
 
@@ -6,14 +13,193 @@ import contextlib
 import logging
 import os
 import tempfile
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from fnmatch import fnmatchcase
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Protocol
 
 log = logging.getLogger(__name__)
 
 SKELETON = "site_skeleton"
+_CONFIG = "_config.yml"
 _TIMEZONE_SLOT = "@TIMEZONE@"
+
+
+class Site(Protocol):
+    """The files render reads and writes; a failed read or write raises OSError."""
+
+    def read_text(self, path: str) -> str | None:
+        """The file's text, or None when it is not there (or cannot be read)."""
+        ...
+
+    def glob(self, folder: str, pattern: str) -> list[str]:
+        """The files directly in ``folder`` whose names match ``pattern``, sorted."""
+        ...
+
+    def write(self, path: str, data: bytes) -> None:
+        """Replace the file whole: a reader sees the old bytes or the new, never half."""
+        ...
+
+    def remove_stale(self, folder: str, pattern: str, keep: str | None) -> list[str]:
+        """Delete the files matching ``pattern`` in ``folder`` other than ``keep``."""
+        ...
+
+    def ensure_skeleton(self, *, timezone: str) -> list[str]:
+        """Make the site a buildable Jekyll site unless it has a ``_config.yml``; files written."""
+        ...
+
+
+def skeleton_files(timezone: str) -> list[tuple[str, bytes]]:
+    """The files of a minimal Jekyll site, ``_config.yml`` (with ``timezone``) last."""
+    files = [
+        (rel, node.read_bytes()) for rel, node in _walk(resources.files(__package__) / SKELETON)
+    ]
+    # _config.yml last: its presence is what says the skeleton is complete
+    files.sort(key=lambda item: item[0] == _CONFIG)
+    return [
+        (rel, data.replace(_TIMEZONE_SLOT.encode(), timezone.encode()) if rel == _CONFIG else data)
+        for rel, data in files
+    ]
+
+
+def _walk(node: Traversable, prefix: str = "") -> list[tuple[str, Traversable]]:
+    found: list[tuple[str, Traversable]] = []
+    for child in sorted(node.iterdir(), key=lambda c: c.name):
+        rel = f"{prefix}{child.name}"
+        if child.is_dir():
+            found.extend(_walk(child, f"{rel}/"))
+        elif not child.name.startswith(".") and child.name != "__init__.py":
+            found.append((rel, child))
+    return found
+
+
+class SiteFiles(ABC):
+    """What a site does, over a few storage operations a subclass supplies."""
+
+    @abstractmethod
+    def read_text(self, path: str) -> str | None:
+        """The file's text, or None when it is not there (or cannot be read)."""
+
+    @abstractmethod
+    def glob(self, folder: str, pattern: str) -> list[str]:
+        """The files directly in ``folder`` whose names match ``pattern``, sorted."""
+
+    @abstractmethod
+    def exists(self, path: str) -> bool:
+        """Whether the file is there."""
+
+    @abstractmethod
+    def write(self, path: str, data: bytes) -> None:
+        """Replace the file whole: a reader sees the old bytes or the new, never half."""
+
+    @abstractmethod
+    def delete(self, path: str) -> bool:
+        """Delete the file; False when it was not there."""
+
+    def remove_stale(self, folder: str, pattern: str, keep: str | None) -> list[str]:
+        """Delete the files matching ``pattern`` in ``folder`` other than ``keep``."""
+        return [p for p in self.glob(folder, pattern) if p != keep and self.delete(p)]
+
+    def ensure_skeleton(self, *, timezone: str) -> list[str]:
+        """Make the site a buildable Jekyll site unless it already has a ``_config.yml``.
+
+        Writes only files that do not exist yet, so a user's layouts and config are never
+        touched. Returns the files written.
+        """
+        if self.exists(_CONFIG):
+            return []
+        written: list[str] = []
+        for rel, data in skeleton_files(timezone):
+            if not self.exists(rel):
+                self.write(rel, data)
+                written.append(rel)
+        if written:
+            log.info("wrote a minimal Jekyll site to %s: %s", self, ", ".join(written))
+        return written
+
+
+class DiskSite(SiteFiles):
+    """A site folder on disk; writes are atomic and durable (see :func:`atomic_write`)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def __str__(self) -> str:
+        return str(self.root)
+
+    def read_text(self, path: str) -> str | None:
+        """The file's text (undecodable bytes replaced); None if absent or unreadable."""
+        try:
+            return (self.root / path).read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            log.warning("cannot read %s: %s", self.root / path, exc)
+            return None
+
+    def glob(self, folder: str, pattern: str) -> list[str]:
+        """The files directly in ``folder`` whose names match ``pattern``, sorted."""
+        where = self.root / folder
+        if not where.is_dir():
+            return []
+        return sorted(f"{folder}/{found.name}" for found in where.glob(pattern))
+
+    def exists(self, path: str) -> bool:
+        """Whether the file is there."""
+        return (self.root / path).exists()
+
+    def write(self, path: str, data: bytes) -> None:
+        """Write atomically, creating folders."""
+        atomic_write(self.root / path, data)
+
+    def delete(self, path: str) -> bool:
+        """Unlink the file; False when it was not there."""
+        try:
+            (self.root / path).unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+
+class MemorySite(SiteFiles):
+    """A site held in a dict of path -> bytes (``files``); nothing touches the disk."""
+
+    def __init__(self, files: Mapping[str, bytes] | None = None) -> None:
+        self.files: dict[str, bytes] = dict(files or {})
+
+    def __str__(self) -> str:
+        return "the in-memory site"
+
+    def read_text(self, path: str) -> str | None:
+        """The file's text (undecodable bytes replaced); None if absent."""
+        data = self.files.get(path)
+        return None if data is None else data.decode("utf-8", "replace")
+
+    def glob(self, folder: str, pattern: str) -> list[str]:
+        """The files directly in ``folder`` whose names match ``pattern``, sorted."""
+        prefix = f"{folder}/"
+        return sorted(
+            path
+            for path in self.files
+            if path.startswith(prefix)
+            and "/" not in path[len(prefix) :]
+            and fnmatchcase(path[len(prefix) :], pattern)
+        )
+
+    def exists(self, path: str) -> bool:
+        """Whether the file is there."""
+        return path in self.files
+
+    def write(self, path: str, data: bytes) -> None:
+        """Store the bytes (a dict assignment is already all or nothing)."""
+        self.files[path] = bytes(data)
+
+    def delete(self, path: str) -> bool:
+        """Drop the file; False when it was not there."""
+        return self.files.pop(path, None) is not None
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -46,53 +232,3 @@ def _fsync_dir(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-
-
-def _walk(node: Traversable, prefix: str = "") -> list[tuple[str, Traversable]]:
-    found: list[tuple[str, Traversable]] = []
-    for child in sorted(node.iterdir(), key=lambda c: c.name):
-        rel = f"{prefix}{child.name}"
-        if child.is_dir():
-            found.extend(_walk(child, f"{rel}/"))
-        elif not child.name.startswith(".") and child.name != "__init__.py":
-            found.append((rel, child))
-    return found
-
-
-def ensure_skeleton(site_dir: Path, *, timezone: str) -> list[str]:
-    """Make ``site_dir`` a buildable Jekyll site unless it already has a ``_config.yml``.
-
-    Writes only files that do not exist yet, so a user's layouts and config are never touched.
-    Returns the files written, relative to the site root.
-    """
-    if (site_dir / "_config.yml").exists():
-        return []
-    written: list[str] = []
-    files = _walk(resources.files(__package__).joinpath(SKELETON))
-    # _config.yml last: its presence is what says the skeleton is complete
-    for rel, source in sorted(files, key=lambda item: item[0] == "_config.yml"):
-        target = site_dir / rel
-        if target.exists():
-            continue
-        data = source.read_bytes()
-        if rel == "_config.yml":
-            data = data.replace(_TIMEZONE_SLOT.encode(), timezone.encode())
-        atomic_write(target, data)
-        written.append(rel)
-    if written:
-        log.info("wrote a minimal Jekyll site to %s: %s", site_dir, ", ".join(written))
-    return written
-
-
-def remove_stale(folder: Path, pattern: str, keep: Path | None) -> list[Path]:
-    """Delete the files matching ``pattern`` in ``folder`` other than ``keep``."""
-    removed: list[Path] = []
-    if not folder.is_dir():
-        return removed
-    for path in sorted(folder.glob(pattern)):
-        if keep is not None and path == keep:
-            continue
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-            removed.append(path)
-    return removed

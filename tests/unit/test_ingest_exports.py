@@ -11,7 +11,8 @@ import pytest
 
 from services.ingest.exports import TwscrapeReader, XArchiveReader, is_twscrape
 from services.ingest.handler import IngestDeps, handle
-from services.ingest.readers import READERS, RawRecord, detect_format, iter_records
+from services.ingest.readers import READERS, detect_format, iter_records
+from services.ingest.record import InputRecord
 from shared.errors import InputError
 from shared.models import DeadLetter, TweetIngested
 from shared.settings import IngestSettings
@@ -32,11 +33,11 @@ def write(tmp_path: Path) -> Write:
     return _write
 
 
-def read(path: Path, **kwargs: Any) -> list[RawRecord]:
+def read(path: Path, **kwargs: Any) -> list[InputRecord]:
     return list(iter_records(path, settings=SETTINGS, **kwargs))
 
 
-def ingest(records: list[RawRecord]) -> tuple[list[TweetIngested], list[DeadLetter]]:
+def ingest(records: list[InputRecord]) -> tuple[list[TweetIngested], list[DeadLetter]]:
     deps = IngestDeps(store=MemoryStore(), settings=SETTINGS)
     events = [e for r in records for e in handle(r, deps=deps)]
     return (

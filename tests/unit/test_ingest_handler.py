@@ -13,7 +13,8 @@ import pytest
 from services.ingest.bootstrap import build_deps
 from services.ingest.convert import normalize_for_id, synthetic_id
 from services.ingest.handler import SEEN_NAMESPACE, IngestDeps, IngestStats, handle
-from services.ingest.readers import RawRecord, iter_records
+from services.ingest.readers import iter_records
+from services.ingest.record import InputRecord
 from shared.models import DeadLetter, TweetIngested, topic_of
 from shared.settings import IngestSettings, Settings
 from shared.store import MemoryStore
@@ -420,7 +421,7 @@ def test_the_real_csv(deps: IngestDeps) -> None:
     not REAL_CSV.exists(), reason=f"real data absent: {REAL_CSV} (../shared/data beside the repo)"
 )
 def test_the_real_csv_line_numbers() -> None:
-    records: list[RawRecord] = []
+    records: list[InputRecord] = []
     for record in iter_records(REAL_CSV, settings=IngestSettings()):
         records.append(record)
         if len(records) == 5:

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from services.ingest import readers
-from services.ingest.readers import RawRecord, detect_format, iter_records
+from services.ingest import jsonstream
+from services.ingest.readers import detect_format, iter_records
+from services.ingest.record import InputRecord
 from shared.errors import InputError
 from shared.settings import IngestSettings
 
@@ -31,7 +32,7 @@ def write(tmp_path: Path) -> Write:
     return _write
 
 
-def read(path: Path, **kwargs: object) -> list[RawRecord]:
+def read(path: Path, **kwargs: object) -> list[InputRecord]:
     settings = kwargs.pop("settings", SETTINGS)
     return list(iter_records(path, settings=settings, **kwargs))  # type: ignore[arg-type]
 
@@ -147,7 +148,7 @@ def test_x_api_document_streams_across_chunk_boundaries(
     path = write("page.json", json.dumps(page, indent=2, ensure_ascii=False))
     whole = read(path)
     assert len(whole) == 4 and all(r.error is None for r in whole)
-    monkeypatch.setattr(readers, "_CHUNK", chunk)
+    monkeypatch.setattr(jsonstream, "CHUNK", chunk)
     assert read(path) == whole
 
 
@@ -221,7 +222,7 @@ def test_v1_statuses_with_retweeted_status(write: Write) -> None:
 def test_bad_elements_of_a_json_document_are_skipped(
     write: Write, monkeypatch: pytest.MonkeyPatch, chunk: int
 ) -> None:
-    monkeypatch.setattr(readers, "_CHUNK", chunk)
+    monkeypatch.setattr(jsonstream, "CHUNK", chunk)
     tricky = 'brackets ]}[{ in "quotes" and \\ backslashes\\'
     big = json.dumps({"id": "2", "text": tricky + "x" * 500})
     last = json.dumps({"id": "3", "text": tricky, "user": "a", "date": "2023-04-27"})

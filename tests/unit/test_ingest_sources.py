@@ -14,14 +14,14 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from services.ingest.readers import RawRecord
+from services.ingest.record import InputRecord
+from services.ingest.source import SourceMetrics
 from services.ingest.sources import (
     SOURCE_KINDS,
     FileSource,
     FilteredStreamSource,
     RecentSearchSource,
     ReplaySource,
-    SourceMetrics,
     build_source,
     event_time,
 )
@@ -76,7 +76,7 @@ class Timed:
     """Consume a source, noting the fake time each record came out at."""
 
     def __init__(self, source: ReplaySource, clock: FakeClock) -> None:
-        self.out: list[tuple[float, RawRecord]] = []
+        self.out: list[tuple[float, InputRecord]] = []
         started = clock()
         for record in source.records():
             self.out.append((clock() - started, record))
@@ -201,10 +201,10 @@ def test_close_ends_a_long_replay_pause(write_jsonl: Write) -> None:
 
 
 def test_event_time_reads_created_at() -> None:
-    record = RawRecord("file:x", 1, "", {"created_at": "4/27/2023 17:35:29"})
+    record = InputRecord("file:x", 1, "", {"created_at": "4/27/2023 17:35:29"})
     assert event_time(record) == datetime(2023, 4, 27, 17, 35, 29, tzinfo=UTC).timestamp()
-    assert event_time(RawRecord("file:x", 1, "", {})) is None
-    assert event_time(RawRecord("file:x", 1, "", {"created_at": "x"}, error="bad")) is None
+    assert event_time(InputRecord("file:x", 1, "", {})) is None
+    assert event_time(InputRecord("file:x", 1, "", {"created_at": "x"}, error="bad")) is None
 
 
 def test_replay_needs_one_positive_pace(write_jsonl: Write, clock: FakeClock) -> None:

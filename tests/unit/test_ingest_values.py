@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 import pytest
 
 from services.ingest.convert import (
-    clean_text,
     guess_lang,
     parse_bool,
     parse_count,
     parse_datetime,
     parse_id,
+    parse_text,
     parse_username,
     synthetic_id,
 )
@@ -99,8 +99,8 @@ def test_flags_and_ids() -> None:
 
 
 def test_text_is_unescaped_and_kept_with_its_artifacts() -> None:
-    assert clean_text("AT&amp;T &lt;3 ?? ok", max_chars=100) == "AT&T <3 ?? ok"
-    assert clean_text("line\nbreak\ttab", max_chars=100) == "line\nbreak\ttab"
+    assert parse_text("AT&amp;T &lt;3 ?? ok", max_chars=100) == "AT&T <3 ?? ok"
+    assert parse_text("line\nbreak\ttab", max_chars=100) == "line\nbreak\ttab"
 
 
 @pytest.mark.parametrize(
@@ -117,7 +117,7 @@ def test_text_is_unescaped_and_kept_with_its_artifacts() -> None:
 )
 def test_bad_texts(value: object, kind: str) -> None:
     with pytest.raises(InvalidMessage) as err:
-        clean_text(value, max_chars=10)
+        parse_text(value, max_chars=10)
     assert err.value.reason.startswith(kind + ":")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from services.render.bootstrap import (
 )
 from services.render.handler import RenderDeps, handle
 from services.render.post import NO_CLOUD
+from services.render.site import MemorySite
 from shared.errors import ConfigError
 from shared.models import PostRendered, TermWeight, Window
 from shared.settings import RenderSettings, Settings
@@ -49,8 +51,13 @@ def cloud():
 
 
 @pytest.fixture
-def deps(tmp_path, cloud):
-    settings = Settings(render=RenderSettings(site_dir=tmp_path / "site"))
+def site_dir(tmp_path):
+    return tmp_path / "site"
+
+
+@pytest.fixture
+def deps(site_dir, cloud):
+    settings = Settings(render=RenderSettings(site_dir=site_dir))
     return build_deps(settings, cloud=cloud, now=lambda: NOW)
 
 
@@ -58,9 +65,9 @@ def files(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
 
 
-def test_writes_post_and_image_and_returns_one_post_rendered(deps):
+def test_writes_post_and_image_and_returns_one_post_rendered(deps, site_dir):
     events = handle(make_ready(), deps=deps)
-    post = deps.site_dir / POST
+    post = site_dir / POST
     assert events == [
         PostRendered(
             window_id="2026-01-02",
@@ -73,112 +80,117 @@ def test_writes_post_and_image_and_returns_one_post_rendered(deps):
             sha256=hashlib.sha256(post.read_bytes()).hexdigest(),
         )
     ]
-    assert (deps.site_dir / IMAGE).read_bytes() == b"\xff\xd8\xff\xe0fake-1"
+    assert (site_dir / IMAGE).read_bytes() == b"\xff\xd8\xff\xe0fake-1"
     assert post.read_text(encoding="utf-8").startswith("---\nlayout: post\n")
     assert oct(post.stat().st_mode & 0o777) == "0o644"
 
 
-def test_a_new_site_gets_a_minimal_jekyll_skeleton(deps):
+def test_a_new_site_gets_a_minimal_jekyll_skeleton(deps, site_dir):
     handle(make_ready(), deps=deps)
-    assert files(deps.site_dir) == sorted(
+    assert files(site_dir) == sorted(
         ["_config.yml", "_layouts/default.html", "_layouts/post.html", "index.html", POST, IMAGE]
     )
-    config = (deps.site_dir / "_config.yml").read_text(encoding="utf-8")
+    config = (site_dir / "_config.yml").read_text(encoding="utf-8")
     assert 'timezone: "Asia/Shanghai"' in config and "markdown: kramdown" in config
 
 
-def test_an_existing_site_is_never_touched(deps):
-    deps.site_dir.mkdir()
-    (deps.site_dir / "_config.yml").write_text("theme: minima\n", encoding="utf-8")
+def test_an_existing_site_is_never_touched(deps, site_dir):
+    site_dir.mkdir()
+    (site_dir / "_config.yml").write_text("theme: minima\n", encoding="utf-8")
     handle(make_ready(), deps=deps)
-    assert (deps.site_dir / "_config.yml").read_text(encoding="utf-8") == "theme: minima\n"
-    assert files(deps.site_dir) == sorted(["_config.yml", POST, IMAGE])
+    assert (site_dir / "_config.yml").read_text(encoding="utf-8") == "theme: minima\n"
+    assert files(site_dir) == sorted(["_config.yml", POST, IMAGE])
 
 
-def test_a_partial_skeleton_keeps_the_users_layouts(deps):
-    layouts = deps.site_dir / "_layouts"
+def test_a_partial_skeleton_keeps_the_users_layouts(deps, site_dir):
+    layouts = site_dir / "_layouts"
     layouts.mkdir(parents=True)
     (layouts / "post.html").write_text("mine", encoding="utf-8")
     handle(make_ready(), deps=deps)
     assert (layouts / "post.html").read_text(encoding="utf-8") == "mine"
-    assert (deps.site_dir / "_config.yml").is_file()
+    assert (site_dir / "_config.yml").is_file()
 
 
-def test_rendering_a_window_again_replaces_post_and_image(deps):
+def test_rendering_a_window_again_replaces_post_and_image(deps, site_dir):
     handle(make_ready(), deps=deps)
     later = BUILT_AT + timedelta(hours=1)
     stats = make_ready().stats.model_copy(update={"tweets": 2000})
     [event] = handle(make_ready(built_at=later, stats=stats), deps=deps)
-    assert files(deps.site_dir / "_posts") == [Path(POST).name]
-    assert files(deps.site_dir / "assets/images") == [Path(IMAGE).name]
-    text = (deps.site_dir / POST).read_text(encoding="utf-8")
+    assert files(site_dir / "_posts") == [Path(POST).name]
+    assert files(site_dir / "assets/images") == [Path(IMAGE).name]
+    text = (site_dir / POST).read_text(encoding="utf-8")
     assert "本期统计推文 2,000 条" in text and "1,127" not in text
-    assert (deps.site_dir / IMAGE).read_bytes().endswith(b"fake-2")
+    assert (site_dir / IMAGE).read_bytes().endswith(b"fake-2")
     assert event.report_built_at == later
 
 
-def test_a_window_whose_end_changed_leaves_no_second_post(deps):
-    handle(make_ready(), deps=deps)
-    longer = Window(
+def two_day_window() -> Window:
+    """The test window, ending a day later (its end date changed with the settings)."""
+    return Window(
         id="2026-01-02",
         start=WINDOW_START,
         end=WINDOW_START + timedelta(days=2),
         timezone="Asia/Shanghai",
     )
+
+
+def test_a_window_whose_end_changed_leaves_no_second_post(deps, site_dir):
+    handle(make_ready(), deps=deps)
+    longer = two_day_window()
     [event] = handle(make_ready(window=longer, built_at=BUILT_AT + timedelta(days=2)), deps=deps)
     assert event.title == "twitter_ai_20260102_20260103"
-    assert files(deps.site_dir / "_posts") == ["2026-01-02-twitter_ai_20260102_20260103.md"]
-    assert files(deps.site_dir / "assets/images") == ["wordcloud_twitter_ai_20260102_20260103.jpg"]
+    assert files(site_dir / "_posts") == ["2026-01-02-twitter_ai_20260102_20260103.md"]
+    assert files(site_dir / "assets/images") == ["wordcloud_twitter_ai_20260102_20260103.jpg"]
 
 
-def test_other_windows_are_left_alone(deps):
+def test_other_windows_are_left_alone(deps, site_dir):
     handle(make_ready(), deps=deps)
     nxt = WINDOW_START + timedelta(days=1)
     window = Window(
         id="2026-01-03", start=nxt, end=nxt + timedelta(days=1), timezone="Asia/Shanghai"
     )
     handle(make_ready(window=window, built_at=nxt + timedelta(hours=1)), deps=deps)
-    assert len(files(deps.site_dir / "_posts")) == 2
-    assert len(files(deps.site_dir / "assets/images")) == 2
+    assert len(files(site_dir / "_posts")) == 2
+    assert len(files(site_dir / "assets/images")) == 2
 
 
-def test_an_older_report_never_overwrites_a_newer_post(deps, cloud):
+def test_an_older_report_never_overwrites_a_newer_post(deps, cloud, site_dir):
     newer = BUILT_AT + timedelta(hours=2)
     handle(make_ready(built_at=newer), deps=deps)
-    before = (deps.site_dir / POST).read_bytes()
+    before = (site_dir / POST).read_bytes()
     assert handle(make_ready(built_at=BUILT_AT), deps=deps) == []
-    assert (deps.site_dir / POST).read_bytes() == before
+    assert (site_dir / POST).read_bytes() == before
     assert len(cloud.calls) == 1  # the stale report drew nothing either
 
 
-def test_a_redelivered_report_renders_the_same_bytes_again(deps):
+def test_a_redelivered_report_renders_the_same_bytes_again(deps, site_dir):
     [first] = handle(make_ready(), deps=deps)
     [again] = handle(make_ready(), deps=deps)
     assert first.sha256 == again.sha256
-    assert files(deps.site_dir / "_posts") == [Path(POST).name]
+    assert files(site_dir / "_posts") == [Path(POST).name]
 
 
-def test_a_window_without_terms_has_no_image_and_says_so(deps, cloud):
+def test_a_window_without_terms_has_no_image_and_says_so(deps, cloud, site_dir):
     handle(make_ready(), deps=deps)
     [event] = handle(make_ready(terms=[], built_at=BUILT_AT + timedelta(minutes=5)), deps=deps)
     assert event.image_path is None
-    assert not (deps.site_dir / IMAGE).exists()  # the stale cloud went with the old post
-    assert NO_CLOUD in (deps.site_dir / POST).read_text(encoding="utf-8")
+    assert not (site_dir / IMAGE).exists()  # the stale cloud went with the old post
+    assert NO_CLOUD in (site_dir / POST).read_text(encoding="utf-8")
     assert len(cloud.calls) == 1  # no terms: the renderer is not even asked
 
 
-def test_terms_the_renderer_cannot_draw_mean_no_image(deps):
+def test_terms_the_renderer_cannot_draw_mean_no_image(deps, site_dir):
     none_cloud = RenderDeps(
-        site_dir=deps.site_dir, template=deps.template, cloud=lambda terms: None, now=deps.now
+        site=deps.site, template=deps.template, cloud=lambda terms: None, now=deps.now
     )
     [event] = handle(make_ready(), deps=none_cloud)
     assert event.image_path is None
-    assert NO_CLOUD in (deps.site_dir / POST).read_text(encoding="utf-8")
+    assert NO_CLOUD in (site_dir / POST).read_text(encoding="utf-8")
 
 
-def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp(deps, monkeypatch):
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp(deps, monkeypatch, site_dir):
     handle(make_ready(), deps=deps)
-    before = (deps.site_dir / POST).read_bytes()
+    before = (site_dir / POST).read_bytes()
 
     def broken_replace(src, dst):
         raise OSError(28, "No space left on device")
@@ -186,8 +198,8 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp(deps, monkeypatch)
     monkeypatch.setattr(os, "replace", broken_replace)
     with pytest.raises(ConfigError, match="No space left"):
         handle(make_ready(built_at=BUILT_AT + timedelta(hours=1)), deps=deps)
-    assert (deps.site_dir / POST).read_bytes() == before
-    assert not [p for p in deps.site_dir.rglob(".*") if p.is_file()]
+    assert (site_dir / POST).read_bytes() == before
+    assert not [p for p in site_dir.rglob(".*") if p.is_file()]
 
 
 def test_atomic_write_creates_folders_and_replaces(tmp_path):
@@ -196,6 +208,68 @@ def test_atomic_write_creates_folders_and_replaces(tmp_path):
     site_module.atomic_write(target, b"two")
     assert target.read_bytes() == b"two"
     assert os.listdir(target.parent) == ["f.md"]
+
+
+# ---------------------------------------------------------------------------- on a memory site
+
+
+def test_on_a_memory_site_the_handler_writes_what_it_writes_on_disk(deps, site_dir):
+    on_disk = handle(make_ready(), deps=deps)
+    site = MemorySite()
+    in_memory = handle(make_ready(), deps=replace(deps, site=site, cloud=FakeCloud()))
+    assert in_memory == on_disk
+    assert site.files == {rel: (site_dir / rel).read_bytes() for rel in files(site_dir)}
+
+
+def test_the_handler_itself_touches_no_file(deps, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    site = MemorySite()
+    [event] = handle(make_ready(), deps=replace(deps, site=site))
+    assert list(tmp_path.iterdir()) == []
+    assert site.files[POST].decode("utf-8").startswith("---\nlayout: post\n")
+    assert site.files[IMAGE] == b"\xff\xd8\xff\xe0fake-1"
+    assert event.sha256 == hashlib.sha256(site.files[POST]).hexdigest()
+
+
+def test_a_memory_site_keeps_one_post_per_window_and_never_rolls_back(deps):
+    site = MemorySite()
+    memory = replace(deps, site=site)
+    handle(make_ready(), deps=memory)
+    longer = two_day_window()
+    later = BUILT_AT + timedelta(days=2)
+    [event] = handle(make_ready(window=longer, built_at=later, terms=[]), deps=memory)
+    assert sorted(site.files) == sorted(
+        [
+            "_config.yml",
+            "_layouts/default.html",
+            "_layouts/post.html",
+            "index.html",
+            event.post_path,
+        ]
+    )
+    assert handle(make_ready(built_at=BUILT_AT), deps=memory) == []
+    assert NO_CLOUD in site.files[event.post_path].decode("utf-8")
+
+
+class FullSite(MemorySite):
+    """A site whose disk fills up after ``room`` writes."""
+
+    def __init__(self, room: int) -> None:
+        super().__init__()
+        self.room = room
+
+    def write(self, path: str, data: bytes) -> None:
+        if self.room == 0:
+            raise OSError(28, "No space left on device")
+        self.room -= 1
+        super().write(path, data)
+
+
+def test_a_site_that_refuses_the_image_gets_no_post_either(deps):
+    site = FullSite(room=0)
+    with pytest.raises(ConfigError, match="cannot write window 2026-01-02 under the in-memory"):
+        handle(make_ready(), deps=replace(deps, site=site, write_skeleton=False))
+    assert site.files == {}
 
 
 # ---------------------------------------------------------------------------- bootstrap

@@ -20,11 +20,11 @@ import pytest
 from pydantic import SecretStr
 
 from services.ingest.handler import IngestDeps, handle
-from services.ingest.readers import RawRecord
+from services.ingest.record import InputRecord
+from services.ingest.source import SourceMetrics
 from services.ingest.sources import (
     FilteredStreamSource,
     RecentSearchSource,
-    SourceMetrics,
     checkpoint_key,
 )
 from services.ingest.x_api import (
@@ -111,11 +111,11 @@ def add_tweets(server: FakeXApi, ids: range) -> None:
         server.tweet(i, f"tweet {i} about AI agents", author_id="1" if i % 2 else "2")
 
 
-def ids_of(records: list[RawRecord]) -> list[str]:
+def ids_of(records: list[InputRecord]) -> list[str]:
     return [str(r.fields["id"]) for r in records]
 
 
-def published(records: list[RawRecord], deps: IngestDeps) -> list[TweetIngested]:
+def published(records: list[InputRecord], deps: IngestDeps) -> list[TweetIngested]:
     out = [e for r in records for e in handle(r, deps=deps)]
     return [e for e in out if isinstance(e, TweetIngested)]
 
@@ -390,7 +390,7 @@ def test_restart_loses_nothing_and_repeats_nothing(x: FakeXApi, clock: FakeClock
     first = recent(x, clock, store, polls=None, max_results=10)
     records = first.records()
 
-    def publish(record: RawRecord) -> None:
+    def publish(record: InputRecord) -> None:
         out.extend(e for e in handle(record, deps=deps) if isinstance(e, TweetIngested))
         first.commit()  # the runner commits once what it took is published
 
@@ -490,7 +490,7 @@ def test_close_from_another_thread_ends_the_wait_between_polls(x: FakeXApi) -> N
     source = RecentSearchSource(
         settings_for(x, poll_interval_s=30.0), store=MemoryStore(), polls=None
     )
-    got: list[RawRecord] = []
+    got: list[InputRecord] = []
     worker = threading.Thread(target=lambda: got.extend(source.records()))
     worker.start()
     deadline = time.monotonic() + 5
@@ -552,8 +552,8 @@ def test_a_refused_rule_is_a_config_error(x: FakeXApi, clock: FakeClock) -> None
 # ---------------------------------------------------------------------------- stream
 
 
-def take(source: FilteredStreamSource, n: int) -> list[RawRecord]:
-    records = cast(Generator[RawRecord, None, None], source.records())
+def take(source: FilteredStreamSource, n: int) -> list[InputRecord]:
+    records = cast(Generator[InputRecord, None, None], source.records())
     try:
         return list(itertools.islice(records, n))
     finally:

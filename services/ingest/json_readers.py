@@ -1,0 +1,226 @@
+"""JSON tweet files: one value per line (JSON Lines), or whole documents (X API v2 responses).
+
+A value is a tweet object, or an X API response whose ``data`` holds the tweets and whose
+``includes`` holds their authors and retweeted originals (see ``objects.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from services.ingest.jsonstream import (
+    BrokenDocument,
+    Element,
+    JsonStream,
+    array_items,
+    json_error,
+    object_keys,
+    read_element,
+)
+from services.ingest.lines import (
+    BOM,
+    HEAD_BYTES,
+    decode_utf8,
+    oversized_reason,
+    physical_lines,
+)
+from services.ingest.objects import Includes, response_tweets, tweet_record
+from services.ingest.record import InputRecord, source_of
+from shared.errors import InputError
+from shared.settings import IngestSettings
+
+
+def _value_records(
+    obj: object,
+    *,
+    source: str,
+    line: int,
+    raw: str,
+    includes: Includes | None,
+    mapping: Mapping[str, str] | None,
+) -> Iterator[InputRecord]:
+    """Records from one JSON value: an X API response (``data`` + ``includes``) or a tweet."""
+    if not (isinstance(obj, dict) and isinstance(obj.get("data"), dict | list)):
+        yield tweet_record(
+            obj, source=source, line=line, raw=raw, includes=includes, mapping=mapping
+        )
+        return
+    tweets, found = response_tweets(obj)
+    merged = found.merged(includes) if found is not None else includes
+    for tweet in tweets:
+        own = raw if len(tweets) == 1 else json.dumps(tweet, ensure_ascii=False)
+        yield tweet_record(
+            tweet, source=source, line=line, raw=own, includes=merged, mapping=mapping
+        )
+
+
+class JsonLinesReader:
+    """One JSON value per line: tweet objects, or X API responses (as streamed or paged)."""
+
+    name = "jsonl"
+    extensions: tuple[str, ...] = (".jsonl", ".ndjson")
+
+    def sniff(self, head: bytes) -> bool:
+        """Two or more lines, the first a whole JSON object."""
+        first, _, rest = head.partition(b"\n")
+        return bool(rest.strip()) and _first_line_is_object(first)
+
+    def open(
+        self, path: Path, *, mapping: Mapping[str, str] | None, settings: IngestSettings
+    ) -> Iterator[InputRecord]:
+        """Nothing to check beyond the file itself."""
+        return self._records(path, mapping, settings.max_line_bytes)
+
+    @staticmethod
+    def _records(
+        path: Path, mapping: Mapping[str, str] | None, limit: int
+    ) -> Iterator[InputRecord]:
+        source = source_of(path)
+        with path.open("rb") as f:
+            for line in physical_lines(f, limit):
+                if line.oversized:
+                    raw = line.data.decode("utf-8", "replace")
+                    yield InputRecord(source, line.no, raw, error=oversized_reason(line, limit))
+                    continue
+                if not line.data.strip():
+                    continue
+                text, junk = decode_utf8(line.data)
+                if junk:
+                    yield InputRecord(source, line.no, text, error=junk)
+                    continue
+                try:
+                    obj = json.loads(text)
+                except json.JSONDecodeError as exc:
+                    yield InputRecord(source, line.no, text, error=json_error(exc))
+                    continue
+                yield from _value_records(
+                    obj, source=source, line=line.no, raw=text, includes=None, mapping=mapping
+                )
+
+
+def _first_line_is_object(line: bytes) -> bool:
+    first = line.removeprefix(BOM).strip()
+    if not first.startswith(b"{"):
+        return False
+    try:
+        return isinstance(json.loads(first), dict)
+    except ValueError:
+        return False
+
+
+# ---------------------------------------------------------------------------- JSON documents
+
+
+@dataclass
+class _DocInfo:
+    includes: Includes | None = None
+    has_data: bool = False
+
+
+class JsonDocumentReader:
+    """A JSON document: an X API v2 response (``data`` + ``includes``) or an array of tweets.
+
+    Several documents may follow each other (pages saved one after another). ``data`` arrays
+    are streamed element by element; a first pass collects ``includes``, which the API writes
+    after ``data``. A document broken beyond repair yields one error record and reading stops.
+    """
+
+    name = "json"
+    extensions: tuple[str, ...] = (".json",)
+
+    def sniff(self, head: bytes) -> bool:
+        """Starts with ``{`` or ``[``."""
+        return head.removeprefix(BOM).lstrip()[:1] in (b"{", b"[")
+
+    def open(
+        self, path: Path, *, mapping: Mapping[str, str] | None, settings: IngestSettings
+    ) -> Iterator[InputRecord]:
+        """Check that it is JSON; one object per line goes to the JSON Lines reader."""
+        with path.open("rb") as f:
+            head = f.read(HEAD_BYTES)
+        if not self.sniff(head):
+            raise InputError(
+                f"{path}: not JSON (expected an X API v2 response, an array of tweet objects, "
+                "or one tweet object per line)"
+            )
+        lines = JsonLinesReader()
+        if lines.sniff(head):
+            return lines.open(path, mapping=mapping, settings=settings)
+        return self._records(path, mapping, settings.max_line_bytes)
+
+    def _records(
+        self, path: Path, mapping: Mapping[str, str] | None, limit: int
+    ) -> Iterator[InputRecord]:
+        source = source_of(path)
+        infos = self._survey(path, limit)
+        with path.open("rb") as f:
+            stream = JsonStream(f, limit)
+            try:
+                n = 0
+                while stream.peek():
+                    info = infos[n] if n < len(infos) else _DocInfo()
+                    n += 1
+                    for line, obj, raw, error in self._document(stream, info):
+                        if error is not None:
+                            yield InputRecord(source, line, raw, error=error)
+                        else:
+                            yield from _value_records(
+                                obj,
+                                source=source,
+                                line=line,
+                                raw=raw,
+                                includes=info.includes,
+                                mapping=mapping,
+                            )
+            except BrokenDocument as exc:
+                yield stream.broken_record(source, exc)
+
+    @staticmethod
+    def _survey(path: Path, limit: int) -> list[_DocInfo]:
+        """First pass: each document's ``includes``, and whether it has ``data``."""
+        infos: list[_DocInfo] = []
+        with path.open("rb") as f:
+            stream = JsonStream(f, limit)
+            try:
+                while stream.peek():
+                    info = _DocInfo()
+                    infos.append(info)
+                    if stream.peek() == "[":
+                        for _ in array_items(stream):
+                            pass
+                        continue
+                    if stream.peek() != "{":
+                        stream.value()
+                        continue
+                    for key in object_keys(stream):
+                        if key == "data" and stream.peek() == "[":
+                            info.has_data = True
+                            for _ in array_items(stream):
+                                pass
+                        elif key == "includes":
+                            info.includes = Includes.parse(stream.value())
+                        else:
+                            info.has_data = info.has_data or key == "data"
+                            stream.value()
+            except BrokenDocument:
+                pass  # the second pass reports it where it happens
+        return infos
+
+    @staticmethod
+    def _document(stream: JsonStream, info: _DocInfo) -> Iterator[Element]:
+        first = stream.peek()
+        if first == "[":
+            yield from array_items(stream)
+        elif first != "{" or not info.has_data:
+            yield read_element(stream)
+        else:
+            for key in object_keys(stream):
+                if key == "data" and stream.peek() == "[":
+                    yield from array_items(stream)
+                elif key == "data":
+                    yield read_element(stream)
+                else:
+                    stream.value()

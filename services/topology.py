@@ -26,7 +26,14 @@ from services.summarize import bootstrap as summarize_bootstrap
 from services.summarize import handler as summarize
 from shared.bus import Bus
 from shared.dispatch import Handler
-from shared.models import Contract, PostRendered, ReportReady, TweetClassified, TweetIngested
+from shared.models import (
+    TOPIC_MODELS,
+    Contract,
+    PostRendered,
+    ReportReady,
+    TweetClassified,
+    TweetIngested,
+)
 from shared.settings import Settings
 from shared.store import StateStore
 
@@ -126,6 +133,14 @@ CONSUMERS: tuple[Consumer[Any, Any], ...] = (CLASSIFY, SUMMARIZE, RENDER)
 """Every topic consumer, in pipeline order."""
 SERVICES: tuple[Service[Any, Any], ...] = (INGEST, *CONSUMERS)
 """Every service, in pipeline order (``tweetpulse worker NAME`` takes their names)."""
+
+
+def topic(model: type[Contract]) -> str:
+    """The topic ``model`` is published on."""
+    for name, candidate in TOPIC_MODELS.items():
+        if candidate is model:
+            return name
+    raise ValueError(f"{model.__name__} is not a topic model")
 
 
 def by_name(name: str) -> Service[Any, Any]:

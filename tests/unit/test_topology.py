@@ -29,7 +29,7 @@ def test_rows_name_distinct_services_groups_and_known_topics() -> None:
     groups = [c.group for c in topology.CONSUMERS]
     assert len(set(groups)) == len(groups)
     for consumer in topology.CONSUMERS:
-        assert TOPIC_MODELS[consumer.reads.TOPIC] is consumer.reads
+        assert TOPIC_MODELS[topology.topic(consumer.reads)] is consumer.reads
     for service in topology.SERVICES:
         assert all(model in TOPIC_MODELS.values() for model in service.publishes)
     assert topology.by_name("render") is topology.RENDER
@@ -44,7 +44,7 @@ def test_the_embedded_run_publishes_only_what_the_rows_declare(tmp_path: Path) -
     bus = MemoryBus()
     source = build_source("file", settings=settings, store=wiring.store, inputs=[SAMPLE])
     run_embedded(source, settings, wiring=wiring, bus=bus)
-    declared = {m.TOPIC for s in topology.SERVICES for m in s.publishes}
+    declared = {topology.topic(m) for s in topology.SERVICES for m in s.publishes}
     published = {topic for topic, n in bus.counts.items() if n and not topic.endswith(".dlq")}
     assert published == declared
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from services import topology
+from services import topology, topology_docs
 from services.cli import _parser
 from services.embedded import run_embedded
 from services.ingest.sources import build_source
@@ -74,6 +74,9 @@ def test_a_fifth_service_is_one_more_row(tmp_path: Path, monkeypatch: pytest.Mon
 
     assert topology.by_name("notify") is notify
     assert _parser().parse_args(["worker", "notify"]).service == "notify"
+    assert "render -- posts.rendered --> notify" in topology_docs.mermaid()
+    assert "other teams" not in topology_docs.mermaid()
+    assert "| render | notify (`notify`) |" in topology_docs.topic_table()
     settings = Settings(render=RenderSettings(site_dir=tmp_path / "site"))
     wiring = Wiring(settings, MemoryStore())
     wiring.provide(topology.RENDER, render_bootstrap.build_deps(settings, cloud=FakeCloud()))

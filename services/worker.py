@@ -63,11 +63,7 @@ def run_worker(name: str, settings: Settings, *, ingest: IngestOptions | None = 
     telemetry = Telemetry(name)
     server = telemetry.serve(settings.worker.health_port)
     log.info("%s worker: /healthz and /metrics on port %s", name, server.server_address[1])
-    bus = KafkaBus(
-        settings.kafka,
-        group_prefix=settings.kafka.group_prefix,
-        topic_prefix=settings.kafka.topic_prefix,
-    )
+    bus = KafkaBus(settings.kafka)
     store = RedisStore(settings.redis.url, prefix=settings.redis.prefix)
     wiring = Wiring(settings, store)
     try:

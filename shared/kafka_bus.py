@@ -120,8 +120,8 @@ class KafkaBus:
         self,
         settings: KafkaSettings,
         *,
-        group_prefix: str = "tweetpulse",
-        topic_prefix: str = "",
+        group_prefix: str | None = None,
+        topic_prefix: str | None = None,
         max_poll_records: int = 200,
         linger_ms: int = 20,
         batch_size: int = 256 * 1024,
@@ -132,8 +132,9 @@ class KafkaBus:
         connect_timeout_s: float = 10.0,
     ) -> None:
         self._settings = settings
-        self._group_prefix = group_prefix
-        self._topic_prefix = topic_prefix
+        # The settings' prefixes unless a caller (a test, the harness) names its own.
+        self._group_prefix = settings.group_prefix if group_prefix is None else group_prefix
+        self._topic_prefix = settings.topic_prefix if topic_prefix is None else topic_prefix
         self._max_poll_records = max_poll_records
         self._linger_ms = linger_ms
         self._batch_size = batch_size

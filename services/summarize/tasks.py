@@ -80,11 +80,7 @@ def _runtime() -> Runtime:
     from shared.redis_store import RedisStore
 
     store = RedisStore(settings.redis.url, prefix=settings.redis.prefix)
-    bus = KafkaBus(
-        settings.kafka,
-        group_prefix=settings.kafka.group_prefix,
-        topic_prefix=settings.kafka.topic_prefix,
-    )
+    bus = KafkaBus(settings.kafka)
     return Runtime(store, bus, bootstrap.build_deps(settings, store=store))
 
 

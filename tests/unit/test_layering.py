@@ -38,7 +38,7 @@ def lint(tree: Path) -> str:
     """What ``lint-imports`` says about ``tree`` under the project's contracts."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
     done = subprocess.run(
-        [str(LINT_IMPORTS), "--no-cache", "--config", str(ROOT / "pyproject.toml")],
+        [str(LINT_IMPORTS), "--no-cache", str(ROOT / "pyproject.toml")],
         cwd=tree,
         env=env,
         capture_output=True,

@@ -37,12 +37,13 @@ demo: env system-deps
 lint: env
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 typecheck: env
 	$(BIN)/mypy
 
 schemas: env
-	$(BIN)/python -m shared.schema_export
+	$(BIN)/python -m services.topology_docs
 
 ## test: set up, start the services the tests need, lint, type-check, run every test tier
 test: env system-deps-test

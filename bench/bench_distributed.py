@@ -25,7 +25,7 @@ average is printed with the figures.
     python -m bench.bench_distributed [--count 30000] [--rate 500] [--seconds 20] [--repeat 3]
         [--trials 3] [--only throughput,latency,freshness]
 
-``KafkaBus.read_topic`` returns ``RawRecord``s without the record's timestamp, so this module
+``KafkaBus.read_topic`` returns ``TopicRecord``s without the record's timestamp, so this module
 reads CreateTimes with a kafka-python consumer of its own.
 """
 

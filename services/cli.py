@@ -24,6 +24,8 @@ EXIT_FAILED = 1
 
 
 def _parser() -> argparse.ArgumentParser:
+    from services.topology import SERVICES
+
     parser = argparse.ArgumentParser(
         prog="tweetpulse",
         description="Turn tweets about AI into a daily Chinese report post for a Jekyll blog.",
@@ -54,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
         "reads its source and exits when a file source ends. /healthz and /metrics on "
         "TWEETPULSE_WORKER__HEALTH_PORT.",
     )
-    worker.add_argument("service", choices=["ingest", "classify", "summarize", "render"])
+    worker.add_argument("service", choices=[service.name for service in SERVICES])
     _add_input(worker, required=False)
     _add_source(worker)
 
@@ -153,9 +155,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     def progress(summary: RunSummary, done: bool) -> None:
         if done or args.quiet:
             return
+        ingest = summary.ingest
         print(
-            f"… {summary.read:,} records read, {summary.published:,} tweets, "
-            f"{summary.rejected:,} rejected ({summary.rate():,.0f} records/s)",
+            f"… {ingest.read:,} records read, {ingest.published:,} tweets, "
+            f"{ingest.rejected:,} rejected ({summary.rate():,.0f} records/s)",
             file=sys.stderr,
             flush=True,
         )
@@ -184,16 +187,18 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _print_summary(s: RunSummary, out: TextIO) -> None:
-    print(f"read        {s.read:,} records in {s.elapsed_s:.1f} s", file=out)
+    ingest = s.ingest
+    print(f"read        {ingest.read:,} records in {s.elapsed_s:.1f} s", file=out)
     print(
-        f"tweets      {s.published:,} published "
-        f"({s.retweets:,} of them seen through retweets), {s.duplicates:,} duplicates dropped",
+        f"tweets      {ingest.published:,} published "
+        f"({ingest.retweets_folded:,} of them seen through retweets), "
+        f"{ingest.duplicates:,} duplicates dropped",
         file=out,
     )
-    print(f"rejected    {s.rejected:,}", file=out)
-    for reason, count in s.rejected_by_reason.most_common():
+    print(f"rejected    {ingest.rejected:,}", file=out)
+    for reason, count in ingest.rejected_by_reason.most_common():
         print(f"            {count:>6,}  {reason}", file=out)
-    for letter in s.rejected_examples[:5]:
+    for letter in ingest.examples:
         where = f"{letter.source_topic} line {letter.line}" if letter.line else letter.source_topic
         print(f"            e.g. {where}: {letter.reason[:120]}", file=out)
     cats = ", ".join(

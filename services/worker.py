@@ -1,9 +1,10 @@
-"""The distributed mode: one service's handler as a long-running worker on Kafka and Redis.
+"""The distributed mode: one service of the topology as a long-running worker on Kafka and Redis.
 
-``tweetpulse worker classify|summarize|render`` consumes its input topic in a consumer group and
-publishes what the handler returns; ``tweetpulse worker ingest`` reads a source and publishes to
-``tweets.raw``. Each serves ``/healthz`` and ``/metrics``; SIGTERM finishes the batch in hand,
-commits and exits. The handlers are the very ones the embedded mode runs.
+``tweetpulse worker NAME`` runs the row of ``services.topology`` called NAME: a consumer reads its
+input topic in its consumer group and publishes what the handler returns; ``tweetpulse worker
+ingest`` reads a source and publishes to ``tweets.raw``. Each serves ``/healthz`` and
+``/metrics``; SIGTERM finishes the batch in hand, commits and exits. The table, the handlers and
+the deps are the very ones the embedded mode runs.
 """
 
 from __future__ import annotations
@@ -13,19 +14,25 @@ import signal
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, TypeVar
 
+from services import topology
+from services.ingest.source import Source
+from services.ingest.sources import build_source
+from services.ingest.stats import IngestStats
+from services.topology import Consumer, Wiring
+from shared.bus import Bus
+from shared.dispatch import Handler
 from shared.errors import BrokerUnavailable
-from shared.models import Contract, DeadLetter, ReportReady, TweetClassified, TweetIngested
+from shared.models import Contract, DeadLetter, ReportReady
 from shared.settings import Settings
 from shared.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
 
-SERVICES = ("ingest", "classify", "summarize", "render")
+M = TypeVar("M", bound=Contract)
 
 
 @dataclass
@@ -53,22 +60,18 @@ def run_worker(name: str, settings: Settings, *, ingest: IngestOptions | None = 
     from shared.kafka_bus import KafkaBus
     from shared.redis_store import RedisStore
 
-    if name not in SERVICES:
-        raise ValueError(f"unknown service {name!r}; one of {', '.join(SERVICES)}")
+    service = topology.by_name(name)
     telemetry = Telemetry(name)
     server = telemetry.serve(settings.worker.health_port)
     log.info("%s worker: /healthz and /metrics on port %s", name, server.server_address[1])
-    bus = KafkaBus(
-        settings.kafka,
-        group_prefix=settings.kafka.group_prefix,
-        topic_prefix=settings.kafka.topic_prefix,
-    )
+    bus = KafkaBus(settings.kafka)
     store = RedisStore(settings.redis.url, prefix=settings.redis.prefix)
+    wiring = Wiring(settings, store)
     try:
         bus.ensure_topics()
-        if name == "ingest":
-            return _run_ingest(settings, bus, store, telemetry, ingest or IngestOptions())
-        _subscribe(name, settings, bus, store, telemetry)
+        if not isinstance(service, Consumer):
+            return _run_ingest(wiring, bus, telemetry, ingest or IngestOptions())
+        topology.subscribe(bus, wiring, [service], wrap=_measure(telemetry))
         telemetry.watch_bus(bus)
         _stop_on_signals(bus.stop)
         telemetry.running = True
@@ -81,30 +84,12 @@ def run_worker(name: str, settings: Settings, *, ingest: IngestOptions | None = 
         server.shutdown()
 
 
-def _subscribe(name: str, settings: Settings, bus: Any, store: Any, telemetry: Telemetry) -> None:
-    if name == "classify":
-        from services.classify import bootstrap as classify_bootstrap
-        from services.classify import handler as classify
+def _measure(telemetry: Telemetry) -> topology.Wrap:
+    """Count and time every handler call; a consumer of reports also exports their model usage."""
 
-        deps = classify_bootstrap.build_deps(settings)
-        bus.subscribe(
-            TweetIngested, telemetry.wrap(partial(classify.handle, deps=deps)), group="classify"
-        )
-    elif name == "summarize":
-        from services.summarize import bootstrap as summarize_bootstrap
-        from services.summarize import handler as summarize
-
-        summarize_deps = summarize_bootstrap.build_deps(settings, store=store)
-        bus.subscribe(
-            TweetClassified,
-            telemetry.wrap(partial(summarize.handle, deps=summarize_deps)),
-            group="summarize",
-        )
-    elif name == "render":
-        from services.render import bootstrap as render_bootstrap
-        from services.render import handler as render
-
-        render_deps = render_bootstrap.build_deps(settings)
+    def wrap(consumer: Consumer[M, Any], handler: Handler[M]) -> Handler[M]:
+        if not issubclass(consumer.reads, ReportReady):
+            return telemetry.wrap(handler)
         cost = telemetry.gauge(
             "tweetpulse_report_model_cost_usd", "Model cost of the last report rendered"
         )
@@ -115,15 +100,17 @@ def _subscribe(name: str, settings: Settings, bus: Any, store: Any, telemetry: T
             "tweetpulse_report_rejected_claims", "Claims the citation check removed, last report"
         )
 
-        def rendered(msg: ReportReady) -> Sequence[Contract]:
-            usage = msg.model_usage
+        def observed(msg: M) -> Sequence[Contract]:
+            usage = msg.model_usage if isinstance(msg, ReportReady) else None
             if usage is not None:
-                cost.labels(name).set(usage.cost_usd or 0.0)
-                tokens.labels(name).set(usage.input_tokens + usage.output_tokens)
-                rejected.labels(name).set(usage.rejected_claims)
-            return render.handle(msg, deps=render_deps)
+                cost.labels(telemetry.service).set(usage.cost_usd or 0.0)
+                tokens.labels(telemetry.service).set(usage.input_tokens + usage.output_tokens)
+                rejected.labels(telemetry.service).set(usage.rejected_claims)
+            return handler(msg)
 
-        bus.subscribe(ReportReady, telemetry.wrap(rendered), group="render")
+        return telemetry.wrap(observed)
+
+    return wrap
 
 
 class _Publisher:
@@ -134,7 +121,7 @@ class _Publisher:
     back (downstream is idempotent, so one sent twice costs nothing).
     """
 
-    def __init__(self, bus: Any, source: Any, stopping: Callable[[], bool]) -> None:
+    def __init__(self, bus: Bus, source: Source, stopping: Callable[[], bool]) -> None:
         self._bus = bus
         self._source = source
         self._stopping = stopping
@@ -168,19 +155,12 @@ class _Publisher:
             return
 
 
-def _run_ingest(
-    settings: Settings, bus: Any, store: Any, telemetry: Telemetry, options: IngestOptions
-) -> int:
-    from services.ingest import bootstrap as ingest_bootstrap
-    from services.ingest import handler as ingest
-    from services.ingest.handler import IngestStats
-    from services.ingest.sources import build_source
-
-    deps = ingest_bootstrap.build_deps(settings, store=store)
+def _run_ingest(wiring: Wiring, bus: Bus, telemetry: Telemetry, options: IngestOptions) -> int:
+    ingest = wiring.handler(topology.INGEST)
     source = build_source(
         options.source,
-        settings=settings,
-        store=store,
+        settings=wiring.settings,
+        store=wiring.store,
         inputs=options.inputs,
         mapping=options.mapping,
         replay_speed=options.replay_speed,
@@ -206,8 +186,8 @@ def _run_ingest(
     last_settle = time.monotonic()
     try:
         for record in source.records():
-            outputs: Sequence[Contract] = ingest.handle(record, deps=deps)
-            stats.count(record, outputs)
+            outputs = ingest(record)
+            stats.count(outputs)
             for event in outputs:
                 publisher.publish(event)
                 kind = (

@@ -4,6 +4,7 @@ Handlers are pure: ``handler(message) -> list[Event]``. A bus delivers each mess
 the handler subscribed for it, publishes what the handler returns, and only then counts the
 message as done (commits). ``InvalidMessage`` sends the message to ``<topic>.dlq`` with the
 reason; ``RetryableError`` retries it with back-off; any other exception is a bug and propagates.
+That policy is :func:`shared.dispatch.dispatch`; a bus adds only transport, commit and retry.
 
 ``shared.kafka_bus.KafkaBus`` is the distributed implementation; both pass
 ``tests/contract/test_bus_contract.py``.
@@ -14,18 +15,15 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
-from pydantic import ValidationError
-
-from shared.errors import InvalidMessage, RetryableError
-from shared.models import Contract, DeadLetter, dead_letter, key_of, topic_of
+from shared.dispatch import Delivery, Handler, dispatch
+from shared.errors import RetryableError
+from shared.models import Contract, topic_of
 
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=Contract)
-Handler = Callable[[M], Sequence[Contract]]
 
 
 class Bus(Protocol):
@@ -99,35 +97,19 @@ class MemoryBus:
     def _deliver(
         self, topic: str, model: type[Contract], handler: Handler[Any], payload: Any
     ) -> None:
-        try:
-            if isinstance(payload, Contract):
-                message: Contract = payload
-            else:
-                message = model.model_validate_json(payload)
-        except ValidationError as exc:
-            self._dead(topic, InvalidMessage(f"does not match {model.__name__}: {exc}"), payload)
-            return
+        delivery = Delivery(topic=topic, value=payload)
         for attempt in range(self._retries + 1):
             try:
-                out = handler(message)
-            except InvalidMessage as exc:
-                self._dead(topic, exc, payload, key=key_of(message))
-                return
+                outcome = dispatch(model, handler, delivery)
             except RetryableError:
                 if attempt == self._retries:
                     raise
                 log.warning("retryable failure on %s (attempt %s), backing off", topic, attempt + 1)
                 time.sleep(self._backoff_s * 2**attempt)
                 continue
-            for event in out:
+            for event in outcome.events:
                 self.publish(event)
             return
-
-    def _dead(self, topic: str, exc: InvalidMessage, payload: Any, key: str | None = None) -> None:
-        raw = payload.model_dump_json() if isinstance(payload, Contract) else payload
-        letter: DeadLetter = dead_letter(source_topic=topic, error=exc, payload=raw, key=key)
-        log.warning("dead-lettered a message from %s: %s", topic, letter.reason)
-        self.publish(letter)
 
     def stop(self) -> None:
         """Stop after the message in hand."""

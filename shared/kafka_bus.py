@@ -12,8 +12,9 @@ Semantics are ``MemoryBus``'s (see :mod:`shared.bus`), made durable:
   published *and acknowledged*; a crash in between redelivers the batch (at least once), which
   the idempotent state store absorbs.
 - A message that does not parse, does not match its model, or makes the handler raise
-  ``InvalidMessage`` becomes a ``DeadLetter`` on ``<topic>.dlq``, with headers naming the
-  original topic, partition, offset, exception class and message; the stream goes on.
+  ``InvalidMessage`` becomes a ``DeadLetter`` on ``<topic>.dlq`` (that policy is
+  :func:`shared.dispatch.dispatch`), here with headers naming the original topic, partition,
+  offset, exception class and message; the stream goes on.
 - ``RetryableError`` (a dependency is down) commits what was done, seeks back to the failed
   message and retries it after an exponential, capped back-off; so does a batch whose outputs
   the broker did not acknowledge. Any other exception is a bug: what was done is committed
@@ -31,11 +32,10 @@ from typing import Any, TypeVar
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
 from kafka.errors import KafkaConfigurationError, KafkaError, TopicAlreadyExistsError
 from kafka.structs import MemberState
-from pydantic import ValidationError
 
-from shared.bus import Handler
-from shared.errors import BrokerUnavailable, ConfigError, InvalidMessage, RetryableError
-from shared.models import TOPIC_MODELS, Contract, DeadLetter, dead_letter, key_of, topic_of
+from shared.dispatch import Delivery, Handler, dispatch
+from shared.errors import BrokerUnavailable, ConfigError, RetryableError
+from shared.models import TOPIC_MODELS, Contract, DeadLetter, key_of, topic_of
 from shared.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ LAG_EVERY_S = 5.0
 
 
 @dataclass(frozen=True)
-class RawRecord:
+class TopicRecord:
     """One record as stored on a topic (``KafkaBus.read_topic``)."""
 
     topic: str
@@ -100,6 +100,19 @@ class _Batch:
         return {tp: self.done.get(tp, records[0].offset) for tp, records in self.records.items()}
 
 
+def _encode(key: str | None) -> bytes | None:
+    return None if key is None else key.encode("utf-8")
+
+
+def _dead_letter_record(
+    letter: DeadLetter, record: Any
+) -> tuple[str, bytes, bytes | None, Headers]:
+    """The dead letter as a record for ``<topic>.dlq``, its headers naming where it failed."""
+    values = (record.topic, record.partition, record.offset, letter.error_class, letter.reason)
+    headers = [(name, str(v).encode("utf-8")) for name, v in zip(DLQ_HEADERS, values, strict=True)]
+    return (letter.topic, letter.model_dump_json().encode("utf-8"), _encode(letter.key), headers)
+
+
 class KafkaBus:
     """``Bus`` on Kafka: durable topics, consumer groups, commit after acknowledged outputs."""
 
@@ -107,8 +120,8 @@ class KafkaBus:
         self,
         settings: KafkaSettings,
         *,
-        group_prefix: str = "tweetpulse",
-        topic_prefix: str = "",
+        group_prefix: str | None = None,
+        topic_prefix: str | None = None,
         max_poll_records: int = 200,
         linger_ms: int = 20,
         batch_size: int = 256 * 1024,
@@ -119,8 +132,9 @@ class KafkaBus:
         connect_timeout_s: float = 10.0,
     ) -> None:
         self._settings = settings
-        self._group_prefix = group_prefix
-        self._topic_prefix = topic_prefix
+        # The settings' prefixes unless a caller (a test, the harness) names its own.
+        self._group_prefix = settings.group_prefix if group_prefix is None else group_prefix
+        self._topic_prefix = settings.topic_prefix if topic_prefix is None else topic_prefix
         self._max_poll_records = max_poll_records
         self._linger_ms = linger_ms
         self._batch_size = batch_size
@@ -453,63 +467,27 @@ class KafkaBus:
         self, sub: _Subscription, record: Any
     ) -> list[tuple[str, bytes, bytes | None, Headers | None]]:
         """Run the handler on one record: its outputs, or the dead letter that replaces them."""
-        try:
-            if record.value is None:
-                raise InvalidMessage("empty message (no value)")
-            message = sub.model.model_validate_json(record.value)
-        except ValidationError as exc:
-            reason = f"does not match {sub.model.__name__}: {exc}"
-            return [self._dead_letter(sub, record, InvalidMessage(reason), None)]
-        except InvalidMessage as exc:
-            return [self._dead_letter(sub, record, exc, None)]
-        started = time.monotonic()
-        try:
-            out = sub.handler(message)
-        except InvalidMessage as exc:
-            return [self._dead_letter(sub, record, exc, key_of(message))]
-        finally:
-            self.last_latency_s = time.monotonic() - started
-        self.processed += 1
-        results: list[tuple[str, bytes, bytes | None, Headers | None]] = []
-        for event in out:
-            key = key_of(event)
-            results.append(
-                (
-                    topic_of(event),
-                    event.model_dump_json().encode("utf-8"),
-                    None if key is None else key.encode("utf-8"),
-                    None,
-                )
-            )
-        return results
-
-    def _dead_letter(
-        self, sub: _Subscription, record: Any, exc: InvalidMessage, key: str | None
-    ) -> tuple[str, bytes, bytes | None, Headers]:
-        if key is None and record.key is not None:
-            key = bytes(record.key).decode("utf-8", "replace")
-        letter: DeadLetter = dead_letter(
-            source_topic=sub.topic,
-            error=exc,
-            payload=bytes(record.value or b""),
+        key = None if record.key is None else bytes(record.key).decode("utf-8", "replace")
+        delivery = Delivery(
+            topic=sub.topic,
+            value=None if record.value is None else bytes(record.value),
             key=key,
             partition=record.partition,
             offset=record.offset,
         )
-        self.dead_lettered += 1
-        log.warning(
-            "dead-lettered %s[%s]@%s: %s",
-            record.topic,
-            record.partition,
-            record.offset,
-            letter.reason,
-        )
-        values = (record.topic, record.partition, record.offset, letter.error_class, letter.reason)
-        headers = [
-            (name, str(v).encode("utf-8")) for name, v in zip(DLQ_HEADERS, values, strict=True)
+        started = time.monotonic()
+        try:
+            outcome = dispatch(sub.model, sub.handler, delivery)
+        finally:
+            self.last_latency_s = time.monotonic() - started
+        if outcome.dead is not None:
+            self.dead_lettered += 1
+            return [_dead_letter_record(outcome.dead, record)]
+        self.processed += 1
+        return [
+            (topic_of(event), event.model_dump_json().encode("utf-8"), _encode(key_of(event)), None)
+            for event in outcome.events
         ]
-        encoded_key = None if key is None else key.encode("utf-8")
-        return (letter.topic, letter.model_dump_json().encode("utf-8"), encoded_key, headers)
 
     def _retry_later(self, sub: _Subscription, batch: _Batch, exc: Exception) -> None:
         """Commit what is done and acknowledged, rewind the rest, and back off."""
@@ -572,7 +550,7 @@ class KafkaBus:
 
     # ------------------------------------------------------------------ reading, closing
 
-    def read_topic(self, topic: str, *, timeout_s: float = 15.0) -> list[RawRecord]:
+    def read_topic(self, topic: str, *, timeout_s: float = 15.0) -> list[TopicRecord]:
         """Every record on ``topic`` from the beginning, without a group (tests, inspection)."""
         physical = self._physical(topic)
         consumer = self._kafka(
@@ -592,14 +570,14 @@ class KafkaBus:
             consumer.assign(tps)
             consumer.seek_to_beginning(*tps)
             ends = self._kafka("reader offsets", lambda: consumer.end_offsets(tps))
-            out: list[RawRecord] = []
+            out: list[TopicRecord] = []
             deadline = time.monotonic() + timeout_s
             while any(consumer.position(tp) < ends[tp] for tp in tps):
                 if time.monotonic() > deadline:
                     raise BrokerUnavailable(f"reading {physical} timed out after {timeout_s}s")
                 for records in consumer.poll(timeout_ms=200).values():
                     out.extend(
-                        RawRecord(
+                        TopicRecord(
                             topic=self._logical(r.topic),
                             partition=r.partition,
                             offset=r.offset,

@@ -10,9 +10,8 @@ gets the same one. Duplicates are found by the record's own id (the retweet's, f
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
@@ -232,59 +231,3 @@ def _retweet(
         via_retweet=RetweetRef(retweet_id=record_id, retweeted_by=username, retweeted_at=when),
         source=record.source,
     )
-
-
-def reason_kind(reason: str) -> str:
-    """The kind of a rejection reason: its text before the first colon (``bad date``)."""
-    return reason.split(":", 1)[0]
-
-
-@dataclass
-class IngestStats:
-    """Counts for a run's summary; the runner calls :meth:`count` with each handler result.
-
-    ``read`` counts records (a multi-line CSV record or one tweet of an X API page is one);
-    ``retweets_folded`` counts published retweets (each also counts in ``published``).
-    """
-
-    read: int = 0
-    published: int = 0
-    duplicates: int = 0
-    retweets_folded: int = 0
-    rejected: int = 0
-    rejected_by_reason: Counter[str] = field(default_factory=Counter)
-    rejected_lines: dict[str, list[int]] = field(default_factory=dict)
-    sample_lines: int = 5
-
-    def count(self, record: InputRecord, outputs: Sequence[Contract]) -> None:
-        """Add one record and what the handler returned for it."""
-        self.read += 1
-        if not outputs:
-            self.duplicates += 1
-        for out in outputs:
-            if isinstance(out, TweetIngested):
-                self.published += 1
-                self.retweets_folded += out.via_retweet is not None
-            elif isinstance(out, DeadLetter):
-                kind = reason_kind(out.reason)
-                self.rejected += 1
-                self.rejected_by_reason[kind] += 1
-                lines = self.rejected_lines.setdefault(kind, [])
-                if len(lines) < self.sample_lines:
-                    lines.append(record.line)
-
-    def summary(self) -> str:
-        """One line for the end of a run."""
-        text = (
-            f"{self.read} records read: {self.published} published "
-            f"({self.retweets_folded} retweets folded into their originals), "
-            f"{self.duplicates} duplicates dropped, {self.rejected} rejected"
-        )
-        if self.rejected:
-            parts = []
-            for kind, n in self.rejected_by_reason.most_common():
-                lines = ", ".join(map(str, self.rejected_lines.get(kind, [])))
-                more = ", …" if n > len(self.rejected_lines.get(kind, [])) else ""
-                parts.append(f"{kind}: {n} (line {lines}{more})")
-            text += " (" + "; ".join(parts) + ")"
-        return text

@@ -51,10 +51,7 @@ from services.ingest.convert import parse_datetime
 from services.ingest.jsonstream import json_error
 from services.ingest.readers import iter_records
 from services.ingest.record import InputRecord
-
-# Source is named here too: the runners import it from this module.
-from services.ingest.source import Clock, Sleep, SourceMetrics
-from services.ingest.source import Source as Source
+from services.ingest.source import Clock, Sleep, Source, SourceMetrics
 from services.ingest.x_api import (
     SEARCH_PATH,
     STREAM_PATH,

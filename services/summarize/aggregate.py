@@ -30,12 +30,10 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from services.summarize.keys import scope_for
 from shared.models import CATEGORIES, TweetClassified, Window
 from shared.settings import ReportSettings
 from shared.store import Delta, Ranked, Tally
-
-SCOPE_PREFIX = "summarize:"
-"""Window scopes are ``summarize:<window id>``."""
 
 # Multi-day windows are aligned on this Monday, so 7-day windows run Monday to Sunday.
 _EPOCH = date(1970, 1, 5).toordinal()
@@ -89,11 +87,6 @@ NO_CATEGORY = "none"
 _ONE_TWEET = MappingProxyType({"tweets": 1.0})
 _ONE_RETWEET = MappingProxyType({"retweets": 1.0})
 _NO_CATEGORY = MappingProxyType({NO_CATEGORY: 1.0})
-
-
-def scope_for(window_id: str) -> str:
-    """The store scope holding one window's aggregates."""
-    return SCOPE_PREFIX + window_id
 
 
 def window_for(ts: datetime, settings: ReportSettings) -> Window:
@@ -220,7 +213,7 @@ def deltas_for(msg: TweetClassified, settings: ReportSettings) -> list[tuple[str
     t = msg.tweet
     ent = msg.entities
     day = t.observed_at.astimezone(_zone(settings.timezone)).date()
-    scope = SCOPE_PREFIX + _window_id(day, settings.window_days)
+    scope = scope_for(_window_id(day, settings.window_days))
     caps = _tally_caps(settings)
     cats: list[str] = list(dict.fromkeys(msg.categories))
     subs = list({s.id: s for s in msg.subtopics}.values())

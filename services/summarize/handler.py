@@ -1,13 +1,14 @@
 """The summarize handler: folds classified tweets into window aggregates and builds reports.
 
 :func:`handle` is the per-message step (cheap; returns no events). :func:`build_report` is called
-by the runner for the windows :func:`dirty_windows` lists, at the end of an embedded run or on a
-debounce in distributed mode, never per tweet.
+by the runner for the builds ``schedule`` says are due (the same schedule in both modes), never per
+tweet.
 
-Dirty tracking uses two key-value entries per window: ``summarize:dirty:<id>`` holds the time and
-event id of the latest change (rewritten on every change), ``summarize:built:<id>`` the value it had
-when the last report was built. A window is dirty while they differ, so a change that lands during
-a build is never lost: the build records the mark it read *before* reading the aggregates.
+Dirty tracking uses two key-value entries per window (spelt in ``keys``): the *dirty* mark holds
+the time and event id of the latest change (rewritten on every change), the *built* mark the value
+it had when the last published report was built. A window is dirty while they differ, so a change
+that lands during a build is never lost: the build records the mark it read *before* reading the
+aggregates. Which dirty windows to build, and when, is ``schedule``'s.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from services.summarize.aggregate import SCOPE_PREFIX, deltas_for, scope_for, window_by_id
+from services.summarize import keys
+from services.summarize.aggregate import deltas_for, window_by_id
 from services.summarize.view import load_view
 from services.summarize.writers import ReportWriter
 from shared.models import Contract, ReportReady, TweetClassified, utcnow
@@ -37,20 +39,6 @@ class SummarizeDeps:
     clock: Callable[[], datetime] = field(default=utcnow)
 
 
-def dirty_key(window_id: str) -> str:
-    """Key-value entry holding a window's latest change mark."""
-    return f"summarize:dirty:{window_id}"
-
-
-def built_key(window_id: str) -> str:
-    """Key-value entry holding the change mark a window's last report was built from."""
-    return f"summarize:built:{window_id}"
-
-
-def _building_key(window_id: str) -> str:
-    return f"summarize:building:{window_id}"
-
-
 def handle(msg: TweetClassified, *, deps: SummarizeDeps) -> list[Contract]:
     """Apply one classified tweet to its window and mark the window dirty; publishes nothing."""
     changed: tuple[str, str] | None = None
@@ -59,8 +47,8 @@ def handle(msg: TweetClassified, *, deps: SummarizeDeps) -> list[Contract]:
             changed = (scope, event_id)
     if changed is not None:
         scope, event_id = changed
-        window_id = scope[len(SCOPE_PREFIX) :]
-        deps.store.put(dirty_key(window_id), f"{deps.clock().isoformat()} {event_id}")
+        window_id = keys.window_of(scope)
+        deps.store.put(keys.dirty(window_id), f"{deps.clock().isoformat()} {event_id}")
     else:
         log.debug("tweet %s already aggregated", msg.tweet.tweet_id)
     return []
@@ -68,7 +56,7 @@ def handle(msg: TweetClassified, *, deps: SummarizeDeps) -> list[Contract]:
 
 def build_report(window_id: str, *, deps: SummarizeDeps, final: bool = False) -> ReportReady:
     """Build the report of one window from the store (with ``final``, the scope then expires)."""
-    mark = deps.store.get(dirty_key(window_id))
+    mark = deps.store.get(keys.dirty(window_id))
     built_at = deps.clock()
     view = load_view(deps.store, window_id, deps.settings, built_at=built_at)
     written = deps.writer.write(view)
@@ -84,9 +72,9 @@ def build_report(window_id: str, *, deps: SummarizeDeps, final: bool = False) ->
         model_usage=written.usage,
     )
     if mark is not None:
-        deps.store.put(_building_key(window_id), mark)
+        deps.store.put(keys.building(window_id), mark)
     if final:
-        deps.store.expire(scope_for(window_id), deps.settings.closed_ttl_s)
+        deps.store.expire(keys.scope_for(window_id), deps.settings.closed_ttl_s)
     log.info(
         "built report for window %s: %s tweets, %s core points (writer %s, final=%s)",
         window_id,
@@ -100,29 +88,29 @@ def build_report(window_id: str, *, deps: SummarizeDeps, final: bool = False) ->
 
 def mark_clean(store: StateStore, window_id: str) -> None:
     """Record that the last built report of ``window_id`` was published (call after publishing)."""
-    mark = store.get(_building_key(window_id)) or store.get(dirty_key(window_id))
+    mark = store.get(keys.building(window_id)) or store.get(keys.dirty(window_id))
     if mark is not None:
-        store.put(built_key(window_id), mark)
+        store.put(keys.built(window_id), mark)
 
 
 def window_ids(store: StateStore) -> list[str]:
     """Every window that holds aggregates, oldest first."""
-    return [s[len(SCOPE_PREFIX) :] for s in store.scopes() if s.startswith(SCOPE_PREFIX)]
+    return [keys.window_of(s) for s in store.scopes() if keys.is_window_scope(s)]
 
 
 def dirty_windows(store: StateStore) -> list[str]:
     """Windows changed since their last published report, oldest first."""
     out = []
     for window_id in window_ids(store):
-        mark = store.get(dirty_key(window_id))
-        if mark is not None and mark != store.get(built_key(window_id)):
+        mark = store.get(keys.dirty(window_id))
+        if mark is not None and mark != store.get(keys.built(window_id)):
             out.append(window_id)
     return out
 
 
 def last_change(store: StateStore, window_id: str) -> datetime | None:
     """When ``window_id`` last changed (for debouncing refreshes), if it ever did."""
-    mark = store.get(dirty_key(window_id))
+    mark = store.get(keys.dirty(window_id))
     return datetime.fromisoformat(mark.split(" ", 1)[0]) if mark else None
 
 

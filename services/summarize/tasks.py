@@ -1,12 +1,11 @@
-"""Celery inside summarize: scheduled refreshes, window close, and the report builds themselves.
+"""Celery inside summarize: the schedule's ticks and the report builds themselves.
 
 ``celery -A services.summarize.tasks beat`` ticks ``refresh`` every
 ``TWEETPULSE_REPORT__REFRESH_TICK_S`` seconds; ``celery -A services.summarize.tasks worker -Q
-summarize`` runs it and the ``build`` jobs it queues. ``refresh`` queues a build for every window
-that changed since its last report, at most once per ``refresh_debounce_s`` per window, and a
-final build for every window whose end plus ``close_grace_s`` has passed. ``build`` reads the
-window's aggregates from Redis, writes the report and publishes it on ``reports.ready``; render
-picks it up from there (Kafka carries the events, Celery only the scheduling).
+summarize`` runs it and the ``build`` jobs it queues. Which windows are due, and when, is
+``schedule``'s (the embedded runner follows the same one). ``build`` reads the window's aggregates
+from Redis, writes the report and publishes it on ``reports.ready``; render picks it up from there
+(Kafka carries the events, Celery only the scheduling).
 
 A Celery worker serves /healthz and /metrics like the Kafka workers (see ``celery_telemetry``).
 
@@ -16,15 +15,23 @@ Celery imports it by name (``-A``), the way ``__main__`` would. No connection is
 
 from __future__ import annotations
 
+import functools
 import logging
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from celery import Celery
 
-from services.summarize import celery_telemetry
-from shared.models import utcnow
+from services.summarize import celery_telemetry, schedule
+from services.summarize.handler import SummarizeDeps
+from services.summarize.schedule import Build
+from shared.bus import Bus
+from shared.errors import RetryableError
+from shared.models import ReportReady, utcnow
 from shared.settings import Settings
+from shared.store import StateStore
 
 log = logging.getLogger(__name__)
 
@@ -55,81 +62,56 @@ settings = Settings()
 app = create_app(settings)
 celery_telemetry.install(app, settings)
 
-_runtime: dict[str, Any] = {}
+
+@dataclass(frozen=True)
+class Runtime:
+    """What the tasks of one worker process use: the store, the bus and summarize's deps."""
+
+    store: StateStore
+    bus: Bus
+    deps: SummarizeDeps
 
 
-def _deps() -> tuple[Any, Any, Any]:
-    """Store, bus and summarize deps, built once per worker process on first use."""
-    if not _runtime:
-        from services.summarize import bootstrap
-        from shared.kafka_bus import KafkaBus
-        from shared.redis_store import RedisStore
+@functools.cache
+def _runtime() -> Runtime:
+    """Built once per worker process, on first use (never at import)."""
+    from services.summarize import bootstrap
+    from shared.kafka_bus import KafkaBus
+    from shared.redis_store import RedisStore
 
-        store = RedisStore(settings.redis.url, prefix=settings.redis.prefix)
-        _runtime["store"] = store
-        _runtime["bus"] = KafkaBus(
-            settings.kafka,
-            group_prefix=settings.kafka.group_prefix,
-            topic_prefix=settings.kafka.topic_prefix,
-        )
-        _runtime["deps"] = bootstrap.build_deps(settings, store=store)
-    return _runtime["store"], _runtime["bus"], _runtime["deps"]
+    store = RedisStore(settings.redis.url, prefix=settings.redis.prefix)
+    bus = KafkaBus(settings.kafka)
+    return Runtime(store, bus, bootstrap.build_deps(settings, store=store))
 
 
-def _last_build(store: Any, window_id: str) -> datetime | None:
-    raw = store.get(f"summarize:last-build:{window_id}")
-    return datetime.fromisoformat(raw) if raw else None
+def queue_due(runtime: Runtime, now: datetime, enqueue: Callable[[Build], object]) -> list[str]:
+    """One tick: take the builds due at ``now`` and hand each to ``enqueue``; their window ids."""
+    due = schedule.take_due(runtime.store, now, runtime.deps.settings)
+    for job in due:
+        enqueue(job)
+    return [job.window_id for job in due]
 
 
-def due_windows(store: Any, now: datetime, report: Any) -> list[tuple[str, bool]]:
-    """``(window_id, final)`` for every window that needs a build now."""
-    from services.summarize import handler
-
-    out: list[tuple[str, bool]] = []
-    dirty = set(handler.dirty_windows(store))
-    for window_id in handler.window_ids(store):
-        closed = now >= handler.closes_at(window_id, report)
-        finalised = store.get(f"summarize:final:{window_id}") is not None
-        if closed and not finalised:
-            out.append((window_id, True))
-            continue
-        if window_id not in dirty:
-            continue
-        last = _last_build(store, window_id)
-        if last is None or now - last >= timedelta(seconds=report.refresh_debounce_s):
-            out.append((window_id, closed))
-    return out
+def run_build(runtime: Runtime, job: Build) -> ReportReady:
+    """One queued build: the report, built and published (see ``schedule.publish``)."""
+    ready = schedule.publish(job, deps=runtime.deps, bus=runtime.bus)
+    log.info(
+        "published report %s (%s tweets, final=%s)", job.window_id, ready.stats.tweets, job.final
+    )
+    return ready
 
 
 @app.task(name="tweetpulse.refresh")
 def refresh() -> list[str]:
     """Queue a build for each window that is due; returns their ids."""
-    store, _, _ = _deps()
-    now = utcnow()
-    due = due_windows(store, now, settings.report)
-    for window_id, final in due:
-        # Recorded when queued, so the next tick does not queue the same window again; two
-        # builds of one window at once would be harmless anyway (render keeps the newest).
-        store.put(f"summarize:last-build:{window_id}", now.isoformat())
-        if final:
-            store.put(f"summarize:final:{window_id}", now.isoformat())
-        build.delay(window_id, final)
-    return [w for w, _ in due]
+    return queue_due(_runtime(), utcnow(), lambda job: build.delay(job.window_id, job.final))
 
 
 @app.task(name="tweetpulse.build", bind=True, max_retries=None)
 def build(self: Any, window_id: str, final: bool) -> str:
     """Build one window's report from Redis and publish it on ``reports.ready``."""
-    from services.summarize import handler
-    from shared.errors import RetryableError
-
-    store, bus, deps = _deps()
     try:
-        ready = handler.build_report(window_id, deps=deps, final=final)
-        bus.publish(ready)
-        bus.flush()
-        handler.mark_clean(store, window_id)
+        run_build(_runtime(), Build(window_id, final))
     except RetryableError as exc:
         raise self.retry(exc=exc, countdown=5) from exc
-    log.info("published report %s (%s tweets, final=%s)", window_id, ready.stats.tweets, final)
     return window_id

@@ -39,9 +39,9 @@ from services.summarize.aggregate import (
     T_TICKER_SENTIMENT,
     T_TICKERS,
     ranking_of_category,
-    scope_for,
     window_by_id,
 )
+from services.summarize.keys import scope_for
 from shared.models import (
     CATEGORIES,
     CountStat,

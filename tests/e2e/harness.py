@@ -25,9 +25,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from shared.models import ReportReady, WindowStats
+
+if TYPE_CHECKING:
+    from shared.kafka_bus import KafkaBus, TopicRecord
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "samples" / "tweets-2026-01-02.csv"
@@ -50,7 +53,7 @@ class Cluster:
     """Where each process's latest incarnation starts in its (appended) log."""
     read_error: str | None = None
     """Why the last read of reports.ready failed, if it did (for failure messages)."""
-    _bus: Any = None
+    _bus: KafkaBus | None = None
     _admin: Any = None
 
     # ------------------------------------------------------------------ settings
@@ -230,7 +233,7 @@ class Cluster:
 
     # ------------------------------------------------------------------ the broker's view
 
-    def bus(self) -> Any:
+    def bus(self) -> KafkaBus:
         """A KafkaBus on this run's topics (reading, poison messages), closed by ``cleanup``."""
         if self._bus is None:
             from shared.kafka_bus import KafkaBus
@@ -253,10 +256,9 @@ class Cluster:
             )
         return self._admin
 
-    def read(self, topic: str, *, timeout_s: float = 30) -> list[Any]:
-        """Every record on this run's ``topic`` (``RawRecord``s), by partition and offset."""
-        records: list[Any] = self.bus().read_topic(topic, timeout_s=timeout_s)
-        return records
+    def read(self, topic: str, *, timeout_s: float = 30) -> list[TopicRecord]:
+        """Every record on this run's ``topic``, by partition and offset."""
+        return self.bus().read_topic(topic, timeout_s=timeout_s)
 
     def end_offsets(self, topic: str) -> dict[int, int]:
         """The end offset of each partition of this run's ``topic``."""

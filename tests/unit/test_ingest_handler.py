@@ -12,9 +12,10 @@ import pytest
 
 from services.ingest.bootstrap import build_deps
 from services.ingest.convert import normalize_for_id, synthetic_id
-from services.ingest.handler import SEEN_NAMESPACE, IngestDeps, IngestStats, handle
+from services.ingest.handler import SEEN_NAMESPACE, IngestDeps, handle
 from services.ingest.readers import iter_records
 from services.ingest.record import InputRecord
+from services.ingest.stats import IngestStats
 from shared.models import DeadLetter, TweetIngested, topic_of
 from shared.settings import IngestSettings, Settings
 from shared.store import MemoryStore
@@ -62,7 +63,7 @@ def run_file(path: Path, deps: IngestDeps, *, mapping: dict[str, str] | None = N
     run = Run()
     for record in iter_records(path, mapping=mapping, settings=deps.settings):
         outputs = handle(record, deps=deps)
-        run.stats.count(record, outputs)
+        run.stats.count(outputs)
         for out in outputs:
             if isinstance(out, TweetIngested):
                 run.tweets.append(out)

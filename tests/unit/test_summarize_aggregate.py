@@ -11,11 +11,11 @@ import pytest
 from services.summarize.aggregate import (
     DOC_TEXT_CHARS,
     deltas_for,
-    scope_for,
     tweet_doc,
     window_by_id,
     window_for,
 )
+from services.summarize.keys import scope_for
 from services.summarize.view import decode_doc
 from shared.models import TweetClassified
 from shared.settings import ReportSettings

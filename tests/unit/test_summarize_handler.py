@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from services.summarize import handler
-from services.summarize.aggregate import scope_for
 from services.summarize.bootstrap import build_deps
 from services.summarize.handler import SummarizeDeps
+from services.summarize.keys import scope_for
 from services.summarize.view import WindowView
 from services.summarize.writers import Written
 from services.summarize.writers.extractive import ExtractiveWriter

@@ -20,14 +20,15 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from services.summarize import keys
 from shared.settings import ModelPrice, ModelWriterSettings
 from shared.store import StateStore
 
 log = logging.getLogger(__name__)
 
-CACHE_PREFIX = "summarize:model:cache:"
-LAST_RUN_PREFIX = "summarize:model:last:"
-CALIBRATION_PREFIX = "summarize:model:calibration:"
+CACHE_PREFIX = keys.MODEL_CACHE_PREFIX
+LAST_RUN_PREFIX = keys.MODEL_LAST_RUN_PREFIX
+CALIBRATION_PREFIX = keys.MODEL_CALIBRATION_PREFIX
 MAX_CALIBRATION = 4.0
 
 

@@ -125,8 +125,11 @@ class SubtopicTag(Contract):
 class Company(Contract):
     """A company mentioned in a tweet, with its ticker where it has one."""
 
-    name: str
+    name: str = Field(description="Canonical name, the same in every language: 'SK Hynix'.")
     ticker: str | None = None
+    label: str | None = Field(
+        default=None, description="Its name as a Chinese reader knows it: 'SK海力士', '字节跳动'."
+    )
 
 
 class Entities(Contract):
@@ -184,6 +187,9 @@ class CorePoint(Contract):
     title: str = Field(min_length=1)
     body: str = Field(min_length=1)
     citations: list[TweetRef] = Field(min_length=1)
+    story_id: str | None = Field(
+        default=None, description="The story it tells (``ReportReady.stories``), if any."
+    )
 
 
 class Block(Contract):
@@ -258,6 +264,49 @@ class WindowStats(Contract):
     sentiment: dict[str, int] = Field(default_factory=dict)
 
 
+StoryKind = Literal[
+    "release",
+    "research",
+    "tool",
+    "market",
+    "funding",
+    "policy",
+    "incident",
+    "opinion",
+    "debate",
+    "other",
+]
+"""What a story is about: a release, research, a tool, a market move, funding or a deal, policy,
+an incident, an opinion, a debate (opinions on both sides), or something else."""
+
+SetAside = Literal["spam", "chatter"]
+"""Why a story is not reported: promotional repeats (spam), or no ai/finance/crypto tweet."""
+
+
+class StorySummary(Contract):
+    """One story of a window: the tweets that report one event, claim or debate, in any wording
+    or language. ``id`` stays the same across rebuilds of the window, so a story can be followed."""
+
+    id: str = Field(min_length=1)
+    kind: StoryKind
+    tweets: int = Field(ge=1, description="Distinct tweets (a retweet or copy counts once).")
+    retweets: int = Field(default=0, ge=0)
+    authors: int = Field(ge=1, description="Distinct authors.")
+    languages: dict[str, int] = Field(default_factory=dict, description="Tweets per language.")
+    engagement: float = Field(default=0.0, ge=0)
+    first_seen: AwareDatetime
+    last_seen: AwareDatetime
+    entities: list[str] = Field(default_factory=list, description="Lead names, most named first.")
+    figures: list[str] = Field(default_factory=list, description="Lead figures, as written.")
+    subtopics: list[str] = Field(default_factory=list)
+    categories: list[Category] = Field(default_factory=list)
+    set_aside: SetAside | None = Field(default=None, description="Set when not reported.")
+    score: float = Field(default=0.0, ge=0, description="Strength; core points are the highest.")
+    representatives: list[TweetRef] = Field(
+        default_factory=list, description="The best tweet per language, best first."
+    )
+
+
 class ModelUsage(Contract):
     """How a model writer wrote a report: what it cost and what the verifier rejected."""
 
@@ -290,6 +339,10 @@ class ReportReady(Contract):
     stats: WindowStats
     report: Report
     terms: list[TermWeight] = Field(default_factory=list, description="Word-cloud weights.")
+    stories: list[StorySummary] = Field(
+        default_factory=list,
+        description="The window's strongest stories, strongest first, then those set aside.",
+    )
     model_usage: ModelUsage | None = Field(
         default=None, description="Set when a model writer was asked; None for the extractive one."
     )

@@ -24,7 +24,7 @@ Rules beyond plain term hits:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from services.classify.lexicon import (
@@ -226,7 +226,9 @@ class Classifier:
         tax = self.taxonomy
         # Entities first: their canonical names win as the display of shared words.
         for co in tax.companies:
-            self._companies[co.name] = Company(name=co.name, ticker=co.ticker)
+            self._companies[co.name] = Company(
+                name=co.name, ticker=co.ticker, label=_chinese_label(co.aliases.zh)
+            )
             target: Target = (COMPANY, co.name)
             self._add_terms(co.aliases.en, target, "en", co.name)
             self._add_terms(co.aliases.exact, target, "exact", co.name)
@@ -506,3 +508,14 @@ class Classifier:
         if entry.targets:
             return 1, entry.targets, entry.display
         return 0, (), None
+
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def _chinese_label(names: Sequence[str]) -> str | None:
+    """The first Chinese alias that is a name of its own, not a Latin name plus 公司."""
+    for name in names:
+        if _HAN.search(name) and not (name.endswith("公司") and not _HAN.search(name[:-2])):
+            return name
+    return None

@@ -42,6 +42,7 @@ from services.summarize.aggregate import (
     window_by_id,
 )
 from services.summarize.keys import scope_for
+from services.summarize.story import SetAsideCounts, Story
 from shared.models import (
     CATEGORIES,
     CountStat,
@@ -122,6 +123,10 @@ class WindowView:
     companies: list[CountStat] = field(default_factory=list)
     hashtags: list[CountStat] = field(default_factory=list)
     langs: list[CountStat] = field(default_factory=list)
+    stories: list[Story] = field(default_factory=list)
+    """Reported stories, strongest first (``Story.score``); none is spam or chatter."""
+    set_aside: SetAsideCounts = field(default_factory=SetAsideCounts)
+    """Stories and tweets not reported (spam, chatter), for the footer."""
 
     def label(self, subtopic_id: str) -> str:
         """A sub-topic's Chinese label (its id if unknown)."""

@@ -92,7 +92,9 @@ def test_summary_json_has_the_cli_fields(classify: Callable[[str], TweetClassifi
     assert line["id"] == "1"
     assert "chips" in line["subtopics"]  # type: ignore[operator]
     assert "芯片与硬件" in line["subtopic_labels"]  # type: ignore[operator]
-    assert line["entities"]["companies"] == [{"name": "NVIDIA", "ticker": "NVDA"}]  # type: ignore[index]
+    assert line["entities"]["companies"] == [  # type: ignore[index]
+        {"name": "NVIDIA", "ticker": "NVDA", "label": "英伟达"}
+    ]
     assert line["sentiment"] == "bullish"
 
 
@@ -269,8 +271,8 @@ def test_companies_with_tickers(classify: Callable[[str], TweetClassified]) -> N
 def test_company_from_cashtag_and_ticker(classify: Callable[[str], TweetClassified]) -> None:
     c = classify("$MSFT and NVDA")
     assert c.entities.companies == [
-        Company(name="Microsoft", ticker="MSFT"),
-        Company(name="NVIDIA", ticker="NVDA"),
+        Company(name="Microsoft", ticker="MSFT", label="微软"),
+        Company(name="NVIDIA", ticker="NVDA", label="英伟达"),
     ]
 
 

@@ -296,9 +296,9 @@ def _preflight(args: argparse.Namespace, settings: Settings) -> str | None:
         )
     if writer == "openai":
         if not (settings.openai.base_url or "").strip():
-            return f"{chosen}openai needs TWEETPULSE_OPENAI__BASE_URL (where the model is served)"
+            return f"{chosen}openai: TWEETPULSE_OPENAI__BASE_URL is empty (where is it served?)"
         if not settings.openai.model.strip():
-            return f"{chosen}openai needs TWEETPULSE_OPENAI__MODEL (the served model's name)"
+            return f"{chosen}openai: TWEETPULSE_OPENAI__MODEL is not set (the served model's name)"
     return None
 
 

@@ -83,7 +83,7 @@ def normalize_date_format(value: str | None) -> str | None:
     sample = datetime(2026, 1, 31, 13, 4, 5)
     try:
         datetime.strptime(sample.strftime(value), value)
-    except ValueError as exc:
+    except (ValueError, re.error) as exc:  # re.error: a field given twice (%d-%d)
         raise ValueError(f"{value!r} is not a strptime pattern that reads back ({exc})") from exc
     return value
 

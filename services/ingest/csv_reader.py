@@ -277,5 +277,5 @@ def _date_order(path: Path, rows: _Rows, column: int) -> tuple[str | None, tuple
         f"date order: {path.name} read {MONTH_FIRST}, as no date in it decides the order "
         "(--date-format day-first if that is wrong)"
     )
-    log.warning("%s", note)
+    log.info("%s", note)
     return MONTH_FIRST, (note,)

@@ -253,13 +253,20 @@ class _Rows:
             )
 
 
+_NON_NUMERIC_PROBE = 200  # dates read before a file without numeric ones is left alone
+
+
 def _date_order(path: Path, rows: _Rows, column: int) -> tuple[str | None, tuple[str, ...]]:
     """How to read the file's numeric dates, from the first value that decides it (module doc)."""
     numeric = False
+    seen = 0
     for chunk, row, _ in rows.cells():
-        if row is None or column >= len(row):
+        if row is None or column >= len(row) or row[column] in MISSING:
             continue
         value = row[column]
+        seen += 1
+        if not numeric and seen > _NON_NUMERIC_PROBE:
+            return None, ()  # ISO, v1.1 or epoch dates: no order to decide, no second pass
         order = date_order_evidence(value)
         if order == MONTH_FIRST:
             return order, ()  # as X's own exports write dates: nothing to say

@@ -107,7 +107,9 @@ def test_preflight_names_what_the_run_would_fail_on(
         "--writer anthropic needs an API key: set TWEETPULSE_ANTHROPIC__API_KEY "
         "(or ANTHROPIC_API_KEY)"
     )
-    assert _preflight(_args(), claude).startswith("TWEETPULSE_REPORT__WRITER=anthropic needs")
+    assert (_preflight(_args(), claude) or "").startswith(
+        "TWEETPULSE_REPORT__WRITER=anthropic needs"
+    )
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
     assert _preflight(_args(), claude) is None
     own = Settings(render=site, report=ReportSettings(writer="openai"))
@@ -162,7 +164,7 @@ def _ready(categories: dict[str, int], usage: ModelUsage | None = None) -> Repor
         final=True,
         writer="extractive",
         stats=WindowStats(tweets=5, retweets=3, categories=categories),
-        report=Report.model_construct(),
+        report=Report.model_construct(),  # type: ignore[call-arg]  # render never reads it
         model_usage=usage,
     )
 

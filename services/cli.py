@@ -1,4 +1,10 @@
-"""The ``tweetpulse`` command: ``run`` (the embedded pipeline) and ``classify`` (tags to stdout)."""
+"""The ``tweetpulse`` command: ``run`` (the embedded pipeline), ``worker``, ``classify`` (tags to
+stdout) and ``settings`` (every TWEETPULSE_* variable).
+
+It behaves like a tool to script: problems are one line on stderr (``tweetpulse: error: …``),
+``run`` checks what it can before reading anything (the site can be written, the writer has
+its key), and the exit code says how it went (:data:`EXIT_CODES`, also in ``--help``).
+"""
 
 from __future__ import annotations
 
@@ -6,21 +12,59 @@ import argparse
 import json
 import os
 import sys
+import tempfile
+import time
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
-from shared.errors import PipelineError
+from shared.errors import ConfigError, InputError, PipelineError
 from shared.logs import configure
-from shared.settings import Settings, unknown_variables
+from shared.settings import (
+    Settings,
+    normalize_date_format,
+    settings_error_lines,
+    settings_table,
+    unknown_setting_message,
+    unknown_variables,
+)
 
 if TYPE_CHECKING:
     from services.embedded import RunSummary
 
-EXIT_USAGE = 2
+EXIT_OK = 0
 EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES = """exit codes:
+  0    done: run wrote its posts (a model writer's fallback is only a warning)
+  1    failed: no post written, a writer fallback under --strict, or a pipeline error
+  2    usage or configuration: a bad option, setting or input file, a --site that cannot be
+       written, a writer without its key or model
+  130  interrupted (Ctrl-C)"""
+
+
+def _version() -> str:
+    try:
+        return version("tweetpulse")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+def _add_verbose(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    # After the subcommand too; SUPPRESS keeps a subcommand's absent flag from undoing the top's.
+    parser.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="log what each service does",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,25 +73,37 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tweetpulse",
         description="Turn tweets about AI into a daily Chinese report post for a Jekyll blog.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--verbose", "-v", action="store_true", help="log what each service does")
+    parser.add_argument("--version", action="version", version=f"tweetpulse {_version()}")
+    _add_verbose(parser, top=True)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser(
         "run",
         help="run the whole pipeline in this process on tweet files",
         description="Read tweet files, classify, aggregate per window, write each window's "
-        "Jekyll post and word cloud. Settings come from TWEETPULSE_* variables.",
+        "Jekyll post and word cloud. Settings come from TWEETPULSE_* variables "
+        "(tweetpulse settings lists them).",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_input(run, required=False)
     _add_source(run)
     run.add_argument("--site", type=Path, help="Jekyll site directory (default: ./site)")
-    run.add_argument("--quiet", action="store_true", help="no progress lines")
+    run.add_argument("--quiet", action="store_true", help="no progress bar or lines")
     run.add_argument(
         "--writer",
         choices=["extractive", "anthropic", "openai"],
         help="who writes the report text (default: TWEETPULSE_REPORT__WRITER, else extractive)",
     )
+    run.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 when a model writer fell back to the extractive writer",
+    )
+    _add_verbose(run, top=False)
 
     worker = sub.add_parser(
         "worker",
@@ -59,6 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument("service", choices=[service.name for service in SERVICES])
     _add_input(worker, required=False)
     _add_source(worker)
+    _add_verbose(worker, top=False)
 
     classify = sub.add_parser(
         "classify",
@@ -66,6 +123,14 @@ def _parser() -> argparse.ArgumentParser:
         description="Print id, categories, subtopics, entities and sentiment for every tweet.",
     )
     _add_input(classify)
+    _add_verbose(classify, top=False)
+
+    listing = sub.add_parser(
+        "settings",
+        help="list every TWEETPULSE_* setting, its default and what it wants",
+        description="Every setting is an environment variable; this lists them all.",
+    )
+    _add_verbose(listing, top=False)
     return parser
 
 
@@ -95,36 +160,41 @@ def _add_input(parser: argparse.ArgumentParser, *, required: bool = True) -> Non
         action="append",
         required=required,
         default=None if required else [],
-        help="tweet file: X API v2 JSON/JSONL, CSV or JSONL export (repeatable)",
+        help="tweet file: X API v2 JSON/JSONL (twarc2 pages or flattened), CSV, twscrape JSONL "
+        "or an X archive's tweets.js (repeatable)",
     )
     parser.add_argument(
         "--map",
         metavar="FIELD=COLUMN[,…]",
-        help="override detected columns, e.g. text=body,created_at=when,id=tweet_id",
+        action="append",
+        help="override detected columns, e.g. text=body,created_at=when (repeatable)",
+    )
+    parser.add_argument(
+        "--date-format",
+        metavar="ORDER|PATTERN",
+        help="how to read dates like 09-06-2018: day-first, month-first, or a strptime pattern "
+        "such as '%%d-%%m-%%Y %%H:%%M' (default: each CSV's own dates decide, else month-first)",
     )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tweetpulse`` console script."""
     args = _parser().parse_args(argv)
+    if args.command == "settings":
+        return _settings(sys.stdout)
     unknown = unknown_variables(os.environ)
     if unknown:
-        print(
-            f"tweetpulse: error: unknown setting {', '.join(unknown)} "
-            "(see shared/settings.py for the names)",
-            file=sys.stderr,
-        )
+        for name in unknown:
+            _error(unknown_setting_message(name))
         return EXIT_USAGE
     try:
-        settings = Settings()
-        if getattr(args, "site", None) is not None:
-            render = settings.render.model_copy(update={"site_dir": args.site})
-            settings = settings.model_copy(update={"render": render})
-        if getattr(args, "writer", None) is not None:
-            report = settings.report.model_copy(update={"writer": args.writer})
-            settings = settings.model_copy(update={"report": report})
-    except ValidationError as exc:
-        print(f"tweetpulse: error: bad TWEETPULSE_* setting:\n{exc}", file=sys.stderr)
+        settings = _settings_from(args)
+    except (ValidationError, SettingsError) as exc:
+        for line in settings_error_lines(exc, os.environ):
+            _error(line)
+        return EXIT_USAGE
+    except ValueError as exc:  # --date-format
+        _error(f"--date-format {args.date_format!r}: {exc}")
         return EXIT_USAGE
     # A one-shot command keeps the terminal for its progress and summary unless asked for more.
     chatty = args.verbose or "TWEETPULSE_LOG_LEVEL" in os.environ
@@ -135,12 +205,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "worker":
             return _worker(args, settings)
         return _classify(args, settings)
-    except PipelineError as exc:
-        print(f"tweetpulse: error: {exc}", file=sys.stderr)
+    except (InputError, ConfigError) as exc:
+        _error(str(exc))
         return EXIT_USAGE
+    except PipelineError as exc:
+        _error(str(exc))
+        return EXIT_FAILED
+    except OSError as exc:  # the site, a cache, a disk that filled up
+        where = f" ({exc.filename})" if exc.filename else ""
+        _error(f"{exc.strerror or exc}{where}")
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("tweetpulse: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+
+
+def _error(text: str, *, kind: str = "error") -> None:
+    print(f"tweetpulse: {kind}: {text}", file=sys.stderr)
+
+
+def _settings_from(args: argparse.Namespace) -> Settings:
+    """The settings from the environment, with this command's options over them."""
+    settings = Settings()
+    if getattr(args, "site", None) is not None:
+        render = settings.render.model_copy(update={"site_dir": args.site})
+        settings = settings.model_copy(update={"render": render})
+    if getattr(args, "writer", None) is not None:
+        report = settings.report.model_copy(update={"writer": args.writer})
+        settings = settings.model_copy(update={"report": report})
+    if getattr(args, "date_format", None) is not None:
+        ingest = settings.ingest.model_copy(
+            update={"date_format": normalize_date_format(args.date_format)}
+        )
+        settings = settings.model_copy(update={"ingest": ingest})
+    return settings
+
+
+def _settings(out: TextIO) -> int:
+    for name, default, wants in settings_table():
+        print(f"{name}\n    default {default}; wants {wants}", file=out)
+    return EXIT_OK
 
 
 def _mapping(args: argparse.Namespace) -> dict[str, str] | None:
@@ -149,27 +253,126 @@ def _mapping(args: argparse.Namespace) -> dict[str, str] | None:
     return parse_mapping(args.map) if args.map else None
 
 
-def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from services.embedded import run_embedded
+# ---------------------------------------------------------------------------- run
 
-    def progress(summary: RunSummary, done: bool) -> None:
-        if done or args.quiet:
+
+def _unwritable(site: Path) -> str | None:
+    """Why the site directory cannot be written, or None; nothing is left behind."""
+    here = site
+    while not here.exists() and here.parent != here:
+        here = here.parent
+    if not here.is_dir():
+        return f"{here} is not a directory"
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".tweetpulse-probe-", dir=here)
+    except OSError as exc:
+        return f"{here}: {exc.strerror or exc}"
+    os.close(fd)
+    os.unlink(probe)
+    return None
+
+
+def _has_anthropic_key(settings: Settings) -> bool:
+    key = settings.anthropic.api_key
+    if key is not None and key.get_secret_value().strip():
+        return True
+    # The SDK's own lookup, which the writer falls back to.
+    return any(os.environ.get(n, "").strip() for n in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"))
+
+
+def _preflight(args: argparse.Namespace, settings: Settings) -> str | None:
+    """What would make the run fail or fall back only after reading everything, or None."""
+    site = settings.render.site_dir
+    why = _unwritable(site)
+    if why is not None:
+        named = "--site" if args.site is not None else "TWEETPULSE_RENDER__SITE_DIR"
+        return f"cannot write the site {site} ({named}): {why}"
+    writer = settings.report.writer
+    chosen = "--writer " if args.writer is not None else "TWEETPULSE_REPORT__WRITER="
+    if writer == "anthropic" and not _has_anthropic_key(settings):
+        return (
+            f"{chosen}anthropic needs an API key: set TWEETPULSE_ANTHROPIC__API_KEY "
+            "(or ANTHROPIC_API_KEY)"
+        )
+    if writer == "openai":
+        if not (settings.openai.base_url or "").strip():
+            return f"{chosen}openai: TWEETPULSE_OPENAI__BASE_URL is empty (where is it served?)"
+        if not settings.openai.model.strip():
+            return f"{chosen}openai: TWEETPULSE_OPENAI__MODEL is not set (the served model's name)"
+    return None
+
+
+class Progress:
+    """What ``run`` shows while it reads: a bar by file bytes (percentage, ETA) when stderr is a
+    terminal, a plain line every ``every_s`` seconds when it is not, nothing when quiet."""
+
+    def __init__(self, stream: TextIO, *, quiet: bool, every_s: float) -> None:
+        self.stream = stream
+        self.quiet = quiet
+        self.tty = stream.isatty()
+        self.every_s = 0.2 if self.tty else every_s
+        self._bar: Any = None
+
+    def __call__(self, summary: RunSummary, done: bool) -> None:
+        """Show where ``summary`` is; ``done`` closes the bar."""
+        if self.quiet:
             return
         ingest = summary.ingest
-        print(
-            f"… {ingest.read:,} records read, {ingest.published:,} tweets, "
-            f"{ingest.rejected:,} rejected ({summary.rate():,.0f} records/s)",
-            file=sys.stderr,
-            flush=True,
+        counts = (
+            f"{ingest.read:,} records, {ingest.published:,} tweets, {ingest.rejected:,} rejected"
         )
+        if self.tty and summary.bytes_total:
+            self._draw(summary, counts, done)
+        elif not done:
+            print(f"… {self._where(summary)}{counts} ({summary.rate():,.0f} records/s)",
+                  file=self.stream, flush=True)  # fmt: skip
 
+    def _draw(self, summary: RunSummary, counts: str, done: bool) -> None:
+        if self._bar is None:
+            from tqdm import tqdm
+
+            self._bar = tqdm(
+                total=summary.bytes_total,
+                unit="B",
+                unit_scale=True,
+                unit_divisor=1024,
+                desc="reading",
+                file=self.stream,
+                leave=False,
+                dynamic_ncols=True,
+            )
+        self._bar.n = min(summary.bytes_read, summary.bytes_total)
+        self._bar.set_postfix_str(counts, refresh=False)
+        self._bar.refresh()
+        if done:
+            self._bar.close()
+
+    @staticmethod
+    def _where(summary: RunSummary) -> str:
+        """``37% of 12.0 MB, ETA 0:14, `` from the bytes read so far; "" without a size."""
+        total, read = summary.bytes_total, summary.bytes_read
+        if not total:
+            return ""
+        spent = time.monotonic() - summary.started
+        share = min(read / total, 1.0)
+        text = f"{share:.0%} of {total / 1e6:,.1f} MB"
+        if 0 < share < 1:
+            left = round(spent * (1 - share) / share)
+            text += f", ETA {left // 60}:{left % 60:02d}"
+        return text + ", "
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from services.embedded import run_embedded
     from services.ingest.sources import build_source
     from shared.store import MemoryStore
 
     if args.source == "file" and not args.input:
-        print(
-            "tweetpulse: error: run needs --input FILE, or --source for the X API", file=sys.stderr
-        )
+        _error("run needs --input FILE, or --source for the X API")
+        return EXIT_USAGE
+    problem = _preflight(args, settings)
+    if problem is not None:
+        _error(problem)
         return EXIT_USAGE
     store = MemoryStore()
     source = build_source(
@@ -181,9 +384,31 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         replay_speed=args.replay_speed,
         rate=args.rate,
     )
-    summary = run_embedded(source, settings, progress=progress, store=store)
+    progress = Progress(sys.stderr, quiet=args.quiet, every_s=settings.ingest.progress_every_s)
+    summary = run_embedded(
+        source, settings, progress=progress, progress_every_s=progress.every_s, store=store
+    )
     _print_summary(summary, sys.stdout)
-    return 0
+    sys.stdout.flush()
+    return _outcome(summary, strict=args.strict)
+
+
+def _outcome(summary: RunSummary, *, strict: bool) -> int:
+    """The exit code of a finished run, with a line on stderr for anything but success."""
+    code = EXIT_OK
+    if not summary.posts:
+        _error("no post written: no tweet fell in any report window")
+        code = EXIT_FAILED
+    fell = summary.fell_back()
+    if fell:
+        windows = ", ".join(r.window.id for r in fell)
+        text = f"the model writer fell back to the extractive writer for {windows}"
+        if strict:
+            _error(text)
+            code = EXIT_FAILED
+        else:
+            _error(text + " (--strict makes this an error)", kind="warning")
+    return code
 
 
 def _print_summary(s: RunSummary, out: TextIO) -> None:
@@ -201,10 +426,19 @@ def _print_summary(s: RunSummary, out: TextIO) -> None:
     for letter in ingest.examples:
         where = f"{letter.source_topic} line {letter.line}" if letter.line else letter.source_topic
         print(f"            e.g. {where}: {letter.reason[:120]}", file=out)
-    cats = ", ".join(
-        f"{name} {s.categories.get(name, 0):,}" for name in ("ai", "finance", "crypto")
-    )
-    print(f"categories  {cats}, none {s.categories.get('none', 0):,}", file=out)
+    if ingest.noted:
+        print("noted       what went in filled in or changed:", file=out)
+        for note, count in ingest.noted.most_common():
+            lines = ingest.noted_lines.get(note, [])
+            more = ", …" if count > len(lines) else ""
+            at = f" (line {', '.join(map(str, lines))}{more})" if lines else ""
+            print(f"            {count:>6,}  {note}{at}", file=out)
+    if s.reports:
+        cats, what = s.tweet_categories(), "tweets as the posts count them, retweets folded"
+    else:
+        cats, what = s.categories, "classified messages, retweets included"
+    listed = ", ".join(f"{name} {cats.get(name, 0):,}" for name in ("ai", "finance", "crypto"))
+    print(f"categories  {listed}, none {cats.get('none', 0):,}  ({what})", file=out)
     for ready in s.reports:
         usage = ready.model_usage
         if usage is None:
@@ -234,7 +468,7 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     from services.worker import IngestOptions, run_worker
 
     if args.service == "ingest" and args.source == "file" and not args.input:
-        print("tweetpulse: error: worker ingest needs --input FILE or --source", file=sys.stderr)
+        _error("worker ingest needs --input FILE or --source")
         return EXIT_USAGE
     options = IngestOptions(
         inputs=list(args.input),

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from services import topology
 from services.ingest.source import Source
-from services.ingest.sources import ReplaySource
+from services.ingest.sources import Measured, ReplaySource
 from services.ingest.stats import IngestStats
 from services.summarize import schedule
 from services.topology import Wiring
@@ -44,6 +44,9 @@ class RunSummary:
     site: Path = Path("site")
     started: float = field(default_factory=time.monotonic)
     elapsed_s: float = 0.0
+    bytes_read: int = 0
+    bytes_total: int = 0
+    """How far through its files the source is (0 of 0 for the X API)."""
 
     def rate(self) -> float:
         """Records read per second so far."""
@@ -51,10 +54,31 @@ class RunSummary:
         return self.ingest.read / spent if spent > 0 else 0.0
 
     def count_classified(self, msg: TweetClassified) -> Sequence[Contract]:
-        """Count a classified tweet's categories (``none`` for a tweet with none)."""
+        """Count a classified message's categories (``none`` for one with none).
+
+        These count messages: a retweet is one more. :meth:`tweet_categories` counts as the
+        posts do.
+        """
         names: list[str] = list(msg.categories) or ["none"]
         self.categories.update(names)
         return []
+
+    def tweet_categories(self) -> Counter[str]:
+        """Tweets per category as the posts count them (retweets folded into their originals),
+        summed over the windows' latest reports."""
+        total: Counter[str] = Counter()
+        for ready in self.reports:
+            total.update(ready.stats.categories)
+        return total
+
+    def fell_back(self) -> list[ReportReady]:
+        """The reports a model writer did not write whole (the extractive writer stood in)."""
+        return [
+            r
+            for r in self.reports
+            if r.model_usage is not None
+            and (r.model_usage.mode == "fallback" or r.model_usage.fallback_sections)
+        ]
 
     def add_report(self, ready: ReportReady) -> None:
         """Keep ``ready`` as its window's latest report."""
@@ -105,7 +129,7 @@ def run_embedded(
     try:
         for record in source.records():
             outputs = ingest(record)
-            summary.ingest.count(outputs)
+            summary.ingest.count(outputs, record)
             for event in outputs:
                 bus.publish(event)
             # Deliver now: the in-memory queue then never holds more than one record's events.
@@ -117,6 +141,8 @@ def run_embedded(
                 last_tick = now
             if progress is not None and time.monotonic() - last_progress >= progress_every_s:
                 last_progress = time.monotonic()
+                if isinstance(source, Measured):
+                    summary.bytes_read, summary.bytes_total = source.position()
                 progress(summary, False)
     finally:
         source.close()
@@ -127,6 +153,8 @@ def run_embedded(
     latest = {p.window_id: p for p in rendered if isinstance(p, PostRendered)}
     summary.posts = sorted(latest.values(), key=lambda p: p.window_id)
     summary.elapsed_s = time.monotonic() - summary.started
+    if isinstance(source, Measured):
+        summary.bytes_read, summary.bytes_total = source.position()
     if progress is not None:
         progress(summary, True)
     return summary

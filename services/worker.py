@@ -187,7 +187,7 @@ def _run_ingest(wiring: Wiring, bus: Bus, telemetry: Telemetry, options: IngestO
     try:
         for record in source.records():
             outputs = ingest(record)
-            stats.count(outputs)
+            stats.count(outputs, record)
             for event in outputs:
                 publisher.publish(event)
                 kind = (

@@ -46,6 +46,27 @@ class Contract(BaseModel):
 # ---------------------------------------------------------------------------- tweets.raw
 
 
+# ``Author.username`` is the @handle without its "@". A source that names an author only by id
+# (an X API response saved without expansions=author_id) gives ``id:<author_id>``, and one that
+# names no author at all ``id:unknown``: real handles are [A-Za-z0-9_]{1,15}, so neither can
+# be somebody's handle. Such a tweet's url is https://x.com/i/status/<id>.
+AUTHOR_ID_PREFIX = "id:"
+"""The start of a username that is an author's id, not a handle."""
+
+UNKNOWN_AUTHOR = "id:unknown"
+"""The username of a tweet whose source names no author."""
+
+
+def author_label(username: str) -> str:
+    """How a post names an author: ``@handle``, ``用户 <id>`` for one known only by id, or
+    ``未署名用户`` when the source named none."""
+    if not username.startswith(AUTHOR_ID_PREFIX):
+        return "@" + username
+    if username == UNKNOWN_AUTHOR:
+        return "未署名用户"
+    return "用户 " + username.removeprefix(AUTHOR_ID_PREFIX)
+
+
 class Author(Contract):
     """Who wrote a tweet."""
 

@@ -6,12 +6,18 @@ Example: ``TWEETPULSE_REPORT__TIMEZONE=UTC``, ``TWEETPULSE_KAFKA__BOOTSTRAP_SERV
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import difflib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from types import UnionType
+from typing import Literal, Union, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -23,10 +29,63 @@ class IngestSettings(_Section):
     """How files are read."""
 
     max_line_bytes: int = Field(
-        default=256 * 1024, gt=0, description="Longer records are rejected."
+        default=256 * 1024,
+        gt=0,
+        description="A longer record (a CSV row, a JSON line, one tweet of a page) is rejected.",
+    )
+    max_page_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        gt=0,
+        description=(
+            "A JSON Lines line holding a whole X API response page (twarc2) may be this long;"
+            " each of its tweets is still held to max_line_bytes."
+        ),
     )
     max_text_chars: int = Field(default=25_000, gt=0)
-    progress_every: int = Field(default=10_000, gt=0, description="Progress line every N records.")
+    date_format: str | None = Field(
+        default=None,
+        description=(
+            "How to read dates such as 09-06-2018: day-first, month-first, or a strptime"
+            " pattern (%d-%m-%Y %H:%M); by default each CSV file's own values decide, and"
+            " month-first when none does."
+        ),
+    )
+    progress_every_s: float = Field(
+        default=5.0, gt=0, description="Plain progress lines this often when not on a terminal."
+    )
+
+    @field_validator("date_format")
+    @classmethod
+    def _known_date_format(cls, value: str | None) -> str | None:
+        return normalize_date_format(value)
+
+
+DATE_ORDERS: dict[str, str] = {
+    "day-first": "day-first",
+    "dayfirst": "day-first",
+    "dmy": "day-first",
+    "month-first": "month-first",
+    "monthfirst": "month-first",
+    "mdy": "month-first",
+}
+"""Spellings of a date order for ``--date-format`` and ``TWEETPULSE_INGEST__DATE_FORMAT``."""
+
+
+def normalize_date_format(value: str | None) -> str | None:
+    """``day-first``, ``month-first``, a strptime pattern, or None; ValueError when it is none."""
+    if value is None or not value.strip():
+        return None
+    order = DATE_ORDERS.get(value.strip().lower())
+    if order is not None:
+        return order
+    if "%" not in value:
+        raise ValueError(f"{value!r} is not day-first, month-first or a strptime pattern")
+    sample = datetime(2026, 1, 31, 13, 4, 5)
+    try:
+        datetime.strptime(sample.strftime(value), value)
+    except (ValueError, re.error) as exc:  # re.error: a field given twice (%d-%d)
+        raise ValueError(f"{value!r} is not a strptime pattern that reads back ({exc})") from exc
+    return value
 
 
 class ClassifySettings(_Section):
@@ -358,3 +417,189 @@ def unknown_variables(environ: Iterable[str]) -> list[str]:
             if leaf not in model.model_fields:
                 out.append(name)
     return sorted(out)
+
+
+# ---------------------------------------------------------------------------- error reporting
+#
+# What a user sees when the environment is wrong: one line per problem, naming the variable as
+# they typed it, what it wants, and for an unknown name the closest known one.
+
+ENV_PREFIX = "TWEETPULSE_"
+"""What every setting's variable starts with."""
+
+
+def _section_of(annotation: object) -> type[BaseModel] | None:
+    return (
+        annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    )
+
+
+def setting_fields() -> dict[str, FieldInfo]:
+    """Every setting's variable name -> its field, in the order of the settings classes."""
+    out: dict[str, FieldInfo] = {}
+    for name, field in Settings.model_fields.items():
+        section = _section_of(field.annotation)
+        if section is None:
+            out[ENV_PREFIX + name.upper()] = field
+            continue
+        for leaf, inner in section.model_fields.items():
+            out[f"{ENV_PREFIX}{name.upper()}__{leaf.upper()}"] = inner
+    return out
+
+
+def unknown_setting_message(name: str) -> str:
+    """``unknown setting X; did you mean Y?`` (or where to find the names)."""
+    # Compared without the common prefix, which would make any two names look alike.
+    known = [n.removeprefix(ENV_PREFIX) for n in setting_fields()]
+    typed = name.upper().removeprefix(ENV_PREFIX)
+    close = difflib.get_close_matches(typed, known, n=1, cutoff=0.75)
+    if close:
+        return f"unknown setting {name}; did you mean {ENV_PREFIX}{close[0]}?"
+    return f"unknown setting {name} (`tweetpulse settings` lists every name)"
+
+
+def _bounds(field: FieldInfo) -> tuple[dict[str, object], dict[str, object]]:
+    low: dict[str, object] = {}
+    high: dict[str, object] = {}
+    for meta in field.metadata:
+        for key in ("ge", "gt"):
+            if getattr(meta, key, None) is not None:
+                low[key] = getattr(meta, key)
+        for key in ("le", "lt"):
+            if getattr(meta, key, None) is not None:
+                high[key] = getattr(meta, key)
+        for key in ("min_length", "max_length"):
+            if getattr(meta, key, None) is not None:
+                (low if key == "min_length" else high)[key] = getattr(meta, key)
+    return low, high
+
+
+def _range(kind: str, low: dict[str, object], high: dict[str, object]) -> str:
+    if "ge" in low and "le" in high:
+        return f"{kind} from {low['ge']} to {high['le']}"
+    parts = [kind]
+    if "ge" in low:
+        parts.append(f"of at least {low['ge']}")
+    if "gt" in low:
+        parts.append(f"above {low['gt']}")
+    if "le" in high:
+        parts.append(f"of at most {high['le']}")
+    if "lt" in high:
+        parts.append(f"below {high['lt']}")
+    return " ".join(parts) if len(parts) < 3 else f"{parts[0]} {parts[1]} and {parts[2]}"
+
+
+def _plain(annotation: object) -> list[object]:
+    """The alternatives of an annotation, ``None`` left out."""
+    args = get_args(annotation)
+    if get_origin(annotation) in (Union, UnionType):
+        return [a for a in args if a is not type(None)]
+    return [annotation]
+
+
+def wants(field: FieldInfo) -> str:
+    """What a setting's value must be, in words: ``an integer from 1 to 31``, ``one of a, b``."""
+    low, high = _bounds(field)
+    kinds = _plain(field.annotation)
+    kind = kinds[0] if len(kinds) == 1 else None
+    origin = get_origin(kind)
+    if origin is Literal:
+        return "one of " + ", ".join(str(a) for a in get_args(kind))
+    if kind is bool:
+        return "true or false"
+    if kind is int:
+        return _range("an integer", low, high)
+    if kind is float:
+        return _range("a number", low, high)
+    if kind is SecretStr:
+        return "a secret (text)"
+    if kind is Path:
+        return "a path"
+    if origin is tuple and get_args(kind) and _section_of(get_args(kind)[0]) is StreamRule:
+        return 'JSON: a list of {"value": "…", "tag": "…"} objects'
+    if origin is dict:
+        return 'JSON: an object of model name -> {"input_per_mtok": …, "output_per_mtok": …}'
+    if kind is str and ("min_length" in low or "max_length" in high):
+        return f"text of {low.get('min_length', 0)} to {high.get('max_length', '…')} characters"
+    return "text"
+
+
+def _env_name(loc: tuple[int | str, ...]) -> tuple[str, FieldInfo | None, str]:
+    """(variable, its field, where inside the value) for an error's location."""
+    model: type[BaseModel] = Settings
+    parts: list[str] = []
+    field: FieldInfo | None = None
+    rest = list(loc)
+    while rest and isinstance(rest[0], str) and rest[0] in model.model_fields:
+        key = str(rest.pop(0))
+        field = model.model_fields[key]
+        parts.append(key.upper())
+        section = _section_of(field.annotation)
+        if section is None or len(parts) == 2:
+            break
+        model = section
+    inner, deeper = field, rest
+    # Inside a JSON value (rules, prices): the deepest model field the location still names.
+    for kind in _plain(field.annotation if field is not None else None):
+        for arg in (kind, *get_args(kind)):
+            nested = _section_of(arg)
+            if nested is not None:
+                for part in deeper:
+                    if isinstance(part, str) and part in nested.model_fields:
+                        inner = nested.model_fields[part]
+    where = ".".join(str(p) for p in rest)
+    return ENV_PREFIX + "__".join(parts), inner, where
+
+
+def _shown(name: str, environ: Mapping[str, str], field: FieldInfo | None) -> str:
+    if name not in environ:
+        return name
+    if field is not None and SecretStr in _plain(field.annotation):
+        return f"{name}=<secret>"
+    return f"{name}={environ[name]!r}"
+
+
+def settings_error_lines(exc: Exception, environ: Mapping[str, str]) -> list[str]:
+    """One line per problem in ``exc`` (a ValidationError or a pydantic-settings SettingsError)."""
+    if isinstance(exc, ValidationError):
+        lines: list[str] = []
+        for error in exc.errors():
+            name, field, where = _env_name(tuple(error["loc"]))
+            at = f" (at {where})" if where else ""
+            if error["type"] == "value_error" or field is None:
+                said = str(error["msg"]).removeprefix("Value error, ")
+            else:
+                said = "wants " + wants(field)
+            line = f"{_shown(name, environ, field)}{at}: {said}"
+            if line not in lines:
+                lines.append(line)
+        return lines
+    # pydantic-settings names only the section whose JSON value did not parse.
+    found = re.search(r'field "([a-z_]+)"', str(exc))
+    section = found.group(1).upper() if found else ""
+    fields = setting_fields()
+    lines = []
+    for name in sorted(environ):
+        if not name.startswith(f"{ENV_PREFIX}{section}__") or name not in fields:
+            continue
+        try:
+            json.loads(environ[name])
+        except ValueError:
+            if wants(fields[name]).startswith("JSON"):
+                lines.append(f"{_shown(name, environ, fields[name])}: wants {wants(fields[name])}")
+    return lines or [f"{ENV_PREFIX}{section}__…: {exc}"]
+
+
+def settings_table() -> list[tuple[str, str, str]]:
+    """(variable, default, what it wants) for every setting: ``tweetpulse settings``."""
+    rows = []
+    for name, field in setting_fields().items():
+        default = field.get_default(call_default_factory=True)
+        if isinstance(default, BaseModel | tuple | dict):
+            shown = "(see the docs)" if default else "none"
+        elif default is None or isinstance(default, SecretStr):
+            shown = "none"
+        else:
+            shown = str(default)
+        rows.append((name, shown, wants(field)))
+    return rows

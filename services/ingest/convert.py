@@ -18,14 +18,22 @@ from shared.errors import InvalidMessage
 # X began in 2006; anything outside this range is a broken value, not an old tweet.
 _MIN_YEAR, _MAX_YEAR = 2006, 2100
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MDY = re.compile(
-    r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?"
+# Day and month as numbers, in either order: 4/27/2023 17:35:29, 09-06-2018 06:32, 27.04.23 5 PM.
+_NUMERIC_DATE = re.compile(
+    r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?"
     r"\s*([AaPp][Mm])?)?"
 )
 _EPOCH_TEXT = re.compile(r"\d{9,13}(?:\.\d+)?")
 _V1_FORMAT = "%a %b %d %H:%M:%S %z %Y"  # the v1.1 API's "Thu Apr 27 17:35:29 +0000 2023"
-_date_cache: dict[str, datetime] = {}
+_date_cache: dict[tuple[str, str | None], datetime] = {}
 _DATE_CACHE_SIZE = 20_000
+
+DAY_FIRST = "day-first"
+MONTH_FIRST = "month-first"
+"""The two orders of a numeric date (``shared.settings.normalize_date_format`` spells them)."""
+
+SNOWFLAKE_EPOCH_MS = 1_288_834_974_657
+"""X's id epoch: an id's top bits count milliseconds since 2010-11-04 01:42:54.657 UTC."""
 
 
 def short(value: object, limit: int = 60) -> str:
@@ -57,41 +65,79 @@ def _from_epoch(seconds: float, original: object) -> datetime:
         raise InvalidMessage(f"bad date: {short(original)} is out of range") from exc
 
 
-def _from_mdy(m: re.Match[str]) -> datetime:
-    month, day, year = int(m[1]), int(m[2]), int(m[3])
-    hour = int(m[4] or 0)
-    if m[8]:
+def _from_numeric(m: re.Match[str], order: str | None) -> datetime:
+    first, second, year = int(m[1]), int(m[3]), int(m[4])
+    day, month = (first, second) if order == DAY_FIRST else (second, first)
+    if len(m[4]) == 2:  # a spreadsheet's short year: X began in 2006
+        year += 2000
+    hour = int(m[5] or 0)
+    if m[9]:
         if not 1 <= hour <= 12:
             raise ValueError("hour out of range for AM/PM")
-        hour = hour % 12 + (12 if m[8].lower() == "pm" else 0)
-    micro = int((m[7] or "0").ljust(6, "0"))
-    return datetime(year, month, day, hour, int(m[5] or 0), int(m[6] or 0), micro, tzinfo=UTC)
+        hour = hour % 12 + (12 if m[9].lower() == "pm" else 0)
+    micro = int((m[8] or "0").ljust(6, "0"))
+    return datetime(year, month, day, hour, int(m[6] or 0), int(m[7] or 0), micro, tzinfo=UTC)
 
 
-def _parse_date_text(text: str) -> datetime:
+def date_order_evidence(text: str) -> str | None:
+    """Which order a numeric date proves (``09-13-2018``: month-first), or None when it proves
+    none (both fields 12 or less, or not a numeric date)."""
+    m = _NUMERIC_DATE.fullmatch(text.strip())
+    if m is None:
+        return None
+    first, second = int(m[1]), int(m[3])
+    if first > 12 >= second >= 1:
+        return DAY_FIRST
+    if second > 12 >= first >= 1:
+        return MONTH_FIRST
+    return None
+
+
+def is_numeric_date(text: str) -> bool:
+    """Whether ``text`` is a date with day and month as numbers, whose order matters."""
+    return _NUMERIC_DATE.fullmatch(text.strip()) is not None
+
+
+def _parse_date_text(text: str, date_format: str | None) -> datetime:
+    if date_format is not None and date_format not in (DAY_FIRST, MONTH_FIRST):
+        try:
+            return datetime.strptime(text, date_format)
+        except ValueError as exc:
+            raise InvalidMessage(
+                f"bad date: {short(text)} does not match the date format {date_format!r}"
+            ) from exc
     if _EPOCH_TEXT.fullmatch(text):
         return _from_epoch(float(text), text)
-    m = _MDY.fullmatch(text)
+    m = _NUMERIC_DATE.fullmatch(text)
     try:
         if m is not None:
-            return _from_mdy(m)
+            return _from_numeric(m, date_format)
         if text[:1].isdigit():
             return datetime.fromisoformat(text)
         return datetime.strptime(text, _V1_FORMAT)
     except ValueError as exc:
-        raise InvalidMessage(f"bad date: {short(text)} does not parse") from exc
+        order = f" read {date_format}" if m is not None and date_format else ""
+        raise InvalidMessage(f"bad date: {short(text)}{order} does not parse") from exc
 
 
-def parse_datetime(value: object, field: str = "created_at") -> datetime:
-    """A timezone-aware UTC datetime from ISO 8601, ``M/D/YYYY H:M:S``, v1.1 text or epoch."""
+def parse_datetime(
+    value: object, field: str = "created_at", *, date_format: str | None = None
+) -> datetime:
+    """A timezone-aware UTC datetime from ISO 8601, a numeric date, v1.1 text or epoch.
+
+    A numeric date (``4/27/2023 17:35``, ``09-06-2018 06:32``) is read month-first unless
+    ``date_format`` is ``day-first``; any other ``date_format`` is a strptime pattern every
+    text value must match.
+    """
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise InvalidMessage(f"wrong type: {field} is {_kind(value)}, expected a date")
     if isinstance(value, str):
         text = value.strip()
-        cached = _date_cache.get(text)
+        key = (text, date_format)
+        cached = _date_cache.get(key)
         if cached is not None:
             return cached
-        when = _parse_date_text(text)
+        when = _parse_date_text(text, date_format)
     else:
         when = _from_epoch(float(value), value)
     when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
@@ -100,8 +146,17 @@ def parse_datetime(value: object, field: str = "created_at") -> datetime:
     if isinstance(value, str):
         if len(_date_cache) >= _DATE_CACHE_SIZE:
             _date_cache.clear()
-        _date_cache[value.strip()] = when
+        _date_cache[key] = when
     return when
+
+
+def snowflake_time(tweet_id: str) -> datetime | None:
+    """When a tweet was posted, from its id (every id since late 2010 encodes it); None for an id
+    that is not such a number."""
+    if not tweet_id.isdigit() or len(tweet_id) < 15:
+        return None
+    when = _EPOCH + timedelta(milliseconds=(int(tweet_id) >> 22) + SNOWFLAKE_EPOCH_MS)
+    return when if _MIN_YEAR <= when.year <= _MAX_YEAR else None
 
 
 _COUNT = re.compile(r"(\d+(?:\.\d+)?)\s*([KkMm]?)")
@@ -154,6 +209,14 @@ def parse_bool(value: object, field: str) -> bool:
 
 
 _SCIENTIFIC = re.compile(r"[0-9.]+[eE][+-]?\d+")
+
+
+def lost_digits(value: object) -> bool:
+    """Whether an id is a spreadsheet's scientific notation (``1.00534E+18``) or a float: the
+    tweet's real id cannot be recovered from it."""
+    if isinstance(value, float):
+        return True
+    return isinstance(value, str) and _SCIENTIFIC.fullmatch(value.strip()) is not None
 
 
 def parse_id(value: object, field: str = "id") -> str:

@@ -14,24 +14,40 @@ tweets (``full_text``, ``favorite_count`` as text, ``created_at`` like
 ``username`` comes from ``account.js`` beside the file, which must be there. The array is
 streamed element by element by ``jsonstream.py``, as JSON documents are, so a large archive
 is never held whole and a broken element costs only itself.
+
+**Long posts.** A post over 280 characters is in ``tweets.js`` cut short; its whole text is in
+``note-tweet.js`` beside it: ``window.YTD.note_tweet.part0 = [{"noteTweet": {"noteTweetId",
+"createdAt", "updatedAt", "core": {"text", "urls", "mentions", …}}}]``. The archive does not
+link the two: ``noteTweetId`` is the note's own id, not the post's. They are joined as archive
+tools join them: same posting second (``createdAt`` against ``created_at``, one second either
+way) and the cut text is the start of the note's text (compared without links, entities
+decoded, whitespace collapsed, the trailing ``…`` dropped). A joined post goes in whole and
+untruncated, noted in the run summary; a post that still ends in ``…`` with no note to join is
+marked truncated. The notes are held in memory (one per long post).
 """
 
 from __future__ import annotations
 
+import html
 import json
+import logging
 import re
+from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from services.ingest.convert import parse_datetime
 from services.ingest.json_readers import JsonLinesReader
 from services.ingest.jsonstream import BrokenDocument, JsonStream, array_items
 from services.ingest.lines import BOM
 from services.ingest.objects import Fields, object_fields
 from services.ingest.record import InputRecord, source_of
-from shared.errors import InputError
+from shared.errors import InputError, InvalidMessage
 from shared.settings import IngestSettings
+
+log = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------------------- twscrape
 
@@ -151,6 +167,81 @@ def archive_account(path: Path) -> tuple[str, str | None]:
     return username, name if isinstance(name, str) else None
 
 
+_LINK = re.compile(r"https?://\S+")
+_PROBE_CHARS = 40  # enough of a text's start to tell two long posts of one second apart
+NOTE_JOINED = "long post joined: whole text from note-tweet.js"
+NOTE_MISSING = "long post cut: no note-tweet.js text matched it (marked truncated)"
+
+
+def _comparable(text: str) -> str:
+    """A text as the join compares it: links out, entities decoded, whitespace collapsed."""
+    plain = " ".join(_LINK.sub(" ", html.unescape(text)).split())
+    return plain.removesuffix("…").removesuffix("...").rstrip()
+
+
+def _second(value: object) -> int | None:
+    try:
+        return int(parse_datetime(value).timestamp())
+    except InvalidMessage:
+        return None
+
+
+@dataclass
+class LongPosts:
+    """The texts of ``note-tweet.js`` by posting second, each joined to at most one post."""
+
+    by_second: dict[int, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
+    found: bool = False
+
+    @classmethod
+    def beside(cls, path: Path) -> LongPosts:
+        """The notes of the ``note-tweet.js`` beside an archive's tweets file (none if absent)."""
+        notes = cls()
+        source = path.parent / "note-tweet.js"
+        if not source.is_file():
+            return notes
+        notes.found = True
+        try:
+            _, offset, _ = _archive_prefix(source)
+            text = source.read_bytes()[offset:].decode("utf-8").rstrip().rstrip(";")
+            entries = json.loads(text)
+        except (InputError, ValueError) as exc:
+            log.warning("%s: not read, long posts stay cut short (%s)", source, exc)
+            return notes
+        for entry in entries if isinstance(entries, list) else []:
+            note = entry.get("noteTweet") if isinstance(entry, dict) else None
+            core = note.get("core") if isinstance(note, dict) else None
+            body = core.get("text") if isinstance(core, dict) else None
+            second = _second(note.get("createdAt")) if isinstance(note, dict) else None
+            if isinstance(body, str) and body.strip() and second is not None:
+                notes.by_second[second].append((_comparable(body), body))
+        return notes
+
+    def take(self, text: object, created_at: object) -> str | None:
+        """The whole text of the long post cut to ``text`` at ``created_at``, used up; or None."""
+        second = _second(created_at)
+        if not isinstance(text, str) or second is None or not self.by_second:
+            return None
+        probe = _comparable(text)[:_PROBE_CHARS]
+        for at in (second, second - 1, second + 1):
+            candidates = self.by_second.get(at)
+            if not candidates:
+                continue
+            for i, (comparable, body) in enumerate(candidates):
+                if comparable.startswith(probe) and (probe or len(candidates) == 1):
+                    del candidates[i]
+                    return body
+        return None
+
+
+def looks_cut(text: object) -> bool:
+    """Whether an archive text ends the way X cuts a long post: ``…`` after 200 characters."""
+    if not isinstance(text, str):
+        return False
+    plain = " ".join(_LINK.sub(" ", text).split())
+    return plain.endswith("…") and len(plain) >= 200
+
+
 class XArchiveReader:
     """An X account archive's ``tweets.js``: ``window.YTD.tweets.part0 = [{"tweet": {...}}]``."""
 
@@ -175,7 +266,8 @@ class XArchiveReader:
         author: Fields = {"username": username}
         if display is not None:
             author["name"] = display
-        return self._records(path, offset, newlines, author, mapping, settings.max_line_bytes)
+        notes = LongPosts.beside(path)
+        return self._records(path, offset, newlines, author, mapping, settings, notes)
 
     @staticmethod
     def _records(
@@ -184,28 +276,46 @@ class XArchiveReader:
         newlines: int,
         author: Fields,
         mapping: Mapping[str, str] | None,
-        limit: int,
+        settings: IngestSettings,
+        notes: LongPosts,
     ) -> Iterator[InputRecord]:
         source = source_of(path)
+        join = "text" not in (mapping or {})
         with path.open("rb") as f:
             f.seek(offset)
             # The assignment's own lines come before the JSON.
-            stream = JsonStream(f, limit, first_line=1 + newlines)
+            stream = JsonStream(f, settings.max_line_bytes, first_line=1 + newlines)
             try:
                 for line, obj, raw, error in array_items(stream):
                     if error is not None:
-                        yield InputRecord(source, line, raw, error=error)
+                        yield InputRecord(source, line, raw, error=error, offset=f.tell())
                         continue
                     tweet = obj.get("tweet") if isinstance(obj, dict) else None
                     if not isinstance(tweet, dict):
-                        yield InputRecord(
-                            source, line, raw, error="not a tweet: an archive entry with no tweet"
-                        )
+                        reason = "not a tweet: an archive entry with no tweet"
+                        yield InputRecord(source, line, raw, error=reason, offset=f.tell())
                         continue
                     fields, original = object_fields(tweet, mapping=mapping)
                     for name, value in author.items():
                         if name not in (mapping or {}):
                             fields.setdefault(name, value)
-                    yield InputRecord(source, line, raw, fields, original)
+                    said: tuple[str, ...] = ()
+                    whole = notes.take(fields.get("text"), fields.get("created_at"))
+                    if join and whole is not None:
+                        fields["text"], fields["truncated"] = whole, False
+                        said = (NOTE_JOINED,)
+                    elif join and looks_cut(fields.get("text")):
+                        fields["truncated"] = True
+                        said = (NOTE_MISSING,)
+                    yield InputRecord(
+                        source,
+                        line,
+                        raw,
+                        fields,
+                        original,
+                        date_format=settings.date_format,
+                        notes=said,
+                        offset=f.tell(),
+                    )
             except BrokenDocument as exc:
                 yield stream.broken_record(source, exc)

@@ -15,9 +15,9 @@ from shared.errors import InputError
 FIELDS: dict[str, str] = {
     "text": "the tweet's text",
     "id": "the tweet's id (for a retweet, the retweet's own id)",
-    "created_at": "when it was posted: ISO 8601, M/D/YYYY H:M:S, or epoch seconds/ms",
-    "username": "the author's @handle",
-    "author_id": "the author's numeric id (X API), used only to explain a missing username",
+    "created_at": "when it was posted: ISO 8601, D-M-YYYY or M/D/YYYY H:M, or epoch seconds/ms",
+    "username": "the author's @handle (without one: id:<author_id>, or id:unknown)",
+    "author_id": "the author's numeric id (X API): names the author when no username is given",
     "name": "the author's display name",
     "followers": "the author's follower count",
     "verified": "whether the author is verified",
@@ -34,8 +34,9 @@ FIELDS: dict[str, str] = {
 }
 """Canonical field name -> what it holds (also the help text of ``--map``)."""
 
-REQUIRED_COLUMNS: tuple[str, ...] = ("text", "created_at", "username")
-"""A table without one of these columns cannot give a single tweet."""
+REQUIRED_COLUMNS: tuple[str, ...] = ("text", "created_at")
+"""A table without one of these columns cannot give a single tweet (one without a username
+column goes in under an unknown author)."""
 
 # Normalised source names per canonical field, best first: when a file has several, the first
 # listed wins (``full_text`` beats ``text``, which some exports cut at 140 characters).

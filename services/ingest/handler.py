@@ -5,12 +5,18 @@ and metrics, with ``via_retweet`` naming the retweet. When the source does not g
 original's id (CSV rows ``RT @gdb: text…``), the id is synthetic and stable:
 ``"rt-" + sha1(author.lower() + "\\n" + normalized text)[:16]``, so every retweet of one original
 gets the same one. Duplicates are found by the record's own id (the retweet's, for a retweet).
+
+What a source leaves out is filled in rather than refused, and :func:`record_notes` says so for
+the run summary: an author known only by ``author_id`` becomes ``id:<author_id>`` (no author at
+all: ``id:unknown``; see ``shared.models.AUTHOR_ID_PREFIX``), linked as ``x.com/i/status/<id>``;
+a missing date is read from the tweet id (ids encode their posting time); an id a spreadsheet
+turned into ``1.00534E+18`` is replaced by the synthetic ``h-`` id a record without an id gets.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
@@ -19,6 +25,7 @@ from pydantic import ValidationError
 
 from services.ingest.convert import (
     guess_lang,
+    lost_digits,
     normalize_for_id,
     parse_bool,
     parse_count,
@@ -27,11 +34,14 @@ from services.ingest.convert import (
     parse_str,
     parse_text,
     parse_username,
+    snowflake_time,
     synthetic_id,
 )
 from services.ingest.record import InputRecord
 from shared.errors import InvalidMessage
 from shared.models import (
+    AUTHOR_ID_PREFIX,
+    UNKNOWN_AUTHOR,
     Author,
     Contract,
     DeadLetter,
@@ -92,15 +102,6 @@ def _get(
     return default if value is None else parse(value, name)
 
 
-def _required(
-    fields: Mapping[str, object], name: str, parse: Callable[[object, str], T], kind: str
-) -> T:
-    value = fields.get(name)
-    if value is None:
-        raise InvalidMessage(f"{kind}: the record has no {name}")
-    return parse(value, name)
-
-
 def _lang(fields: Mapping[str, object]) -> str | None:
     lang = _get(fields, "lang", parse_str, "").strip()
     return None if lang.lower() in _NO_LANG or not lang else lang
@@ -129,6 +130,8 @@ def _author(fields: Mapping[str, object], username: str) -> Author:
 def _status_url(username: str | None, tweet_id: str | None) -> str | None:
     if username is None or tweet_id is None or not tweet_id.isdigit():
         return None
+    if username.startswith(AUTHOR_ID_PREFIX):
+        return f"https://x.com/i/status/{tweet_id}"
     return f"https://x.com/{username}/status/{tweet_id}"
 
 
@@ -136,18 +139,45 @@ def _reply_to(fields: Mapping[str, object]) -> str | None:
     return _get(fields, "in_reply_to", parse_username, None)
 
 
+def _username(fields: Mapping[str, object], field: str = "username") -> str:
+    """The author's handle; ``id:<author_id>`` when only the id is known, else ``id:unknown``."""
+    value = fields.get("username")
+    if isinstance(value, str) and not value.strip():
+        value = None
+    if value is not None:
+        return parse_username(value, field)
+    author_id = fields.get("author_id")
+    if author_id is not None and not lost_digits(author_id):
+        return AUTHOR_ID_PREFIX + parse_id(author_id, "author_id")
+    return UNKNOWN_AUTHOR
+
+
+def _own_id(fields: Mapping[str, object]) -> str | None:
+    """The record's id as given; None when there is none or it lost its digits."""
+    value = fields.get("id")
+    if value is None or lost_digits(value):
+        return None
+    return parse_id(value, "id")
+
+
+def _created_at(fields: Mapping[str, object], date_format: str | None) -> datetime:
+    value = fields.get("created_at")
+    if value is not None:
+        return parse_datetime(value, "created_at", date_format=date_format)
+    given = fields.get("id")
+    when = snowflake_time(given) if isinstance(given, str) else None
+    if when is None:
+        raise InvalidMessage("no date: the record has no created_at")
+    return when
+
+
 def _build(record: InputRecord, settings: IngestSettings) -> tuple[TweetIngested, str]:
     """The tweet a record stands for, and the record's own id (the dedup key)."""
     fields = record.fields
     text = parse_text(fields.get("text"), max_chars=settings.max_text_chars)
-    if fields.get("username") is None and fields.get("author_id") is not None:
-        raise InvalidMessage(
-            f"no author: author_id {fields['author_id']} comes without a username; save the "
-            "X API response whole (expansions=author_id puts the users in includes.users)"
-        )
-    username = _required(fields, "username", parse_username, "no author")
-    when = _required(fields, "created_at", parse_datetime, "no date")
-    record_id = _get(fields, "id", parse_id, None)
+    username = _username(fields)
+    when = _created_at(fields, record.date_format)
+    record_id = _own_id(fields)
     if record_id is None:
         record_id = synthetic_id("h-", username.lower(), normalize_for_id(text), when.isoformat())
         own_url = None
@@ -202,13 +232,11 @@ def _retweet(
         original_text = text[prefix.end() :]
     else:
         raise InvalidMessage("no text: the retweet quotes no text")
-    if "username" in known:
-        author_name = parse_username(known["username"], "retweeted username")
-    elif prefix is not None:
+    if prefix is not None and "username" not in known:
         author_name = prefix[1]
     else:
-        raise InvalidMessage("no author: the retweeted tweet's author is unknown")
-    original_id = _get(known, "id", parse_id, None) or _get(fields, "retweet_of", parse_id, None)
+        author_name = _username(known, "retweeted username")
+    original_id = _own_id(known) or _retweet_of(fields)
     if original_id is None:
         original_id = synthetic_id("rt-", author_name.lower(), normalize_for_id(original_text))
         url = own_url  # the original cannot be linked, its retweet can
@@ -219,7 +247,7 @@ def _retweet(
     return TweetIngested(
         tweet_id=original_id,
         text=original_text,
-        created_at=_get(known, "created_at", parse_datetime, when),
+        created_at=_original_time(known, record.date_format, original_id, when),
         observed_at=when,
         author=_author(known, author_name),
         lang=_lang(known) or _lang(fields) or guess_lang(original_text),
@@ -231,3 +259,41 @@ def _retweet(
         via_retweet=RetweetRef(retweet_id=record_id, retweeted_by=username, retweeted_at=when),
         source=record.source,
     )
+
+
+def _retweet_of(fields: Mapping[str, object]) -> str | None:
+    value = fields.get("retweet_of")
+    return None if value is None or lost_digits(value) else parse_id(value, "retweet_of")
+
+
+def _original_time(
+    known: Mapping[str, object], date_format: str | None, original_id: str, seen: datetime
+) -> datetime:
+    """When the original was posted: its date, else its id's time, else the retweet's."""
+    value = known.get("created_at")
+    if value is not None:
+        return parse_datetime(value, "created_at", date_format=date_format)
+    return snowflake_time(original_id) or seen
+
+
+def record_notes(record: InputRecord, outputs: Sequence[Contract]) -> list[str]:
+    """What went in changed or guessed, for the run summary: the reader's notes and the
+    handler's stand-ins (each starts with a short kind, like a rejection reason)."""
+    tweets = [o for o in outputs if isinstance(o, TweetIngested)]
+    if not tweets:
+        return []
+    notes = list(record.notes)
+    tweet = tweets[0]
+    posted_by = tweet.via_retweet.retweeted_by if tweet.via_retweet else tweet.author.username
+    if posted_by.startswith(AUTHOR_ID_PREFIX):
+        notes.append(
+            "no username: author unknown"
+            if posted_by == UNKNOWN_AUTHOR
+            else "no username: author known by id only"
+        )
+    fields = record.fields
+    if lost_digits(fields.get("id")):
+        notes.append("id lost its digits: kept under a synthetic id")
+    if fields.get("created_at") is None:
+        notes.append("no date: posting time read from the tweet id")
+    return notes

@@ -2,6 +2,11 @@
 
 A value is a tweet object, or an X API response whose ``data`` holds the tweets and whose
 ``includes`` holds their authors and retweeted originals (see ``objects.py``).
+
+twarc2 (``twarc2 search``, ``twarc2 stream``) writes one whole response page per line, 100
+tweets or more with their ``includes`` and twarc's ``__twarc`` metadata: a line is several
+hundred KB. So a JSON Lines line may be as long as ``max_page_bytes`` when it is such a page,
+while each tweet in it, like any other line, is held to ``max_line_bytes``.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from services.ingest.jsonstream import (
 from services.ingest.lines import (
     BOM,
     HEAD_BYTES,
+    LINE_SETTING,
+    PAGE_SETTING,
     decode_utf8,
     oversized_reason,
     physical_lines,
@@ -41,20 +48,55 @@ def _value_records(
     raw: str,
     includes: Includes | None,
     mapping: Mapping[str, str] | None,
+    date_format: str | None = None,
+    offset: int = 0,
+    limit: int | None = None,
 ) -> Iterator[InputRecord]:
-    """Records from one JSON value: an X API response (``data`` + ``includes``) or a tweet."""
-    if not (isinstance(obj, dict) and isinstance(obj.get("data"), dict | list)):
+    """Records from one JSON value: an X API response (``data`` + ``includes``) or a tweet.
+
+    With ``limit``, each tweet of a response is held to that many bytes (a page line may be
+    longer than one tweet may be).
+    """
+    if not is_page(obj):
         yield tweet_record(
-            obj, source=source, line=line, raw=raw, includes=includes, mapping=mapping
+            obj,
+            source=source,
+            line=line,
+            raw=raw,
+            includes=includes,
+            mapping=mapping,
+            date_format=date_format,
+            offset=offset,
         )
         return
+    assert isinstance(obj, dict)  # noqa: S101 - is_page says so
     tweets, found = response_tweets(obj)
     merged = found.merged(includes) if found is not None else includes
-    for tweet in tweets:
-        own = raw if len(tweets) == 1 else json.dumps(tweet, ensure_ascii=False)
+    whole = len(tweets) == 1 and (limit is None or len(raw) <= limit)
+    for n, tweet in enumerate(tweets, start=1):
+        own = raw if whole else json.dumps(tweet, ensure_ascii=False)
+        if limit is not None and len(own) > limit and len(own.encode("utf-8")) > limit:
+            reason = (
+                f"oversized line: tweet {n} of the page on line {line} is longer than "
+                f"{limit:,} bytes ({LINE_SETTING} raises it)"
+            )
+            yield InputRecord(source, line, own[:1024], error=reason, offset=offset)
+            continue
         yield tweet_record(
-            tweet, source=source, line=line, raw=own, includes=merged, mapping=mapping
+            tweet,
+            source=source,
+            line=line,
+            raw=own,
+            includes=merged,
+            mapping=mapping,
+            date_format=date_format,
+            offset=offset,
         )
+
+
+def is_page(obj: object) -> bool:
+    """Whether a JSON value is an X API response (a page), whose ``data`` holds the tweets."""
+    return isinstance(obj, dict) and isinstance(obj.get("data"), dict | list)
 
 
 class JsonLinesReader:
@@ -72,32 +114,57 @@ class JsonLinesReader:
         self, path: Path, *, mapping: Mapping[str, str] | None, settings: IngestSettings
     ) -> Iterator[InputRecord]:
         """Nothing to check beyond the file itself."""
-        return self._records(path, mapping, settings.max_line_bytes)
+        return self._records(path, mapping, settings)
 
     @staticmethod
     def _records(
-        path: Path, mapping: Mapping[str, str] | None, limit: int
+        path: Path, mapping: Mapping[str, str] | None, settings: IngestSettings
     ) -> Iterator[InputRecord]:
         source = source_of(path)
+        limit = settings.max_line_bytes
+        page_limit = max(limit, settings.max_page_bytes)
+        date_format = settings.date_format
         with path.open("rb") as f:
-            for line in physical_lines(f, limit):
+            for line in physical_lines(f, page_limit):
                 if line.oversized:
                     raw = line.data.decode("utf-8", "replace")
-                    yield InputRecord(source, line.no, raw, error=oversized_reason(line, limit))
+                    reason = oversized_reason(line, page_limit, PAGE_SETTING)
+                    yield InputRecord(source, line.no, raw, error=reason, offset=line.end)
                     continue
                 if not line.data.strip():
                     continue
+                long = len(line.data) > limit
+                if long and not line.data.lstrip().startswith(b"{"):
+                    raw = line.data[:1024].decode("utf-8", "replace")
+                    reason = oversized_reason(line, limit)
+                    yield InputRecord(source, line.no, raw, error=reason, offset=line.end)
+                    continue
                 text, junk = decode_utf8(line.data)
+                shown = text[:1024] if long else text  # a dead letter never holds a whole page
                 if junk:
-                    yield InputRecord(source, line.no, text, error=junk)
+                    yield InputRecord(source, line.no, shown, error=junk, offset=line.end)
                     continue
                 try:
                     obj = json.loads(text)
                 except json.JSONDecodeError as exc:
-                    yield InputRecord(source, line.no, text, error=json_error(exc))
+                    reason = json_error(exc)
+                    yield InputRecord(source, line.no, shown, error=reason, offset=line.end)
+                    continue
+                if long and not is_page(obj):
+                    # Only a page of tweets may be longer than one record may be.
+                    reason = oversized_reason(line, limit)
+                    yield InputRecord(source, line.no, shown, error=reason, offset=line.end)
                     continue
                 yield from _value_records(
-                    obj, source=source, line=line.no, raw=text, includes=None, mapping=mapping
+                    obj,
+                    source=source,
+                    line=line.no,
+                    raw=text,
+                    includes=None,
+                    mapping=mapping,
+                    date_format=date_format,
+                    offset=line.end,
+                    limit=limit,
                 )
 
 
@@ -149,12 +216,13 @@ class JsonDocumentReader:
         lines = JsonLinesReader()
         if lines.sniff(head):
             return lines.open(path, mapping=mapping, settings=settings)
-        return self._records(path, mapping, settings.max_line_bytes)
+        return self._records(path, mapping, settings)
 
     def _records(
-        self, path: Path, mapping: Mapping[str, str] | None, limit: int
+        self, path: Path, mapping: Mapping[str, str] | None, settings: IngestSettings
     ) -> Iterator[InputRecord]:
         source = source_of(path)
+        limit = settings.max_line_bytes
         infos = self._survey(path, limit)
         with path.open("rb") as f:
             stream = JsonStream(f, limit)
@@ -164,8 +232,9 @@ class JsonDocumentReader:
                     info = infos[n] if n < len(infos) else _DocInfo()
                     n += 1
                     for line, obj, raw, error in self._document(stream, info):
+                        offset = f.tell()
                         if error is not None:
-                            yield InputRecord(source, line, raw, error=error)
+                            yield InputRecord(source, line, raw, error=error, offset=offset)
                         else:
                             yield from _value_records(
                                 obj,
@@ -174,6 +243,8 @@ class JsonDocumentReader:
                                 raw=raw,
                                 includes=info.includes,
                                 mapping=mapping,
+                                date_format=settings.date_format,
+                                offset=offset,
                             )
             except BrokenDocument as exc:
                 yield stream.broken_record(source, exc)

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
+from services.ingest.lines import LINE_SETTING
 from services.ingest.record import InputRecord
 
 CHUNK = 1 << 20
@@ -156,7 +157,11 @@ class JsonStream:
         end, prefix = self._scan_end()
         if prefix is not None:
             self.pos = end
-            raise BadElement(f"oversized line: element longer than {self._limit} bytes", prefix)
+            raise BadElement(
+                f"oversized line: element longer than {self._limit:,} bytes "
+                f"({LINE_SETTING} raises it)",
+                prefix,
+            )
         text = self.buf[self.pos : end]
         self.pos = end
         try:

@@ -4,6 +4,12 @@ Structure the X API spreads over a response is gathered here: the author from
 ``includes.users`` (by ``author_id``), a retweet's original from ``includes.tweets`` (by the
 ``referenced_tweets`` entry of type ``retweeted``), the long text from ``note_tweet``. Values are
 passed on as found; the handler checks them.
+
+``twarc2 flatten`` writes the same objects with the expansions put inline: ``author`` and
+``in_reply_to_user`` beside their ids, and each ``referenced_tweets`` entry merged with the
+whole referenced tweet (its text, metrics, ``created_at`` and its own ``author``). An entry that
+carries a text is read as the original itself; one with only ``type`` and ``id`` (a deleted or
+protected original) is looked up in ``includes`` as before.
 """
 
 from __future__ import annotations
@@ -116,6 +122,9 @@ def _structure(obj: Mapping[str, Any], fields: Fields, includes: Includes | None
         if isinstance(long, dict) and isinstance(long.get(inner), str):
             fields["text"] = long[inner]
             fields["truncated"] = False
+    replied_inline = obj.get("in_reply_to_user")  # twarc2 flatten
+    if isinstance(replied_inline, dict) and replied_inline.get("username"):
+        fields.setdefault("in_reply_to", replied_inline["username"])
     if includes is not None:
         author = includes.users.get(str(obj.get("author_id")))
         if author is not None and "username" not in fields:
@@ -135,6 +144,8 @@ def _retweeted(obj: Mapping[str, Any], fields: Fields, includes: Includes | None
                 fields["retweet_of"] = ref["id"]
                 fields["is_retweet"] = True
                 held = includes.tweets.get(str(ref["id"])) if includes is not None else None
+                if held is None and isinstance(ref.get("text"), str):
+                    held = ref  # twarc2 flatten: the original is merged into the entry
                 if held is not None:
                     original = object_fields(held, includes=includes)[0]
                 break
@@ -187,10 +198,18 @@ def tweet_record(
     raw: str,
     includes: Includes | None = None,
     mapping: Mapping[str, str] | None = None,
+    date_format: str | None = None,
+    offset: int = 0,
 ) -> InputRecord:
     """The record of one JSON value that should be a tweet object; an error record if it is not."""
     if not isinstance(tweet, dict):
         kind = type(tweet).__name__ if tweet is not None else "null"
-        return InputRecord(source, line, raw, error=f"not a tweet: a JSON {kind}, not an object")
+        return InputRecord(
+            source,
+            line,
+            raw,
+            error=f"not a tweet: a JSON {kind}, not an object",
+            offset=offset,
+        )
     fields, original = object_fields(tweet, includes=includes, mapping=mapping)
-    return InputRecord(source, line, raw, fields, original)
+    return InputRecord(source, line, raw, fields, original, date_format=date_format, offset=offset)

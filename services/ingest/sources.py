@@ -46,6 +46,7 @@ from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from hashlib import sha1
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from services.ingest.convert import parse_datetime
 from services.ingest.jsonstream import json_error
@@ -101,16 +102,26 @@ class FileSource:
         self._closed = False
         # iter_records checks the file (and a CSV header) now; the rows are read lazily.
         self._iterators = [iter_records(p, mapping=mapping, settings=settings) for p in inputs]
+        self._sizes = [_size(p) for p in inputs]
+        self._done = 0  # bytes of the files read to their end
+        self._offset = 0  # bytes of the current file read
 
     def records(self) -> Iterator[InputRecord]:
         """Every record of every file, in file order."""
-        for iterator in self._iterators:
+        for iterator, size in zip(self._iterators, self._sizes, strict=True):
             for record in iterator:
                 if self._closed:
                     return
+                self._offset = record.offset
                 self.metrics.fetched += 1
                 self.metrics.handed_on(self._clock())
                 yield record
+            self._done += size
+            self._offset = 0
+
+    def position(self) -> tuple[int, int]:
+        """(bytes read, bytes in all the files), for progress."""
+        return self._done + self._offset, sum(self._sizes)
 
     def commit(self) -> None:
         """Nothing to checkpoint: a file is read again from its start."""
@@ -118,6 +129,22 @@ class FileSource:
     def close(self) -> None:
         """Stop after the current record."""
         self._closed = True
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+@runtime_checkable
+class Measured(Protocol):
+    """A source that knows how far through its input it is (files, in bytes)."""
+
+    def position(self) -> tuple[int, int]:
+        """(bytes read, bytes in all)."""
+        ...
 
 
 # ---------------------------------------------------------------------------- replay
@@ -131,7 +158,7 @@ def event_time(record: InputRecord) -> float | None:
     if value is None:
         return None
     try:
-        return parse_datetime(value).timestamp()
+        return parse_datetime(value, date_format=record.date_format).timestamp()
     except InvalidMessage:
         return None
 
@@ -225,6 +252,10 @@ class ReplaySource:
     def commit(self) -> None:
         """Passed on to the inner source."""
         self.inner.commit()
+
+    def position(self) -> tuple[int, int]:
+        """The inner source's position (how far reading is, ahead of publishing)."""
+        return self.inner.position() if isinstance(self.inner, Measured) else (0, 0)
 
     def close(self) -> None:
         """Stop the replay and the inner source."""

@@ -1,4 +1,6 @@
-"""What a run's ingest did: records read, tweets published, duplicates, rejections by kind.
+"""What a run's ingest did: records read, tweets published, duplicates, rejections by kind, and
+what went in filled in or changed (notes: an author known by id only, a long post joined, a date
+order assumed).
 
 Both runners count with :class:`IngestStats` (``tweetpulse run`` prints it in its summary,
 ``tweetpulse worker ingest`` logs :meth:`IngestStats.summary`). The examples it keeps are bounded,
@@ -11,7 +13,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from services.ingest.handler import record_notes
+from services.ingest.record import InputRecord
 from shared.models import Contract, DeadLetter, TweetIngested
+
+_MAX_NOTES = 50  # distinct notes kept: they are fixed texts and one per file, so few in practice
 
 
 def reason_kind(reason: str) -> str:
@@ -40,11 +46,16 @@ class IngestStats:
     """The first ``sample_lines`` line numbers of each kind of rejection."""
     examples: list[DeadLetter] = field(default_factory=list)
     """The first ``max_examples`` rejections, whole."""
+    noted: Counter[str] = field(default_factory=Counter)
+    """Published records by note (``handler.record_notes``): what went in filled in or changed."""
+    noted_lines: dict[str, list[int]] = field(default_factory=dict)
+    """The first ``sample_lines`` line numbers of each note."""
     sample_lines: int = 5
     max_examples: int = 5
 
-    def count(self, outputs: Sequence[Contract]) -> None:
-        """Add one record, given what the handler returned for it."""
+    def count(self, outputs: Sequence[Contract], record: InputRecord | None = None) -> None:
+        """Add one record, given what the handler returned for it (and the record, for its
+        notes)."""
         self.read += 1
         if not outputs:
             self.duplicates += 1
@@ -54,6 +65,13 @@ class IngestStats:
                 self.retweets_folded += out.via_retweet is not None
             elif isinstance(out, DeadLetter):
                 self._reject(out)
+        if record is not None:
+            for note in record_notes(record, outputs):
+                if note in self.noted or len(self.noted) < _MAX_NOTES:
+                    self.noted[note] += 1
+                    lines = self.noted_lines.setdefault(note, [])
+                    if len(lines) < self.sample_lines:
+                        lines.append(record.line)
 
     def _reject(self, letter: DeadLetter) -> None:
         kind = reason_kind(letter.reason)
@@ -79,4 +97,8 @@ class IngestStats:
                 more = ", …" if n > len(self.rejected_lines.get(kind, [])) else ""
                 parts.append(f"{kind}: {n} (line {lines}{more})")
             text += " (" + "; ".join(parts) + ")"
+        if self.noted:
+            text += "; went in with notes: " + "; ".join(
+                f"{note}: {n}" for note, n in self.noted.most_common()
+            )
         return text

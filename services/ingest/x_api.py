@@ -35,6 +35,8 @@ from typing import Any
 
 import httpx
 
+from services.ingest.convert import SNOWFLAKE_EPOCH_MS
+from services.ingest.lines import LINE_SETTING
 from services.ingest.objects import response_tweets, tweet_record
 from services.ingest.record import InputRecord
 from services.ingest.source import Clock, Sleep, SourceMetrics
@@ -503,7 +505,10 @@ class _LineSplitter:
                 continue
             yield line
         if not self._skipping and len(self._buf) > self._limit:
-            yield Cut(f"oversized line: longer than {self._limit} bytes", bytes(self._buf[:1024]))
+            yield Cut(
+                f"oversized line: longer than {self._limit:,} bytes ({LINE_SETTING} raises it)",
+                bytes(self._buf[:1024]),
+            )
             self._skipping = True
         if self._skipping:
             self._buf.clear()
@@ -532,8 +537,6 @@ def _describe(exc: Exception) -> str:
 
 # ---------------------------------------------------------------------------- payloads
 
-
-SNOWFLAKE_EPOCH_MS = 1_288_834_974_657
 """Twitter's epoch: a tweet id is ``(ms since this) << 22`` plus worker and sequence bits."""
 
 

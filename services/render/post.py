@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from jinja2 import Template
 
 from shared.errors import InvalidMessage
-from shared.models import Block, ReportReady, TweetRef
+from shared.models import Block, ReportReady, TweetRef, author_label
 
 from . import markdown as md
 from .markdown import Md
@@ -187,7 +187,7 @@ def _sources(refs: list[TweetRef]) -> Md:
             continue
         seen.add(key)
         author = ref.author.strip().lstrip("@")
-        label = f"@{author}" if author else "推文"
+        label = author_label(author) if author else "推文"
         poster = _status_user(ref.url)
         if author and poster and poster.casefold() != author.casefold():
             # A retweet whose original the source did not give: the link is the retweet's.
@@ -206,7 +206,8 @@ _STATUS_URL = re.compile(r"^https?://(?:www\.)?(?:x|twitter)\.com/([A-Za-z0-9_]{
 def _status_user(url: str | None) -> str | None:
     """The account in a status link (``x.com/<user>/status/<id>``), if the link is one."""
     found = _STATUS_URL.match(url or "")
-    return found.group(1) if found else None
+    # x.com/i/status/<id> is X's link for a tweet whose author is known only by id.
+    return found.group(1) if found and found.group(1) != "i" else None
 
 
 def _quote(refs: list[TweetRef], body: str) -> Md:
@@ -221,7 +222,7 @@ def _quote(refs: list[TweetRef], body: str) -> Md:
     if not excerpt:
         return Md("")
     author = top.author.strip().lstrip("@")
-    attribution = f"@{author}" if author else "推文"
+    attribution = author_label(author) if author else "推文"
     if top.engagement >= 1:
         attribution += f"，互动 {round(top.engagement):,}"
     return Md(f"> {excerpt}（{md.text(attribution)}）")

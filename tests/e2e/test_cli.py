@@ -181,3 +181,134 @@ def test_classify_prints_one_json_object_per_tweet() -> None:
     # Every row mentions ChatGPT, most of them as a word (a few only in a handle or hashtag).
     assert sum("ai" in r["categories"] for r in rows) > 0.85 * len(rows)
     assert len({r["id"] for r in rows}) == len(rows), "a tweet printed twice"
+
+
+# ---------------------------------------------------------------------------- as an operator runs it
+
+FIXTURES = ROOT / "tests" / "fixtures" / "inputs"
+NO_KEYS = {"ANTHROPIC_API_KEY": "", "ANTHROPIC_AUTH_TOKEN": "", "TWEETPULSE_ANTHROPIC__API_KEY": ""}
+
+
+def test_version_and_verbose_after_the_subcommand(tmp_path: Path) -> None:
+    done = tweetpulse("--version")
+    assert done.returncode == 0 and re.fullmatch(r"tweetpulse \d+\.\d+\.\d+\n", done.stdout)
+    done = tweetpulse(
+        "run", "--input", str(FIXTURES / "kaggle-dayfirst.csv"), "--site", str(tmp_path), "-v"
+    )
+    assert done.returncode == 0, done.stderr
+    assert " INFO services.render.handler: " in done.stderr  # -v took effect after `run`
+
+
+def test_a_kaggle_csv_goes_in_and_the_summary_says_what_was_filled_in(tmp_path: Path) -> None:
+    done = tweetpulse(
+        "run", "--input", str(FIXTURES / "kaggle-dayfirst.csv"), "--site", str(tmp_path)
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert re.search(r"tweets\s+5 published", out)
+    assert "no username: author unknown (line 2, 3, 4, 5, 6)" in out
+    assert "id lost its digits: kept under a synthetic id (line 3, 5)" in out
+    assert "read day-first ('13-06-2018 08:15' on line 4 decides it)" in out
+    posts = sorted((tmp_path / "_posts").glob("*.md"))
+    assert [p.name[:10] for p in posts] == ["2018-06-09", "2018-06-13", "2018-06-14"]
+    text = "".join(p.read_text(encoding="utf-8") for p in posts)
+    # Render names an author known by no handle without a bogus @ (the writers' own phrasing
+    # is summarize's: services/summarize/writers/phrasing.handle).
+    sources = [line for line in text.splitlines() if line.startswith("来源：")]
+    assert sources and all("@id:" not in line for line in sources)
+    assert "[未署名用户](https://x.com/i/status/1005340001234567890)" in text
+
+
+def test_map_is_repeatable(tmp_path: Path) -> None:
+    odd = tmp_path / "odd.csv"
+    odd.write_text("body,when,who\nOpen weights are out,2026-01-02 01:00,lab_notes\n")
+    done = tweetpulse(
+        "run", "-i", str(odd), "--site", str(tmp_path / "site"),
+        "--map", "text=body", "--map", "created_at=when,username=who",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"tweets\s+1 published", done.stdout)
+
+
+def test_an_unwritable_site_stops_the_run_before_reading(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("x")
+    fifo = tmp_path / "never-written.csv"
+    os.mkfifo(fifo)  # reading it would block: the check must come first
+    done = tweetpulse("run", "--input", str(fifo), "--site", str(tmp_path / "a-file" / "site"))
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"tweetpulse: error: cannot write the site {tmp_path / 'a-file' / 'site'} (--site): "
+        f"{tmp_path / 'a-file'} is not a directory\n"
+    )
+    done = tweetpulse(
+        "run", "--input", str(fifo), "--site", str(tmp_path / "site"), "--writer", "anthropic",
+        env=NO_KEYS,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr == (
+        "tweetpulse: error: --writer anthropic needs an API key: set "
+        "TWEETPULSE_ANTHROPIC__API_KEY (or ANTHROPIC_API_KEY)\n"
+    )
+
+
+def test_a_run_that_writes_no_post_exits_1(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,text,created_at,username\n1,hello,yesterday,a\n")
+    done = tweetpulse("run", "--input", str(bad), "--site", str(tmp_path / "site"))
+    assert done.returncode == 1
+    assert "tweetpulse: error: no post written" in done.stderr
+    assert re.search(r"rejected\s+1", done.stdout)
+
+
+def test_strict_makes_a_writer_fallback_an_error(tmp_path: Path) -> None:
+    from tests.fakes.anthropic_server import API_KEY, FakeAnthropic, error_reply
+
+    with FakeAnthropic(responder=lambda body: error_reply(400, "invalid_request_error")) as server:
+        env = {
+            "TWEETPULSE_ANTHROPIC__BASE_URL": server.base_url,
+            "TWEETPULSE_ANTHROPIC__API_KEY": API_KEY,
+        }
+        done = tweetpulse(
+            "run", "--input", str(SAMPLE), "--site", str(tmp_path), "--writer", "anthropic",
+            "--strict", env=env,
+        )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.endswith(
+        "tweetpulse: error: the model writer fell back to the extractive writer for 2026-01-02\n"
+    )
+    assert (tmp_path / "_posts" / POST_NAME).exists(), "the post is still written"
+
+
+def test_settings_problems_are_one_line_each(tmp_path: Path) -> None:
+    args = ("run", "--input", str(SAMPLE), "--site", str(tmp_path))
+    done = tweetpulse(*args, env={"TWEETPULSE_REPORT__WINDOW_DAYS": "abc"})
+    assert done.returncode == 2
+    assert done.stderr == (
+        "tweetpulse: error: TWEETPULSE_REPORT__WINDOW_DAYS='abc': wants an integer from 1 to 31\n"
+    )
+    done = tweetpulse(*args, env={"TWEETPULSE_REPORT__WINDOWDAYS": "2"})
+    assert done.returncode == 2
+    assert done.stderr == (
+        "tweetpulse: error: unknown setting TWEETPULSE_REPORT__WINDOWDAYS; "
+        "did you mean TWEETPULSE_REPORT__WINDOW_DAYS?\n"
+    )
+    done = tweetpulse(*args, "--date-format", "sometimes")
+    assert done.returncode == 2 and done.stderr.startswith("tweetpulse: error: --date-format")
+    listing = tweetpulse("settings")
+    assert listing.returncode == 0 and "TWEETPULSE_REPORT__WINDOW_DAYS\n" in listing.stdout
+
+
+def test_progress_lines_off_a_terminal(tmp_path: Path) -> None:
+    done = tweetpulse(
+        "run", "--input", str(SAMPLE), "--site", str(tmp_path),
+        env={"TWEETPULSE_INGEST__PROGRESS_EVERY_S": "0.001"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.startswith("… ")]
+    assert lines, done.stderr
+    assert re.match(r"… \d+% of 0\.\d MB, (ETA \d+:\d\d, )?[\d,]+ records", lines[0])
+    quiet = tweetpulse(
+        "run", "--input", str(SAMPLE), "--site", str(tmp_path), "--quiet",
+        env={"TWEETPULSE_INGEST__PROGRESS_EVERY_S": "0.001"},
+    )  # fmt: skip
+    assert quiet.returncode == 0 and "… " not in quiet.stderr

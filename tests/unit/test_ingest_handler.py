@@ -63,7 +63,7 @@ def run_file(path: Path, deps: IngestDeps, *, mapping: dict[str, str] | None = N
     run = Run()
     for record in iter_records(path, mapping=mapping, settings=deps.settings):
         outputs = handle(record, deps=deps)
-        run.stats.count(outputs)
+        run.stats.count(outputs, record)
         for out in outputs:
             if isinstance(out, TweetIngested):
                 run.tweets.append(out)
@@ -198,9 +198,9 @@ def test_every_bad_record_becomes_a_dead_letter_and_the_run_goes_on(
         b"bell\x07,0,4/27/2023 17:00:00,8,a,0,FALSE,#N/A",  # 9: binary junk
         b"y" * 400,  # 10: oversized line
         b"x" * 60 + b",0,4/27/2023 17:00:00,10,a,0,FALSE,#N/A",  # 11: text too long
-        b"x,0,4/27/2023 17:00:00,11,#N/A,0,FALSE,#N/A",  # 12: no author
+        b"x,0,4/27/2023 17:00:00,11,#N/A,0,FALSE,#N/A",  # 12: no author, goes in as unknown
         b"x,0,#N/A,12,a,0,FALSE,#N/A",  # 13: no date
-        b"x,0,4/27/2023 17:00:00,1.6E+18,a,0,FALSE,#N/A",  # 14: wrong type (id)
+        b"x,0,4/27/2023 17:00:00,1.6E+18,a,0,FALSE,#N/A",  # 14: id lost digits, goes in
         b"short,row",  # 15: malformed CSV
         b'"two',  # 16: a good record over two lines
         b'fine",0,4/27/2023 17:00:00,16,a,0,FALSE,#N/A',
@@ -219,13 +219,15 @@ def test_every_bad_record_becomes_a_dead_letter_and_the_run_goes_on(
         (9, "binary junk"),
         (10, "oversized line"),
         (11, "text too long"),
-        (12, "no author"),
         (13, "no date"),
-        (14, "wrong type"),
         (15, "malformed CSV"),
     ]
-    assert [t.tweet_id for t in run.tweets] == ["1", "16", "18"]
-    assert run.tweets[1].text == "two\nfine"
+    lost = synthetic_id("h-", "a", "x", at(2023, 4, 27, 17).isoformat())
+    assert [t.tweet_id for t in run.tweets] == ["1", "11", lost, "16", "18"]
+    unknown = run.tweets[1]
+    assert unknown.author.username == "id:unknown" and unknown.url == "https://x.com/i/status/11"
+    assert run.tweets[2].url is None
+    assert run.tweets[3].text == "two\nfine"
     bad_date = run.dead[1]
     assert bad_date.source_topic == "file:t.csv"
     assert bad_date.topic == "tweets.raw.dlq"
@@ -234,14 +236,20 @@ def test_every_bad_record_becomes_a_dead_letter_and_the_run_goes_on(
     assert bad_date.payload == "x,0,yesterday,3,a,0,FALSE,#N/A"
     assert bad_date.key == "3"
     assert run.dead[7].payload_size <= 1024  # an oversized line is never held whole
-    assert run.stats.rejected == 13
+    assert run.stats.rejected == 11
     assert run.stats.rejected_by_reason["binary junk"] == 3
+    assert run.stats.noted == {
+        "no username: author unknown": 1,
+        "id lost its digits: kept under a synthetic id": 1,
+    }
+    assert run.stats.noted_lines["id lost its digits: kept under a synthetic id"] == [14]
     summary = run.stats.summary()
     assert summary.startswith(
-        "16 records read: 3 published (0 retweets folded into their originals), "
-        "0 duplicates dropped, 13 rejected ("
+        "16 records read: 5 published (0 retweets folded into their originals), "
+        "0 duplicates dropped, 11 rejected ("
     )
     assert "binary junk: 3 (line 7, 8, 9)" in summary
+    assert "went in with notes: " in summary
 
 
 def test_a_bad_record_does_not_hide_a_later_good_one_with_its_id(
@@ -369,14 +377,16 @@ def test_two_retweets_of_one_original_are_both_published(ingest: Callable[..., R
     assert run.stats.duplicates == 0
 
 
-def test_tweet_objects_without_their_users_are_refused_with_a_hint(
+def test_tweet_objects_without_their_users_go_in_under_their_author_id(
     ingest: Callable[..., Run],
 ) -> None:
     tweets = x_api_page()["data"][:1]  # type: ignore[index]
     run = ingest("tweets.jsonl", "".join(json.dumps(t) + "\n" for t in tweets))
-    (dead,) = run.dead
-    assert dead.reason.startswith("no author: author_id 1 comes without a username")
-    assert "expansions=author_id" in dead.reason
+    assert run.dead == []
+    (tweet,) = run.tweets
+    assert tweet.author.username == "id:1"
+    assert tweet.url == f"https://x.com/i/status/{tweet.tweet_id}"
+    assert run.stats.noted == {"no username: author known by id only": 1}
 
 
 def test_jsonl_generic_export(ingest: Callable[..., Run]) -> None:

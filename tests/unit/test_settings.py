@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
-from shared.settings import Settings, unknown_variables
+from shared.settings import (
+    IngestSettings,
+    Settings,
+    _env_name,
+    _shown,
+    normalize_date_format,
+    settings_error_lines,
+    settings_table,
+    unknown_setting_message,
+    unknown_variables,
+)
 
 
 def test_nested_variables_reach_their_section(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -44,3 +57,88 @@ def test_secrets_do_not_print(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "sk-very-secret" not in repr(settings)
     assert settings.anthropic.api_key is not None
     assert settings.anthropic.api_key.get_secret_value() == "sk-very-secret"
+
+
+# ---------------------------------------------------------------------------- what a user sees
+
+
+def _lines(monkeypatch: pytest.MonkeyPatch, **env: str) -> list[str]:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises((ValidationError, SettingsError)) as caught:
+        Settings()
+    return settings_error_lines(caught.value, dict(os.environ))
+
+
+def test_a_bad_value_is_one_line_naming_the_variable_and_what_it_wants(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    lines = _lines(monkeypatch, TWEETPULSE_REPORT__WINDOW_DAYS="abc")
+    assert lines == ["TWEETPULSE_REPORT__WINDOW_DAYS='abc': wants an integer from 1 to 31"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "line"),
+    [
+        ("TWEETPULSE_REPORT__WRITER", "gpt", "wants one of extractive, anthropic, openai"),
+        ("TWEETPULSE_LOG_JSON", "maybe", "wants true or false"),
+        ("TWEETPULSE_REPORT__TIMEZONE", "Mars/Base", "unknown time zone 'Mars/Base'"),
+        ("TWEETPULSE_KAFKA__PARTITIONS", "0", "wants an integer of at least 1"),
+        ("TWEETPULSE_X_API__BACKOFF_JITTER", "2", "wants a number from 0 to 1"),
+        (
+            "TWEETPULSE_INGEST__DATE_FORMAT",
+            "sometimes",
+            "is not day-first, month-first or a strptime",
+        ),
+        ("TWEETPULSE_X_API__STREAM_RULES", "not json", 'wants JSON: a list of {"value"'),
+        ("TWEETPULSE_X_API__STREAM_RULES", '[{"value": ""}]', "(at 0.value): wants text of 1 to"),
+    ],
+)
+def test_each_kind_of_bad_value_says_what_it_wants(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, line: str
+) -> None:
+    (got,) = _lines(monkeypatch, **{name: value})
+    assert got.startswith(f"{name}={value!r}") and line in got
+    assert "pydantic" not in got and "http" not in got
+
+
+def test_a_bad_secret_is_never_echoed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TWEETPULSE_ANTHROPIC__API_KEY", "sk-very-secret")
+    lines = _lines(monkeypatch, TWEETPULSE_ANTHROPIC__MAX_TOKENS="lots")
+    assert lines == ["TWEETPULSE_ANTHROPIC__MAX_TOKENS='lots': wants an integer above 0"]
+    name, field, _ = _env_name(("anthropic", "api_key"))
+    assert _shown(name, {name: "sk-very-secret"}, field) == f"{name}=<secret>"
+
+
+def test_an_unknown_name_gets_the_closest_known_one() -> None:
+    assert unknown_setting_message("TWEETPULSE_REPORT__WINDOWDAYS") == (
+        "unknown setting TWEETPULSE_REPORT__WINDOWDAYS; did you mean TWEETPULSE_REPORT__WINDOW_DAYS?"
+    )
+    assert unknown_setting_message("TWEETPULSE_ANTROPIC__API_KEY").endswith(
+        "did you mean TWEETPULSE_ANTHROPIC__API_KEY?"
+    )
+    assert unknown_setting_message("TWEETPULSE_COLOUR") == (
+        "unknown setting TWEETPULSE_COLOUR (`tweetpulse settings` lists every name)"
+    )
+
+
+def test_every_known_name_is_listed_and_none_is_unknown() -> None:
+    names = [name for name, _, _ in settings_table()]
+    assert "TWEETPULSE_REPORT__WINDOW_DAYS" in names and "TWEETPULSE_MODE" in names
+    assert unknown_variables(names) == []
+    assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [("dmy", "day-first"), ("Day-First", "day-first"), ("MDY", "month-first"), (None, None)],
+)
+def test_date_orders_have_one_spelling(given: str | None, kept: str | None) -> None:
+    assert normalize_date_format(given) == kept
+    assert IngestSettings(date_format=given).date_format == kept
+
+
+def test_a_date_pattern_must_read_back() -> None:
+    assert normalize_date_format("%d-%m-%Y %H:%M") == "%d-%m-%Y %H:%M"
+    with pytest.raises(ValueError, match="strptime"):
+        normalize_date_format("%d-%d")

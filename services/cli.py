@@ -48,6 +48,11 @@ def _parser() -> argparse.ArgumentParser:
         choices=["extractive", "anthropic", "openai"],
         help="who writes the report text (default: TWEETPULSE_REPORT__WRITER, else extractive)",
     )
+    run.add_argument(
+        "--notify",
+        action="store_true",
+        help="push each post's digest to the targets in TWEETPULSE_NOTIFY__* (README: Notify)",
+    )
 
     worker = sub.add_parser(
         "worker",
@@ -181,7 +186,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         replay_speed=args.replay_speed,
         rate=args.rate,
     )
-    summary = run_embedded(source, settings, progress=progress, store=store)
+    summary = run_embedded(
+        source, settings, progress=progress, store=store, opt_in=("notify",) if args.notify else ()
+    )
     _print_summary(summary, sys.stdout)
     return 0
 
@@ -228,6 +235,10 @@ def _print_summary(s: RunSummary, out: TextIO) -> None:
             print(f"            {s.site / post.image_path}", file=out)
     if not s.posts:
         print("            none: no tweet fell in any report window", file=out)
+    if s.notify is not None:
+        lines = [s.notify.line(target) for target in s.notify.targets()] or ["nothing to push"]
+        for i, line in enumerate(lines):
+            print(f"{'notify' if i == 0 else '':<12}{line}", file=out)
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:

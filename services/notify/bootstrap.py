@@ -79,7 +79,7 @@ def build_deps(
             "notify has no target: set TWEETPULSE_NOTIFY__<PLATFORM>__URL (feishu, dingtalk, "
             "wecom, slack, webhook) or TWEETPULSE_NOTIFY__TELEGRAM__TOKEN and __CHAT_ID"
         )
-    if settings.render.site_url is None:
+    if not (settings.render.site_url or "").strip():
         log.warning("notify: TWEETPULSE_RENDER__SITE_URL is unset, so digests carry no link")
     zone = settings.report.zone
     return NotifyDeps(

@@ -228,6 +228,9 @@ def test_front_matter_keeps_the_seeds_four_fields_then_feed_and_preview_fields(t
     )
 
 
+FRONT_MATTER = {"layout", "title", "date", "posttime"} | {"description", "excerpt", "image", "tags"}
+
+
 def front_matter(text: str) -> dict[str, Any]:
     """The post's front matter, read by a real YAML parser."""
     loaded = yaml.safe_load(text.split("---\n")[1])
@@ -255,8 +258,7 @@ def test_hostile_overview_text_is_one_yaml_value_shown_as_written(template, host
     paragraph = f'"{hostile}": key: value # {{{{ x }}}}\n---\nlayout: evil'
     text = render(make_ready(report=make_report(overview=[paragraph])), template)
     fm = front_matter(text)
-    assert set(fm) == {"layout", "title", "date", "posttime", "description", "excerpt", "image",
-                       "tags"}  # fmt: skip
+    assert set(fm) == FRONT_MATTER
     assert fm["layout"] == "post"
     assert html.unescape(fm["description"]) == first_sentence([paragraph])
     bare = re.sub(r"&#?\w+;", "", fm["description"])  # what is left outside the entities

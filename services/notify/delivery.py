@@ -117,9 +117,9 @@ class HttpDeliver:
         now: Callable[[], datetime] = utcnow,
     ) -> None:
         self._settings = settings
-        self._client = client or httpx.Client(
-            timeout=settings.timeout_s, follow_redirects=False, trust_env=False
-        )
+        # no redirects: a webhook that moved is a misconfiguration to fix, not to follow with
+        # the bot's key; proxies come from the environment, as for every other client here
+        self._client = client or httpx.Client(timeout=settings.timeout_s, follow_redirects=False)
         self._sleep = sleep
         self._clock = clock
         self._now = now

@@ -143,7 +143,8 @@ def test_a_new_site_gets_a_minimal_jekyll_skeleton(deps, site_dir):
     )
     config = (site_dir / "_config.yml").read_text(encoding="utf-8")
     assert 'timezone: "Asia/Shanghai"' in config and "markdown: kramdown" in config
-    assert "  - jekyll-feed\n  - jekyll-seo-tag\n" in config
+    assert "plugins:\n  - jekyll-feed\n  - jekyll-seo-tag\n" in config
+    assert "whitelist:\n  - jekyll-feed\n  - jekyll-seo-tag\n" in config  # --safe builds too
     assert 'url: ""\nbaseurl: ""\n' in config
 
 

@@ -103,6 +103,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="exit 1 when a model writer fell back to the extractive writer",
     )
+    run.add_argument(
+        "--notify",
+        action="store_true",
+        help="push each post's digest to the targets in TWEETPULSE_NOTIFY__* (README: Notify)",
+    )
     _add_verbose(run, top=False)
 
     worker = sub.add_parser(
@@ -386,7 +391,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     )
     progress = Progress(sys.stderr, quiet=args.quiet, every_s=settings.ingest.progress_every_s)
     summary = run_embedded(
-        source, settings, progress=progress, progress_every_s=progress.every_s, store=store
+        source,
+        settings,
+        progress=progress,
+        progress_every_s=progress.every_s,
+        store=store,
+        opt_in=("notify",) if args.notify else (),
     )
     _print_summary(summary, sys.stdout)
     sys.stdout.flush()
@@ -462,6 +472,10 @@ def _print_summary(s: RunSummary, out: TextIO) -> None:
             print(f"            {s.site / post.image_path}", file=out)
     if not s.posts:
         print("            none: no tweet fell in any report window", file=out)
+    if s.notify is not None:
+        pushed = [s.notify.line(target) for target in s.notify.targets()] or ["nothing to push"]
+        for i, line in enumerate(pushed):
+            print(f"{'notify' if i == 0 else '':<12}{line}", file=out)
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:

@@ -19,6 +19,7 @@ from services import topology
 from services.ingest.source import Source
 from services.ingest.sources import Measured, ReplaySource
 from services.ingest.stats import IngestStats
+from services.notify.stats import NotifyStats
 from services.summarize import schedule
 from services.topology import Wiring
 from shared.bus import MemoryBus
@@ -42,6 +43,8 @@ class RunSummary:
     """The latest report of each window."""
     posts: list[PostRendered] = field(default_factory=list)
     site: Path = Path("site")
+    notify: NotifyStats | None = None
+    """What notify pushed, per target, when the run notified (``--notify``)."""
     started: float = field(default_factory=time.monotonic)
     elapsed_s: float = 0.0
     bytes_read: int = 0
@@ -80,6 +83,12 @@ class RunSummary:
             and (r.model_usage.mode == "fallback" or r.model_usage.fallback_sections)
         ]
 
+    def keep_post(self, post: PostRendered) -> Sequence[Contract]:
+        """Keep ``post`` as its window's latest (a continuous run renders a window often)."""
+        self.posts = [p for p in self.posts if p.window_id != post.window_id]
+        self.posts.append(post)
+        return []
+
     def add_report(self, ready: ReportReady) -> None:
         """Keep ``ready`` as its window's latest report."""
         self.reports = [r for r in self.reports if r.window.id != ready.window.id]
@@ -96,14 +105,17 @@ def run_embedded(
     wiring: Wiring | None = None,
     bus: MemoryBus | None = None,
     clock: Callable[[], datetime] = utcnow,
+    opt_in: Sequence[str] = (),
 ) -> RunSummary:
     """Read ``source``, classify, aggregate, and write each touched window's post.
 
     A file source is read to its end and every window is built once. A live or replayed source
     keeps the posts current as it goes: ``schedule`` is asked for due builds after a record once
     ``settings.report.refresh_tick_s`` has passed on ``clock`` since it was last asked, and once
-    more, draining, when the source ends. Tests pass their own ``wiring`` (deps), ``bus`` and
-    ``clock``; ``store`` is the wiring's (a fresh MemoryStore by default).
+    more, draining, when the source ends. ``opt_in`` names the opt-in services to run as well
+    (``notify``: the posts are pushed as they are written; its deferred pushes are due on the same
+    ticks). Tests pass their own ``wiring`` (deps), ``bus`` and ``clock``; ``store`` is the
+    wiring's (a fresh MemoryStore by default).
     """
     if wiring is None:
         wiring = Wiring(settings, store if store is not None else MemoryStore())
@@ -112,14 +124,21 @@ def run_embedded(
     bus = bus if bus is not None else MemoryBus()
     summary = RunSummary(site=settings.render.site_dir)
 
-    topology.subscribe(bus, wiring)
+    consumers = topology.embedded(opt_in)
+    topology.subscribe(bus, wiring, consumers)
     bus.subscribe(TweetClassified, summary.count_classified, group="run-summary")
+    bus.subscribe(PostRendered, summary.keep_post, group="run-summary")
     ingest = wiring.handler(topology.INGEST)
     summarize_deps = wiring.deps(topology.SUMMARIZE)
+    ticking = [(c, c.tick) for c in consumers if c.tick is not None]
 
     def tick(now: datetime, *, drain: bool = False) -> None:
         for job in schedule.take_due(wiring.store, now, settings.report, drain=drain):
             summary.add_report(schedule.publish(job, deps=summarize_deps, bus=bus))
+            bus.run()
+        for consumer, due in ticking:
+            for event in due(wiring.deps(consumer)):
+                bus.publish(event)
             bus.run()
 
     continuous = source.live or isinstance(source, ReplaySource)
@@ -148,10 +167,9 @@ def run_embedded(
         source.close()
     tick(clock(), drain=True)
 
-    # One line per window: a continuous run renders a window several times.
-    rendered = bus.published.get(PostRendered.TOPIC, [])
-    latest = {p.window_id: p for p in rendered if isinstance(p, PostRendered)}
-    summary.posts = sorted(latest.values(), key=lambda p: p.window_id)
+    summary.posts.sort(key=lambda p: p.window_id)
+    if topology.NOTIFY in consumers:
+        summary.notify = wiring.deps(topology.NOTIFY).stats
     summary.elapsed_s = time.monotonic() - summary.started
     if isinstance(source, Measured):
         summary.bytes_read, summary.bytes_total = source.position()

@@ -7,6 +7,9 @@ process; ``services.worker`` subscribes the one it is asked for to Kafka. The RE
 topic table are drawn from this table too (``services.topology_docs``, ``make schemas``).
 
 A new service is one more row: its deps builder and handler, the topic it reads, its group.
+A row may also name work due by the clock (``tick``, notify's deferred pushes), what the service
+counts itself for ``/metrics`` (``observe``), and whether the embedded mode runs it only when
+asked (``opt_in``: ``tweetpulse run --notify``).
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from services.classify import bootstrap as classify_bootstrap
 from services.classify import handler as classify
 from services.ingest import bootstrap as ingest_bootstrap
 from services.ingest import handler as ingest
+from services.notify import bootstrap as notify_bootstrap
+from services.notify import handler as notify
+from services.notify import metrics as notify_metrics
 from services.render import bootstrap as render_bootstrap
 from services.render import handler as render
 from services.summarize import bootstrap as summarize_bootstrap
@@ -36,6 +42,7 @@ from shared.models import (
 )
 from shared.settings import Settings
 from shared.store import StateStore
+from shared.telemetry import Telemetry
 
 M = TypeVar("M", bound=Contract)
 R = TypeVar("R")
@@ -91,6 +98,13 @@ class Consumer(Service[M, D]):
     group: str
     scheduled_by: str = ""
     """What triggers its work besides messages, for the diagram."""
+    tick: Callable[[D], Sequence[Contract]] | None = None
+    """Work due by the clock, not by a message; both runners call it every ``tick_every_s``."""
+    tick_every_s: Callable[[Settings], float] = lambda settings: settings.report.refresh_tick_s
+    observe: Callable[[D, Telemetry], None] | None = None
+    """Exports to a worker's /metrics what the service counts itself."""
+    opt_in: bool = False
+    """The embedded mode runs it only when asked (``tweetpulse run --notify``)."""
 
 
 INGEST = Source(
@@ -129,10 +143,32 @@ RENDER = Consumer(
     writes="site/_posts/*.md<br/>site/assets/images/*.jpg",
 )
 
-CONSUMERS: tuple[Consumer[Any, Any], ...] = (CLASSIFY, SUMMARIZE, RENDER)
+NOTIFY = Consumer(
+    name="notify",
+    reads=PostRendered,
+    group="notify",
+    build_deps=lambda settings, store: notify_bootstrap.build_deps(settings, store=store),
+    handle=notify.handle,
+    keeps="notification ledger",
+    writes="Feishu, DingTalk, WeCom,<br/>Telegram, Slack, webhooks",
+    tick=notify.release_deferred,
+    tick_every_s=lambda settings: settings.notify.tick_s,
+    observe=notify_metrics.export,
+    opt_in=True,
+)
+
+CONSUMERS: tuple[Consumer[Any, Any], ...] = (CLASSIFY, SUMMARIZE, RENDER, NOTIFY)
 """Every topic consumer, in pipeline order."""
 SERVICES: tuple[Service[Any, Any], ...] = (INGEST, *CONSUMERS)
 """Every service, in pipeline order (``tweetpulse worker NAME`` takes their names)."""
+
+
+def embedded(opted_in: Sequence[str] = ()) -> tuple[Consumer[Any, Any], ...]:
+    """The consumers the embedded mode runs: every one, but an opt-in one only when named."""
+    unknown = set(opted_in) - {c.name for c in CONSUMERS if c.opt_in}
+    if unknown:
+        raise ValueError(f"not an opt-in service: {', '.join(sorted(unknown))}")
+    return tuple(c for c in CONSUMERS if not c.opt_in or c.name in opted_in)
 
 
 def topic(model: type[Contract]) -> str:
@@ -189,8 +225,9 @@ def subscribe(
     *,
     wrap: Wrap = _as_is,
 ) -> None:
-    """Subscribe each consumer (default: all) to its topic in its group, wrapped by ``wrap``."""
-    for consumer in CONSUMERS if consumers is None else consumers:
+    """Subscribe each consumer (default: all but the opt-in ones) to its topic in its group,
+    wrapped by ``wrap``."""
+    for consumer in embedded() if consumers is None else consumers:
         bus.subscribe(
             consumer.reads, wrap(consumer, wiring.handler(consumer)), group=consumer.group
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from services.ingest.stats import IngestStats
 from services.topology import Consumer, Wiring
 from shared.bus import Bus
 from shared.dispatch import Handler
-from shared.errors import BrokerUnavailable
+from shared.errors import BrokerUnavailable, PipelineError
 from shared.models import Contract, DeadLetter, ReportReady
 from shared.settings import Settings
 from shared.telemetry import Telemetry
@@ -73,15 +74,62 @@ def run_worker(name: str, settings: Settings, *, ingest: IngestOptions | None = 
             return _run_ingest(wiring, bus, telemetry, ingest or IngestOptions())
         topology.subscribe(bus, wiring, [service], wrap=_measure(telemetry))
         telemetry.watch_bus(bus)
-        _stop_on_signals(bus.stop)
+        if service.observe is not None:
+            service.observe(wiring.deps(service), telemetry)
+        stopped = threading.Event()
+
+        def stop() -> None:
+            stopped.set()
+            bus.stop()
+
+        _stop_on_signals(stop)
+        ticker = _start_ticker(service, wiring, stopped)
         telemetry.running = True
         bus.run()
+        stopped.set()
+        if ticker is not None:
+            ticker.join(timeout=30)
         return 0
     finally:
         telemetry.running = False
         bus.close()
         store.close()
         server.shutdown()
+
+
+def _start_ticker(
+    service: Consumer[Any, Any], wiring: Wiring, stopped: threading.Event
+) -> threading.Thread | None:
+    """Run the row's clock-driven work every ``tick_every_s`` beside the consumer loop.
+
+    Its events (notify's: dead letters of deferred pushes) go out on a bus of its own: the
+    consumer's producer belongs to the polling thread.
+    """
+    due = service.tick
+    if due is None:
+        return None
+    from shared.kafka_bus import KafkaBus
+
+    every = service.tick_every_s(wiring.settings)
+
+    def loop() -> None:
+        bus = KafkaBus(wiring.settings.kafka)
+        try:
+            while not stopped.wait(every):
+                try:
+                    for event in due(wiring.deps(service)):
+                        bus.publish(event)
+                    bus.flush()
+                except PipelineError as exc:
+                    log.warning(
+                        "%s tick failed, trying again in %.0f s: %s", service.name, every, exc
+                    )
+        finally:
+            bus.close()
+
+    thread = threading.Thread(target=loop, name=f"{service.name}-tick", daemon=True)
+    thread.start()
+    return thread
 
 
 def _measure(telemetry: Telemetry) -> topology.Wrap:

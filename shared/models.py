@@ -390,6 +390,29 @@ class PostRendered(Contract):
     report_built_at: AwareDatetime
     tweets: int = Field(ge=0)
     sha256: str = Field(description="Of the post file's bytes.")
+    headline: str | None = Field(
+        default=None,
+        description="The post's title line, e.g. 'Twitter Ai 报告 (2026-01-02 至 2026-01-02)'.",
+    )
+    description: str | None = Field(
+        default=None,
+        description="The overview's first sentence (plain text), as in the front matter.",
+    )
+    core_points: list[str] = Field(
+        default_factory=list, description="The core points' titles in the post's order (plain)."
+    )
+    digest_hash: str | None = Field(
+        default=None,
+        description="SHA-256 of the core points (titles and bodies, in order): changes exactly "
+        "when they do.",
+    )
+    url: str | None = Field(
+        default=None, description="The post on the public site; None unless a site URL is set."
+    )
+    image_url: str | None = Field(
+        default=None,
+        description="The word cloud on the public site; None without a site URL or an image.",
+    )
 
     def key(self) -> str:
         """Partitioning key: the window id."""

@@ -153,6 +153,15 @@ class RenderSettings(_Section):
     post_hour: str = Field(
         default="10:05:34", description="Time of day in the post's front matter."
     )
+    site_url: str | None = Field(
+        default=None,
+        description="The site's public URL with its baseurl (https://me.github.io/blog); gives "
+        "posts.rendered the post's and the cloud's URLs, and the skeleton its url/baseurl.",
+    )
+    permalink: str = Field(
+        default="/:year/:month/:day/:title:output_ext",
+        description="The site's Jekyll permalink (the skeleton's), to compute the post's URL.",
+    )
 
 
 class KafkaSettings(_Section):
@@ -375,6 +384,65 @@ class ReplaySettings(_Section):
     )
 
 
+class WebhookTarget(_Section):
+    """A chat platform's incoming webhook: its URL (which holds the bot's key), and its signing
+    secret where the platform signs (Feishu/Lark, DingTalk, our generic webhook).
+
+    Unset or empty, the target is off. Both belong in a Secret, never a ConfigMap.
+    """
+
+    url: SecretStr | None = None
+    secret: SecretStr | None = None
+    images: bool = Field(default=True, description="Show the word cloud where the target can.")
+
+
+class TelegramTarget(_Section):
+    """A Telegram bot (Bot API ``sendMessage``) and the chat it posts to; off without a token."""
+
+    token: SecretStr | None = None
+    chat_id: str | None = Field(default=None, description="@channelname or the numeric chat id.")
+    base_url: str = "https://api.telegram.org"
+    images: bool = Field(default=True, description="The cloud as the message's link preview.")
+
+
+_QUIET = r"^$|^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$"
+
+
+class NotifySettings(_Section):
+    """Where notify pushes each post's digest, and the rules that keep it from nagging.
+
+    One target per platform: ``TWEETPULSE_NOTIFY__SLACK__URL``, ``…__FEISHU__URL`` and
+    ``…__FEISHU__SECRET``, ``…__TELEGRAM__TOKEN`` and ``…__TELEGRAM__CHAT_ID``, … (README, Notify).
+    """
+
+    feishu: WebhookTarget = WebhookTarget()
+    dingtalk: WebhookTarget = WebhookTarget()
+    wecom: WebhookTarget = WebhookTarget()
+    telegram: TelegramTarget = TelegramTarget()
+    slack: WebhookTarget = WebhookTarget()
+    webhook: WebhookTarget = WebhookTarget()
+    top_points: int = Field(default=3, ge=1, le=10, description="Core points in a digest.")
+    daily_limit: int = Field(
+        default=3, ge=1, description="Pushes per target per window per day, refreshes included."
+    )
+    quiet_hours: str = Field(
+        default="",
+        pattern=_QUIET,
+        description="HH:MM-HH:MM in the report time zone (may cross midnight); pushes due then "
+        "wait for its end. Empty: none.",
+    )
+    timeout_s: float = Field(default=10.0, gt=0, description="One HTTP request.")
+    max_attempts: int = Field(default=5, ge=1, description="Tries per push (429/5xx retried).")
+    retry_base_s: float = Field(default=1.0, gt=0, description="First backoff; doubles per try.")
+    retry_max_s: float = Field(
+        default=60.0, gt=0, description="Longest wait; a longer retry-after fails the push."
+    )
+    tick_s: float = Field(default=30.0, gt=0, description="How often deferred pushes are due.")
+    ledger_ttl_s: int = Field(
+        default=30 * 24 * 3600, gt=0, description="How long what was pushed is remembered."
+    )
+
+
 class Settings(BaseSettings):
     """Everything configurable, from the environment with prefix ``TWEETPULSE_``."""
 
@@ -396,6 +464,7 @@ class Settings(BaseSettings):
     openai: OpenAICompatSettings = OpenAICompatSettings()
     x_api: XApiSettings = XApiSettings()
     replay: ReplaySettings = ReplaySettings()
+    notify: NotifySettings = NotifySettings()
 
 
 def unknown_variables(environ: Iterable[str]) -> list[str]:

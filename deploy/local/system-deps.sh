@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages tweetpulse needs on this machine, only those that are missing.
 #   system-deps.sh demo   a CJK font for the word cloud
-#   system-deps.sh test   the font, plus jekyll, redis-server and kcat for the test suite
+#   system-deps.sh test   the font, plus jekyll with the feed and SEO plugins the site skeleton
+#                         uses, redis-server and kcat for the test suite
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 NAME=system-deps
@@ -10,7 +11,7 @@ NAME=system-deps
 
 want=(fonts-wqy-microhei)
 if [ "${1:-demo}" = "test" ]; then
-  want+=(jekyll redis-server kcat)
+  want+=(jekyll ruby-jekyll-feed ruby-jekyll-seo-tag redis-server kcat)
 fi
 missing=()
 for pkg in "${want[@]}"; do

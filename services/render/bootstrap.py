@@ -12,7 +12,7 @@ from shared.errors import ConfigError
 from shared.models import utcnow
 from shared.settings import Settings
 
-from . import markdown
+from . import markdown, urls
 from .cloud import CloudRenderer, WordCloudRenderer, find_font
 from .handler import RenderDeps
 from .site import DiskSite
@@ -93,4 +93,6 @@ def build_deps(
         image_dir=check_image_dir(render.image_dir),
         post_hour=check_post_hour(render.post_hour),
         now=now,
+        site_url=urls.check_site_url(render.site_url),
+        permalink=urls.check_permalink(render.permalink),
     )

@@ -5,6 +5,10 @@ most one image; rendering the window again replaces both atomically. The handler
 file itself: it reads and writes through ``deps.site`` (a :class:`~services.render.site.Site`,
 the folder on disk by default) and draws the cloud with ``deps.cloud``.
 
+The PostRendered it returns carries what a consumer that cannot read the site's disk needs to
+tell readers about the post (notify): the title line, the description, the core points' titles,
+and, once ``site_url`` is set, the post's and the cloud's public URLs (``services.render.urls``).
+
 Out-of-order reports: every post ends with an HTML comment recording the ``built_at`` of the
 report it was built from. A report older than the post already in the site is skipped (nothing is
 written, nothing returned), so a late redelivery never rolls a post back. The record lives in the
@@ -15,6 +19,7 @@ a post without the comment (written by hand or by an old version) is simply repl
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,15 +30,19 @@ from jinja2 import Template, TemplateError
 from shared.errors import ConfigError
 from shared.models import PostRendered, ReportReady, utcnow
 
+from . import urls
 from .cloud import CloudRenderer
 from .post import (
     POSTS_DIR,
     TITLE_PREFIX,
     WindowDates,
     build_view,
+    description,
     post_names,
+    post_time,
     read_marker,
     render_markdown,
+    title_line,
     window_dates,
 )
 from .site import Site
@@ -53,6 +62,9 @@ class RenderDeps:
     post_hour: time = time(10, 5, 34)
     now: Callable[[], datetime] = utcnow
     write_skeleton: bool = True
+    site_url: str | None = None
+    """The site's public URL with its baseurl, no trailing slash; None: posts have no URL."""
+    permalink: str = urls.DEFAULT_PERMALINK
 
 
 def _window_glob(dates: WindowDates) -> str:
@@ -99,7 +111,7 @@ def handle(msg: ReportReady, *, deps: RenderDeps) -> list[PostRendered]:
     site = deps.site
     try:
         if deps.write_skeleton:
-            site.ensure_skeleton(timezone=msg.window.timezone)
+            site.ensure_skeleton(timezone=msg.window.timezone, site_url=deps.site_url)
         # image before post, so a post never links an image that is not there yet
         if image is not None and names.image_path is not None:
             site.write(names.image_path, image)
@@ -116,6 +128,11 @@ def handle(msg: ReportReady, *, deps: RenderDeps) -> list[PostRendered]:
         len(data),
         f" and {names.image_path}" if names.image_path else ", no word cloud",
     )
+    posted = post_time(msg, dates, deps.post_hour)
+    url = None
+    if deps.site_url is not None:
+        url = deps.site_url + urls.post_path(deps.permalink, posted, names.title)
+    points = msg.report.core_points
     return [
         PostRendered(
             window_id=msg.window.id,
@@ -126,5 +143,13 @@ def handle(msg: ReportReady, *, deps: RenderDeps) -> list[PostRendered]:
             report_built_at=msg.built_at,
             tweets=msg.stats.tweets,
             sha256=hashlib.sha256(data).hexdigest(),
+            headline=title_line(dates),
+            description=description(msg, dates),
+            core_points=[p.title for p in points],
+            digest_hash=hashlib.sha256(
+                json.dumps([[p.title, p.body] for p in points], ensure_ascii=False).encode()
+            ).hexdigest(),
+            url=url,
+            image_url=urls.absolute(deps.site_url, names.image_path),
         )
     ]

@@ -16,6 +16,7 @@ from jinja2 import Template
 from shared.errors import InvalidMessage
 from shared.models import Block, ReportReady, TweetRef, author_label
 
+from . import frontmatter
 from . import markdown as md
 from .markdown import Md
 
@@ -172,6 +173,14 @@ class PostView:
     footer: list[Md]
     image: Md
     marker: Md
+    description: Md
+    """Front matter: the overview's first sentence, escaped and YAML-quoted."""
+    excerpt: Md
+    """Front matter: the same sentence, so Jekyll does not take the title line as the excerpt."""
+    image_path: Md
+    """Front matter: the cloud's site-absolute path, YAML-quoted; empty without a cloud."""
+    tags: Md
+    """Front matter: a YAML list of the categories the window has tweets in."""
 
 
 def _paragraphs(items: list[str]) -> list[Md]:
@@ -237,7 +246,24 @@ def _block(block: Block) -> BlockView:
     )
 
 
+def title_line(dates: WindowDates) -> str:
+    """The post's title line, as plain text: ``Twitter Ai 报告 (2026-01-02 至 2026-01-02)``."""
+    return f"Twitter Ai 报告 ({dates.first_day} 至 {dates.last_day})"
+
+
+def description(msg: ReportReady, dates: WindowDates) -> str:
+    """What the post is about in one sentence, as plain text: the overview's first sentence, or
+    the data line when the overview is empty."""
+    return frontmatter.first_sentence(msg.report.overview) or _data_text(
+        msg, msg.built_at.astimezone(dates.zone)
+    )
+
+
 def _data_line(msg: ReportReady, built: datetime) -> Md:
+    return md.text(_data_text(msg, built))
+
+
+def _data_text(msg: ReportReady, built: datetime) -> str:
     stats = msg.stats
     line = f"本期统计推文 {stats.tweets:,} 条"
     if stats.retweets:
@@ -245,7 +271,7 @@ def _data_line(msg: ReportReady, built: datetime) -> Md:
     line += f"，报告生成于 {built.strftime('%Y-%m-%d %H:%M')}（UTC{built.strftime('%z')}）。"
     if not msg.final:
         line += "窗口尚未结束，本文将随新推文更新。"
-    return md.text(line)
+    return line
 
 
 def build_view(
@@ -275,11 +301,12 @@ def build_view(
         image = Md(f'![词云图]({{{{ "{names.image_url}" | relative_url }}}})')
     else:
         image = md.text(NO_CLOUD)
+    summary = frontmatter.escaped(description(msg, dates))
     return PostView(
         layout=Md(layout),
         title=Md(names.title),
         date=Md(when),
-        title_line=md.text(f"Twitter Ai 报告 ({dates.first_day} 至 {dates.last_day})"),
+        title_line=md.text(title_line(dates)),
         data_line=_data_line(msg, msg.built_at.astimezone(dates.zone)),
         overview=_paragraphs(report.overview),
         overview_sources=_sources(report.overview_citations),
@@ -292,6 +319,10 @@ def build_view(
         footer=[md.italic(FOOTER), *(i for i in map(md.italic, report.footer_notes) if i)],
         image=image,
         marker=Md(marker(dates.first_day, msg.built_at)),
+        description=Md(summary),
+        excerpt=Md(summary),
+        image_path=Md(frontmatter.yaml_str(names.image_url) if names.image_path else ""),
+        tags=Md(frontmatter.yaml_list(frontmatter.post_tags(msg.stats.categories))),
     )
 
 

@@ -21,11 +21,13 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Protocol
 
+from .urls import origin_and_base
+
 log = logging.getLogger(__name__)
 
 SKELETON = "site_skeleton"
 _CONFIG = "_config.yml"
-_TIMEZONE_SLOT = "@TIMEZONE@"
+_SLOTS = ("@TIMEZONE@", "@URL@", "@BASEURL@")
 
 
 class Site(Protocol):
@@ -47,22 +49,27 @@ class Site(Protocol):
         """Delete the files matching ``pattern`` in ``folder`` other than ``keep``."""
         ...
 
-    def ensure_skeleton(self, *, timezone: str) -> list[str]:
+    def ensure_skeleton(self, *, timezone: str, site_url: str | None = None) -> list[str]:
         """Make the site a buildable Jekyll site unless it has a ``_config.yml``; files written."""
         ...
 
 
-def skeleton_files(timezone: str) -> list[tuple[str, bytes]]:
-    """The files of a minimal Jekyll site, ``_config.yml`` (with ``timezone``) last."""
+def skeleton_files(timezone: str, site_url: str | None = None) -> list[tuple[str, bytes]]:
+    """The files of a minimal Jekyll site, ``_config.yml`` last, with ``timezone`` and the
+    ``url`` and ``baseurl`` of ``site_url`` (checked by ``urls.check_site_url``) filled in."""
     files = [
         (rel, node.read_bytes()) for rel, node in _walk(resources.files(__package__) / SKELETON)
     ]
     # _config.yml last: its presence is what says the skeleton is complete
     files.sort(key=lambda item: item[0] == _CONFIG)
-    return [
-        (rel, data.replace(_TIMEZONE_SLOT.encode(), timezone.encode()) if rel == _CONFIG else data)
-        for rel, data in files
-    ]
+    values = (timezone, *origin_and_base(site_url))
+    out = []
+    for rel, data in files:
+        if rel == _CONFIG:
+            for slot, value in zip(_SLOTS, values, strict=True):
+                data = data.replace(slot.encode(), value.encode())
+        out.append((rel, data))
+    return out
 
 
 def _walk(node: Traversable, prefix: str = "") -> list[tuple[str, Traversable]]:
@@ -103,7 +110,7 @@ class SiteFiles(ABC):
         """Delete the files matching ``pattern`` in ``folder`` other than ``keep``."""
         return [p for p in self.glob(folder, pattern) if p != keep and self.delete(p)]
 
-    def ensure_skeleton(self, *, timezone: str) -> list[str]:
+    def ensure_skeleton(self, *, timezone: str, site_url: str | None = None) -> list[str]:
         """Make the site a buildable Jekyll site unless it already has a ``_config.yml``.
 
         Writes only files that do not exist yet, so a user's layouts and config are never
@@ -112,7 +119,7 @@ class SiteFiles(ABC):
         if self.exists(_CONFIG):
             return []
         written: list[str] = []
-        for rel, data in skeleton_files(timezone):
+        for rel, data in skeleton_files(timezone, site_url):
             if not self.exists(rel):
                 self.write(rel, data)
                 written.append(rel)

@@ -1,15 +1,21 @@
-"""A real ``jekyll build`` of a rendered site: the image resolves, no tweet survives as markup.
+"""A real ``jekyll build`` of a rendered site: the image resolves, no tweet survives as markup,
+and the Atom feed (jekyll-feed) and the SEO tags (jekyll-seo-tag) read the post's front matter.
 
-Needs ``jekyll`` (Debian's package, installed by ``make system-deps-test``) and a CJK font. Under
-CI (``CI=true``) a missing one fails the test; elsewhere it skips, saying what is missing.
+Needs ``jekyll`` with the ``ruby-jekyll-feed`` and ``ruby-jekyll-seo-tag`` Debian packages
+(installed by ``make system-deps-test``) and a CJK font. Under CI (``CI=true``) a missing one fails
+the test; elsewhere it skips, saying what is missing.
 """
 
 from __future__ import annotations
 
+import html
+import json
 import os
 import re
 import shutil
 import subprocess
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -19,9 +25,9 @@ from services.render.bootstrap import build_deps
 from services.render.cloud import find_font
 from services.render.handler import handle
 from shared.errors import ConfigError
-from shared.models import TermWeight
+from shared.models import PostRendered, TermWeight
 from shared.settings import RenderSettings, Settings
-from tests.unit.test_render_post import HEADINGS, HOSTILE, hostile_report, make_ready
+from tests.unit.test_render_post import HEADINGS, HOSTILE, hostile_report, make_ready, make_report
 
 pytestmark = pytest.mark.integration
 
@@ -41,6 +47,12 @@ def jekyll() -> str:
     if exe is None:
         _missing("jekyll is not on PATH (Debian package: jekyll)")
     assert exe is not None
+    for plugin in ("jekyll-feed", "jekyll-seo-tag"):
+        found = subprocess.run(
+            ["gem", "list", "-i", f"^{plugin}$"], capture_output=True, check=False
+        )
+        if found.returncode != 0:
+            _missing(f"the {plugin} gem is missing (Debian package: ruby-{plugin})")
     return exe
 
 
@@ -104,23 +116,38 @@ def build(site: Path, jekyll: str) -> None:
     assert "error" not in done.stderr.lower(), done.stderr
 
 
+SITE = "https://blog.example.test"
+
+
+@dataclass(frozen=True)
+class Built:
+    """A built site: where, its baseurl, the post's page, and the PostRendered render returned."""
+
+    site: Path
+    baseurl: str
+    page: Page
+    event: PostRendered
+
+    def __iter__(self):  # the tests unpack the first three
+        return iter((self.site, self.baseurl, self.page))
+
+
 @pytest.fixture(scope="module", params=["gfm", "kramdown-under-baseurl"])
-def built(request, tmp_path_factory, jekyll, font) -> tuple[Path, str, Page]:
+def built(request, tmp_path_factory, jekyll, font) -> Built:
     """A site rendered from a hostile report and built by Jekyll, once per markdown input."""
     site = tmp_path_factory.mktemp(request.param) / "site"
-    settings = Settings(render=RenderSettings(site_dir=site, cloud_width=400, cloud_height=300))
-    deps = build_deps(settings)
-    baseurl = ""
+    baseurl = "/blog" if request.param == "kramdown-under-baseurl" else ""
+    render = RenderSettings(
+        site_dir=site, cloud_width=400, cloud_height=300, site_url=SITE + baseurl
+    )
+    deps = build_deps(Settings(render=render))
     if request.param == "kramdown-under-baseurl":
         # the skeleton is written on the first render; switch it to kramdown's own input
         handle(make_ready(terms=[]), deps=deps)
         config = site / "_config.yml"
         text = config.read_text(encoding="utf-8")
-        text = text.replace("input: GFM", "input: kramdown").replace(
-            'baseurl: ""', 'baseurl: "/blog"'
-        )
-        config.write_text(text, encoding="utf-8")
-        baseurl = "/blog"
+        assert 'baseurl: "/blog"' in text
+        config.write_text(text.replace("input: GFM", "input: kramdown"), encoding="utf-8")
     terms = [
         TermWeight(term=t, weight=w) for t, w in [("人工智能", 9), ("ChatGPT", 7), ("大模型", 5)]
     ]
@@ -131,7 +158,7 @@ def built(request, tmp_path_factory, jekyll, font) -> tuple[Path, str, Page]:
     build(site, jekyll)
     page = Page()
     page.feed((site / "_site" / POST_HTML).read_text(encoding="utf-8"))
-    return site, baseurl, page
+    return Built(site, baseurl, page, event)
 
 
 def test_the_post_is_built_and_listed(built):
@@ -153,8 +180,12 @@ def test_the_word_cloud_link_resolves_to_the_built_image(built):
 
 
 def test_no_script_handler_or_javascript_link_from_a_tweet(built):
-    _site, baseurl, page = built
-    assert page.tags("script") == []
+    site, baseurl, page = built
+    # jekyll-seo-tag's JSON-LD is the one script, and it is data: it parses as JSON
+    assert page.tags("script") == [{"type": "application/ld+json"}]
+    raw = (site / "_site" / POST_HTML).read_text(encoding="utf-8")
+    [ld] = re.findall(r'<script type="application/ld\+json">(.*?)</script>', raw, re.DOTALL)
+    assert json.loads(ld)["url"] == built.event.url
     assert not [
         (tag, name) for tag, attrs in page.elements for name in attrs if name.startswith("on")
     ]
@@ -162,6 +193,73 @@ def test_no_script_handler_or_javascript_link_from_a_tweet(built):
         href = (attrs.get("href") or "").strip()
         assert href.startswith("https://") or href == f"{baseurl}/", href
     assert "javascript:" not in " ".join(str(a.get("href")) for a in page.tags("a")).lower()
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def feed_entry(site: Path, url: str | None) -> ET.Element:
+    """The feed's entry linking ``url``."""
+    feed = ET.parse(site / "_site" / "feed.xml").getroot()  # noqa: S314 - our own build's output
+    links = {
+        e: link.get("href")
+        for e in feed.iter(f"{ATOM}entry")
+        if (link := e.find(f"{ATOM}link")) is not None
+    }
+    entries = [e for e, href in links.items() if href == url]
+    assert len(entries) == 1, list(links.values())
+    return entries[0]
+
+
+def test_the_feed_lists_the_post_with_its_description_and_cloud(built):
+    site, baseurl, _page = built
+    event = built.event
+    assert event.url == f"{SITE}{baseurl}/{POST_HTML}"
+    entry = feed_entry(site, event.url)
+    assert entry.findtext(f"{ATOM}title") == "twitter_ai_20260102_20260102"
+    # the summary is HTML (type="html"): read as a browser would, it is the description as written
+    summary = entry.find(f"{ATOM}summary")
+    assert summary is not None and summary.get("type") == "html"
+    assert html.unescape(summary.text or "") == event.description == HOSTILE[0]
+    media = "{http://search.yahoo.com/mrss/}thumbnail"
+    thumbnail = entry.find(media)
+    assert thumbnail is not None
+    assert thumbnail.get("url") == event.image_url == f"{SITE}{baseurl}/{IMAGE}"
+    assert [c.get("term") for c in entry.iter(f"{ATOM}category")] == ["ai", "finance"]
+    index = (site / "_site" / "index.html").read_text(encoding="utf-8")
+    assert f'href="{baseurl}/feed.xml"' in index
+
+
+def test_link_previews_read_the_description_and_the_cloud(built):
+    _site, baseurl, page = built
+    meta = {a.get("property") or a.get("name"): a.get("content") for a in page.tags("meta")}
+    assert meta["description"] == meta["og:description"] == HOSTILE[0]
+    assert meta["og:image"] == f"{SITE}{baseurl}/{IMAGE}"
+    assert meta["og:url"] == built.event.url
+    feeds = [a for a in page.tags("link") if a.get("type") == "application/atom+xml"]
+    assert [a.get("href") for a in feeds] == [f"{SITE}{baseurl}/feed.xml"]
+
+
+def test_a_description_with_quotes_colons_and_markup_stays_one_value(tmp_path, jekyll, font):
+    """The sharpest front-matter case, built for real: YAML, Liquid, HTML and the JSON-LD."""
+    nasty = 'He said: "</script><script>alert(1)</script>" #tag {{ site.time }} \\o/ & more.'
+    site = tmp_path / "site"
+    render = RenderSettings(site_dir=site, cloud_width=300, cloud_height=200, site_url=SITE)
+    deps = build_deps(Settings(render=render))
+    [event] = handle(make_ready(report=make_report(overview=[nasty + " 第二句。"])), deps=deps)
+    assert event.description == nasty
+    build(site, jekyll)
+    raw = (site / "_site" / POST_HTML).read_text(encoding="utf-8")
+    page = Page()
+    page.feed(raw)
+    assert page.tags("script") == [{"type": "application/ld+json"}]
+    [ld] = re.findall(r'<script type="application/ld\+json">(.*?)</script>', raw, re.DOTALL)
+    # jekyll-seo-tag HTML-escapes what it puts in the JSON-LD; it never holds a raw "</script"
+    assert "</script" not in ld and html.unescape(json.loads(ld)["description"]) == nasty
+    meta = {a.get("name"): a.get("content") for a in page.tags("meta") if a.get("name")}
+    assert meta["description"] == nasty
+    entry = feed_entry(site, event.url)
+    assert html.unescape(entry.findtext(f"{ATOM}summary") or "") == nasty
 
 
 def test_liquid_in_a_tweet_is_shown_not_run(built):
@@ -189,11 +287,13 @@ def test_markdown_tricks_add_no_element(built):
         "em": 1 + len(HOSTILE),  # the footer and its notes
         "hr": 1,
     }
-    for tag in ("table", "pre", "code", "del", "s", "sup", "script", "iframe", "math"):
+    for tag in ("table", "pre", "code", "del", "s", "sup", "iframe", "math"):
         assert page.tags(tag) == [], tag
-    assert [c.strip() for c in page.comments] == [
-        c for c in (c.strip() for c in page.comments) if c.startswith("tweetpulse:render ")
-    ]
+    assert page.tags("script") == [{"type": "application/ld+json"}]  # jekyll-seo-tag's
+    # no comment from a tweet: only jekyll-seo-tag's two and our marker
+    comments = [c.strip() for c in page.comments]
+    assert comments[0].startswith("Begin Jekyll SEO tag") and comments[1] == "End Jekyll SEO tag"
+    assert [c for c in comments[2:] if not c.startswith("tweetpulse:render ")] == []
 
 
 # ---------------------------------------------------------------------------- real tweets
@@ -232,7 +332,7 @@ def test_real_tweets_survive_a_jekyll_build_as_plain_text(tmp_path, jekyll, font
     page.feed((site / "_site" / POST_HTML).read_text(encoding="utf-8"))
     missing = [t for t in texts if " ".join(t.split()) not in page.text]
     assert missing == []
-    assert page.tags("script") == []
+    assert page.tags("script") == [{"type": "application/ld+json"}]  # jekyll-seo-tag's
     assert len(page.tags("img")) == 1
     # ten core points, the sample report's 4 x 2 event bullets, and one item per real tweet
     assert len(page.tags("li")) == 10 + 8 + (len(texts) - half)

@@ -26,7 +26,7 @@ COMPOSE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 
-WORKERS = ("ingest", "classify", "summarize", "render")
+WORKERS = ("ingest", "classify", "summarize", "render", "notify")
 CELERY = ("celery-worker", "celery-beat")
 CELERY_APP = "services.summarize.tasks"
 CELERY_QUEUE = "summarize"
@@ -44,6 +44,7 @@ SERVICE_KEYS = {
     "image",
     "init",
     "ports",
+    "profiles",
     "restart",
     "stop_grace_period",
     "user",
@@ -196,6 +197,23 @@ def test_settings_accept_every_variable_a_service_gets(services, monkeypatch) ->
 def test_the_key_comes_from_the_host_with_an_empty_default(services) -> None:
     raw = services["summarize"]["environment"]["TWEETPULSE_ANTHROPIC__API_KEY"]
     assert re.fullmatch(r"\$\{[A-Z_]+:-\}", raw), f"{raw!r}: a committed key, or no default"
+
+
+def test_notify_is_opt_in_and_takes_every_target_from_the_host(services) -> None:
+    notify = services["notify"]
+    assert notify["profiles"] == ["notify"], "a compose up without targets must not start it"
+    raw = notify["environment"]
+    targets = {
+        k: v for k, v in raw.items() if k.startswith("TWEETPULSE_NOTIFY__") and k.count("__") == 2
+    }
+    names = {k.split("__")[1].lower() for k in targets}
+    assert names == {"feishu", "dingtalk", "wecom", "telegram", "slack", "webhook"}
+    for key, value in targets.items():
+        assert value == f"${{{key}:-}}", f"{key}: {value!r} is committed, not read from the host"
+    assert unknown_variables(sorted(raw)) == []
+    for name, service in services.items():
+        if name != "notify":
+            assert not [k for k in _env(service) if k.startswith("TWEETPULSE_NOTIFY__")], name
 
 
 def test_workers_reach_kafka_and_redis_by_service_name(services) -> None:

@@ -36,7 +36,7 @@ INSTALLER = ROOT / "deploy" / "local" / "kustomize.sh"
 # The oldest Kubernetes we promise to run on, and the newest the validator knows.
 K8S_VERSIONS = ("1.30.0", "1.37.0")
 
-WORKERS = ("ingest", "classify", "summarize", "render")
+WORKERS = ("ingest", "classify", "summarize", "render", "notify")
 CELERY = ("celery-worker", "celery-beat")
 CELERY_APP = "services.summarize.tasks"
 CELERY_QUEUE = "summarize"
@@ -291,6 +291,40 @@ def test_the_secret_holds_placeholders_only(objects) -> None:
     values = secret["stringData"]
     assert values, "the Secret names no key"
     assert all(v == "" for v in values.values()), "a real value was committed in secret.yaml"
+
+
+def test_notifys_credentials_are_in_the_secret_and_never_in_a_configmap(objects) -> None:
+    secret = _one(objects, "Secret")["stringData"]
+    credentials = {
+        f"TWEETPULSE_NOTIFY__{platform}__{field}"
+        for platform, fields in {
+            "FEISHU": ("URL", "SECRET"),
+            "DINGTALK": ("URL", "SECRET"),
+            "WECOM": ("URL",),
+            "TELEGRAM": ("TOKEN", "CHAT_ID"),
+            "SLACK": ("URL",),
+            "WEBHOOK": ("URL", "SECRET"),
+        }.items()
+        for field in fields
+    }
+    assert credentials <= set(secret), sorted(credentials - set(secret))
+    assert unknown_variables(sorted(credentials)) == []
+    for configmap in _of(objects, "ConfigMap").values():
+        leaked = [
+            k
+            for k in configmap["data"]
+            if k in credentials
+            or (
+                k.startswith("TWEETPULSE_NOTIFY__") and k.endswith(("__URL", "__TOKEN", "__SECRET"))
+            )
+        ]
+        assert not leaked, leaked
+    notify = _by_component(objects)["notify"]
+    (container,) = _containers(notify)
+    assert container["args"] == ["worker", "notify"]
+    assert "env" not in container, "credentials come through envFrom the Secret only"
+    refs = [r["secretRef"]["name"] for r in container["envFrom"] if "secretRef" in r]
+    assert refs == ["tweetpulse-secrets"]
 
 
 def test_pods_run_as_non_root_on_a_read_only_root(objects) -> None:

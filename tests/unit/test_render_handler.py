@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import replace
@@ -78,11 +79,61 @@ def test_writes_post_and_image_and_returns_one_post_rendered(deps, site_dir):
             report_built_at=BUILT_AT,
             tweets=1127,
             sha256=hashlib.sha256(post.read_bytes()).hexdigest(),
+            headline="Twitter Ai 报告 (2026-01-02 至 2026-01-02)",
+            description="人工智能领域呈现高速发展态势。",
+            core_points=[f"要点{n}" for n in range(1, 11)],
+            digest_hash=hashlib.sha256(
+                json.dumps(
+                    [
+                        [f"要点{n}", f"第{n}个要点的正文，说明推文讨论的内容。"]
+                        for n in range(1, 11)
+                    ],
+                    ensure_ascii=False,
+                ).encode()
+            ).hexdigest(),
+            url=None,
+            image_url=None,
         )
     ]
     assert (site_dir / IMAGE).read_bytes() == b"\xff\xd8\xff\xe0fake-1"
     assert post.read_text(encoding="utf-8").startswith("---\nlayout: post\n")
     assert oct(post.stat().st_mode & 0o777) == "0o644"
+
+
+def test_with_a_site_url_the_post_and_cloud_get_the_urls_jekyll_serves(site_dir, cloud):
+    settings = Settings(
+        render=RenderSettings(site_dir=site_dir, site_url="https://me.example.io/blog/")
+    )
+    deps = build_deps(settings, cloud=cloud, now=lambda: NOW)
+    [event] = handle(make_ready(), deps=deps)
+    assert event.url == "https://me.example.io/blog/2026/01/02/twitter_ai_20260102_20260102.html"
+    assert event.image_url == f"https://me.example.io/blog/{IMAGE}"
+    config = (site_dir / "_config.yml").read_text(encoding="utf-8")
+    assert 'url: "https://me.example.io"\n' in config and 'baseurl: "/blog"\n' in config
+    # a report built after its window is dated (and so served) on the window's last day
+    late = make_ready(built_at=BUILT_AT + timedelta(days=3), final=True)
+    [event] = handle(late, deps=deps)
+    assert event.url is not None and "/2026/01/02/" in event.url
+
+
+def test_a_digest_changes_hash_only_when_the_core_points_do(deps):
+    [first] = handle(make_ready(), deps=deps)
+    stats = make_ready().stats.model_copy(update={"tweets": 5000})
+    [more] = handle(make_ready(built_at=BUILT_AT + timedelta(hours=1), stats=stats), deps=deps)
+    report = make_ready().report
+    points = [report.core_points[1], report.core_points[0], *report.core_points[2:]]
+    moved = report.model_copy(update={"core_points": points})
+    [other] = handle(make_ready(built_at=BUILT_AT + timedelta(hours=2), report=moved), deps=deps)
+    assert first.digest_hash == more.digest_hash != other.digest_hash
+    assert other.core_points[:2] == ["要点2", "要点1"]
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://x.example", "https://x.example/?q=1", "blog.example.com", 'https://x"y']
+)
+def test_a_site_url_that_is_not_one_is_a_config_error(tmp_path, url):
+    with pytest.raises(ConfigError, match="site_url"):
+        build_deps(Settings(render=RenderSettings(site_dir=tmp_path, site_url=url)))
 
 
 def test_a_new_site_gets_a_minimal_jekyll_skeleton(deps, site_dir):
@@ -92,6 +143,9 @@ def test_a_new_site_gets_a_minimal_jekyll_skeleton(deps, site_dir):
     )
     config = (site_dir / "_config.yml").read_text(encoding="utf-8")
     assert 'timezone: "Asia/Shanghai"' in config and "markdown: kramdown" in config
+    assert "plugins:\n  - jekyll-feed\n  - jekyll-seo-tag\n" in config
+    assert "whitelist:\n  - jekyll-feed\n  - jekyll-seo-tag\n" in config  # --safe builds too
+    assert 'url: ""\nbaseurl: ""\n' in config
 
 
 def test_an_existing_site_is_never_touched(deps, site_dir):

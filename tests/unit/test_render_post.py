@@ -11,6 +11,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
+import yaml
 
 from services.render.bootstrap import post_template
 from services.render.post import (
@@ -209,7 +210,7 @@ def body_lines(text: str) -> list[str]:
 # ---------------------------------------------------------------------------- front matter
 
 
-def test_front_matter_matches_the_seed_exactly(template):
+def test_front_matter_keeps_the_seeds_four_fields_then_feed_and_preview_fields(template):
     text = render(make_ready(), template)
     assert text.startswith(
         "---\n"
@@ -217,10 +218,79 @@ def test_front_matter_matches_the_seed_exactly(template):
         'title: "twitter_ai_20260102_20260102"\n'
         'date: "2026-01-02 10:05:34 +0800"\n'
         'posttime: "2026-01-02 10:05:34 +0800"\n'
+        'description: "人工智能领域呈现高速发展态势。"\n'
+        'excerpt: "人工智能领域呈现高速发展态势。"\n'
+        'image: "/assets/images/wordcloud_twitter_ai_20260102_20260102.jpg"\n'
+        'tags: ["ai", "finance"]\n'
         "---\n"
         "\n"
         "Twitter Ai 报告 (2026-01-02 至 2026-01-02)\n"
     )
+
+
+FRONT_MATTER = {"layout", "title", "date", "posttime"} | {"description", "excerpt", "image", "tags"}
+
+
+def front_matter(text: str) -> dict[str, Any]:
+    """The post's front matter, read by a real YAML parser."""
+    loaded = yaml.safe_load(text.split("---\n")[1])
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def test_without_a_cloud_the_front_matter_names_no_image(template):
+    fm = front_matter(render(make_ready(terms=[]), template, image=False))
+    assert "image" not in fm
+    assert fm["tags"] == ["ai", "finance"]
+
+
+def test_an_empty_overview_describes_the_post_by_its_data_line(template):
+    fm = front_matter(render(make_ready(report=make_report(overview=[])), template))
+    assert fm["description"].startswith("本期统计推文 1,127 条")
+    assert fm["excerpt"] == fm["description"]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_hostile_overview_text_is_one_yaml_value_shown_as_written(template, hostile):
+    """Quotes, colons, '#', '{{', '---' and line breaks stay inside the value, as entities."""
+    from services.render.frontmatter import first_sentence
+
+    paragraph = f'"{hostile}": key: value # {{{{ x }}}}\n---\nlayout: evil'
+    text = render(make_ready(report=make_report(overview=[paragraph])), template)
+    fm = front_matter(text)
+    assert set(fm) == FRONT_MATTER
+    assert fm["layout"] == "post"
+    assert html.unescape(fm["description"]) == first_sentence([paragraph])
+    bare = re.sub(r"&#?\w+;", "", fm["description"])  # what is left outside the entities
+    for char in '<>{}"\\`*_[]#|&':
+        assert char not in bare, char
+
+
+def test_the_description_is_the_first_sentence_cut_at_a_boundary():
+    from services.render.frontmatter import first_sentence
+
+    assert first_sentence(["", "  第一句。第二句。"]) == "第一句。"
+    assert first_sentence(["GPT-5 ships today. More soon."]) == "GPT-5 ships today."
+    assert first_sentence(["v1.5 is out! Really."]) == "v1.5 is out!"
+    assert first_sentence(["没有句号的段落"]) == "没有句号的段落"
+    long = "word " * 60 + "end."
+    cut = first_sentence([long], limit=50)
+    assert len(cut) <= 50 and cut.endswith("word…") and "wor…" not in cut
+    assert first_sentence(["一" * 300], limit=40) == "一" * 39 + "…"
+    assert first_sentence([]) == ""
+
+
+YAML_TRICKS = ['a "quoted" \\ back', "tab\tand\x01ctrl\x7f", "line\u2028sep\u2029para\x85nel",
+               "bom\ufeff", "emoji 😀 and CJK 中文", "\ud800 lone"]  # fmt: skip
+
+
+@pytest.mark.parametrize("value", YAML_TRICKS)
+def test_yaml_str_round_trips_through_a_yaml_reader(value):
+    from services.render.frontmatter import yaml_str
+
+    quoted = yaml_str(value)
+    assert "\n" not in quoted and "\u2028" not in quoted
+    assert yaml.safe_load(f"key: {quoted}\n") == {"key": value.replace("\ud800", "\ufffd")}
 
 
 def test_report_built_after_its_window_is_dated_on_the_last_day_at_post_hour(template):

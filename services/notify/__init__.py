@@ -1,0 +1,1 @@
+"""Notify: pushes each rendered post's digest to the chat platforms readers use."""

@@ -132,7 +132,7 @@ def zh_items() -> list[tuple[Item, dict[str, str]]]:
     return [(Item(r["text"], "zh", sentiment=r["sentiment"] or None), r) for r in rows]
 
 
-def main(argv: Sequence[str] | None = None) -> int:  # noqa: C901 - one flat report
+def main(argv: Sequence[str] | None = None) -> int:
     """Print every figure; exit 1 when the labelled data is absent."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--all", action="store_true", help="whole files and per-topic recall too")

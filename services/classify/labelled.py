@@ -16,12 +16,19 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import importlib.util
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT.parent / "shared" / "data"
+SAMPLE_SCRIPT = ROOT / "samples" / "make_sample.py"
+MARKET_THEMES = frozenset({"chips", "investment"})
+"""The sample's themes about markets (its other themes are about AI itself)."""
 LABELLED = DATA / "labelled"
 AI_TWEETS = DATA / "chatgpt-tweets-2023-04-27.csv"
 HELD_BACK_PERCENT = 20
@@ -113,3 +120,39 @@ def unique(items: Iterable[Item]) -> list[Item]:
             seen.add(key)
             out.append(item)
     return out
+
+
+def _make_sample() -> ModuleType:
+    # samples/ is not a package: the script is loaded by path.
+    spec = importlib.util.spec_from_file_location("make_sample", SAMPLE_SCRIPT)
+    if spec is None or spec.loader is None:
+        raise FileNotFoundError(SAMPLE_SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass(frozen=True, slots=True)
+class SampleTexts:
+    """The bundled sample's hand-written texts by kind (``samples/make_sample.py`` writes them)."""
+
+    ai: list[Item]
+    market: list[Item]
+    off_topic: list[Item]
+
+
+def sample_texts() -> SampleTexts:
+    """The sample's texts about AI, about markets, and off-topic or spam."""
+    ms = _make_sample()
+    ai: list[Item] = []
+    market: list[Item] = []
+    for themes in (ms.EN, ms.ZH):
+        for theme, texts in themes.items():
+            for text in texts:
+                (market if theme in MARKET_THEMES else ai).append(Item(text, f"sample:{theme}"))
+    # (the viral originals are left out: their themes, market or not, live in the recall test)
+    ai += [Item(text, "sample:hostile") for _, text in ms.HOSTILE]
+    off = [Item(t, "sample:off") for t in (*ms.OFF_TOPIC_EN, *ms.OFF_TOPIC_ZH, *ms.UNDETERMINED)]
+    off += [Item(text, "sample:spam") for _, _, _, text in ms.SPAM]
+    return SampleTexts(ai, market, off)

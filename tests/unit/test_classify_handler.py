@@ -252,7 +252,7 @@ def test_coins_from_symbols_names_and_chinese(classify: Callable[[str], TweetCla
 
 
 def test_companies_with_tickers(classify: Callable[[str], TweetClassified]) -> None:
-    c = classify("NVIDIA, 三星和SK海力士; 字节跳动 and Anthropic; Microsoft vs 谷歌; TSMC")
+    c = classify("NVIDIA, 三星和SK海力士; 字节跳动 and Anthropic; Microsoft vs 谷歌; TSMC 股价")
     names = {co.name: co.ticker for co in c.entities.companies}
     assert names == {
         "NVIDIA": "NVDA",
@@ -264,6 +264,19 @@ def test_companies_with_tickers(classify: Callable[[str], TweetClassified]) -> N
         "Anthropic": None,
         "Google": "GOOGL",
     }
+
+
+def test_a_company_outside_market_talk_has_no_ticker(
+    classify: Callable[[str], TweetClassified],
+) -> None:
+    # named in a research or product sentence, a company is an entity, not a market mention
+    c = classify("Google Research and NVIDIA published a paper on sparse attention")
+    assert "finance" not in c.categories
+    assert {co.name: co.ticker for co in c.entities.companies} == {
+        "Google": None,
+        "NVIDIA": None,
+    }
+    assert c.sentiment == "neutral"
 
 
 def test_company_from_cashtag_and_ticker(classify: Callable[[str], TweetClassified]) -> None:

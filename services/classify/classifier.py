@@ -419,18 +419,20 @@ class Classifier:
         return self._open_to_model(cats, found, tags, model_in)
 
     def _sentiment(self, found: _Found, tags: _Tags, model_in: ModelInput | None) -> Sentiment:
-        """A market text's side: the model's where it scores the text, else the rules' count."""
-        score = found.score + sum(_SIGNS.get(p[0], 0) for p in tags.percentages)
-        if self._model is not None and model_in is not None:
-            bull, bear, _ = self._model.sentiment(model_in.words, model_in.marks)
-            side = self._model.thresholds.side
-            if bull >= side and bull > bear:
-                return "bullish"
-            if bear >= side and bear > bull:
-                return "bearish"
+        """A market text's side: the rules' where their lexicon or a signed percentage speaks
+        (negation included; hits that cancel out are neutral), else the model's."""
+        signs = [_SIGNS[p[0]] for p in tags.percentages if p[0] in _SIGNS]
+        if found.lex or signs or self._model is None or model_in is None:
+            score = found.score + sum(signs)
+            if score:
+                return "bullish" if score > 0 else "bearish"
             return "neutral"
-        if score:
-            return "bullish" if score > 0 else "bearish"
+        bull, bear, _ = self._model.sentiment(model_in.words, model_in.marks)
+        side = self._model.thresholds.side
+        if bull >= side and bull > bear:
+            return "bullish"
+        if bear >= side and bear > bull:
+            return "bearish"
         return "neutral"
 
     def _find_models(self, lower: str, found: _Found) -> None:

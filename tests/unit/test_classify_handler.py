@@ -7,19 +7,26 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.classify.bootstrap import build_classifier
+from services.classify.bootstrap import build_classifier, bundled_model
 from services.classify.classifier import Classifier
 from services.classify.handler import ClassifyDeps, handle
 from services.classify.output import summary_json
 from services.classify.taxonomy import load_taxonomy
-from shared.models import Author, Company, Metrics, TweetClassified, TweetIngested
+from shared.models import (
+    Author,
+    Company,
+    Metrics,
+    RetweetRef,
+    TweetClassified,
+    TweetIngested,
+)
 
 T0 = datetime(2026, 1, 2, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
 def classifier() -> Classifier:
-    return build_classifier(load_taxonomy())
+    return build_classifier(load_taxonomy(), model=bundled_model())
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +89,7 @@ def test_summary_json_has_the_cli_fields(classify: Callable[[str], TweetClassifi
     line = summary_json(c)
     assert set(line) == {
         "id",
+        "retweet_of",
         "categories",
         "subtopics",
         "subtopic_labels",
@@ -94,6 +102,20 @@ def test_summary_json_has_the_cli_fields(classify: Callable[[str], TweetClassifi
     assert "芯片与硬件" in line["subtopic_labels"]  # type: ignore[operator]
     assert line["entities"]["companies"] == [{"name": "NVIDIA", "ticker": "NVDA"}]  # type: ignore[index]
     assert line["sentiment"] == "bullish"
+
+
+def test_summary_json_prints_a_retweet_under_its_own_id(
+    deps: ClassifyDeps, make_tweet: Callable[..., TweetIngested]
+) -> None:
+    when = datetime(2026, 1, 2, 9, 0, tzinfo=UTC)
+    via = RetweetRef(retweet_id="200", retweeted_by="bob", retweeted_at=when)
+    retweet = make_tweet("$NVDA beat estimates", tweet_id="100", via_retweet=via)
+    line = summary_json(handle(retweet, deps=deps)[0])
+    assert (line["id"], line["retweet_of"]) == ("200", "100")
+    original = summary_json(
+        handle(make_tweet("$NVDA beat estimates", tweet_id="100"), deps=deps)[0]
+    )
+    assert (original["id"], original["retweet_of"]) == ("100", None)
 
 
 # ---------------------------------------------------------------------------- categories

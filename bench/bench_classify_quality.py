@@ -23,14 +23,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import importlib.util
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 from services.classify import labelled
 from services.classify.bootstrap import build_deps
@@ -41,7 +39,8 @@ from shared.settings import Settings
 ROOT = Path(__file__).resolve().parents[1]
 ZH_SET = ROOT / "tests" / "fixtures" / "zh_finance.csv"
 SIDES = ("bullish", "bearish", "neutral")
-MARKET_THEMES = frozenset({"chips", "investment"})
+# Topics of the finance news feed that are news, not markets ("Boris Johnson resigns").
+NOT_MARKET_TOPICS = frozenset({"Politics", "General News | Opinion"})
 
 
 @dataclass(frozen=True)
@@ -95,34 +94,6 @@ def is_ai(c: Classification) -> bool:
     return "ai" in c.categories
 
 
-def load_sample() -> ModuleType:
-    """``samples/make_sample.py`` (not a package: loaded by path), whose texts carry themes."""
-    spec = importlib.util.spec_from_file_location(
-        "make_sample", ROOT / "samples" / "make_sample.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def sample_items() -> tuple[list[Item], list[Item], list[Item]]:
-    """The sample's AI texts, its market texts and its off-topic/spam texts."""
-    ms = load_sample()
-    ai: list[Item] = []
-    market: list[Item] = []
-    for themes in (ms.EN, ms.ZH):
-        for theme, texts in themes.items():
-            for text in texts:
-                (market if theme in MARKET_THEMES else ai).append(Item(text, f"sample:{theme}"))
-    ai += [Item(v.text, "sample:viral") for v in ms.VIRAL]
-    ai += [Item(text, "sample:hostile") for _, text in ms.HOSTILE]
-    off = [Item(t, "sample:off") for t in (*ms.OFF_TOPIC_EN, *ms.OFF_TOPIC_ZH, *ms.UNDETERMINED)]
-    off += [Item(text, "sample:spam") for _, _, _, text in ms.SPAM]
-    return ai, market, off
-
-
 def zh_items() -> list[tuple[Item, dict[str, str]]]:
     """The hand-made Chinese set, if present: each text with its expected labels."""
     if not ZH_SET.is_file():
@@ -161,7 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     crypto = score(crypto_held)
     ai_rows = score(ai_all)
     ai_held_rows = score(ai_held)
-    s_ai, s_market, s_off = (score(x) for x in sample_items())
+    sample = labelled.sample_texts()
+    s_ai, s_market, s_off = score(sample.ai), score(sample.market), score(sample.off_topic)
 
     print("\nnews headlines")
     print(f"  valid split ({len(valid)})        finance recall {rate(valid, is_fin):.3f}")
@@ -169,6 +141,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"  held-back sentiment train ({len(sent)})  finance recall {rate(sent, is_fin):.3f}")
     print(f"      {sentiment_figures(sent)}")
     print(f"  held-back topics ({len(topics)})  finance recall {rate(topics, is_fin):.3f}")
+    market_topics = [r for r in topics if r.item.topic not in NOT_MARKET_TOPICS]
+    print(
+        f"    without {' and '.join(sorted(NOT_MARKET_TOPICS))} ({len(market_topics)})  "
+        f"finance recall {rate(market_topics, is_fin):.3f}"
+    )
+    by_topic: dict[str, list[Scored]] = {}
+    for r in topics:
+        by_topic.setdefault(r.item.topic or "", []).append(r)
+    worst = sorted(by_topic.items(), key=lambda kv: rate(kv[1], is_fin))[:6]
+    print("    lowest: " + ", ".join(f"{t} {rate(rows, is_fin):.2f}" for t, rows in worst))
     print("\nretail tweets")
     print(f"  held-back stock tweets ({len(stock)})  finance recall {rate(stock, is_fin):.3f}")
     print(f"      {sentiment_figures(stock)}")
@@ -238,10 +220,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\nwhole files")
         whole = score(labelled.news_topics())
         print(f"  news topics ({len(whole)})  finance recall {rate(whole, is_fin):.3f}")
-        by_topic: dict[str, list[Scored]] = {}
+        whole_by_topic: dict[str, list[Scored]] = {}
         for r in whole:
-            by_topic.setdefault(r.item.topic or "", []).append(r)
-        for topic, rows in sorted(by_topic.items(), key=lambda kv: rate(kv[1], is_fin)):
+            whole_by_topic.setdefault(r.item.topic or "", []).append(r)
+        for topic, rows in sorted(whole_by_topic.items(), key=lambda kv: rate(kv[1], is_fin)):
             print(f"    {topic:<32} {rate(rows, is_fin):.3f} of {len(rows)}")
         for name, items in (
             ("news sentiment train", labelled.news_sentiment("train")),

@@ -13,12 +13,28 @@ Rules beyond plain term hits:
 - a listed company with a price move is a market tweet (``finance``): with a signed percentage
   ("Samsung +124%"), a money amount in millions or more ("$14B on Nvidia H200s") or one of
   finance's context words ("bullish", "涨幅");
+- a finance cue word beside an amount in millions or more is a market tweet ("raises $21m");
 - a sub-topic with ``requires_category`` is only kept when the tweet has its category;
-- sentiment is only read where there is a market signal (finance or crypto, a cashtag, a coin or
-  a listed company), so "usage surges" in a product tweet stays neutral; a signed percentage
-  counts there as a move up or down;
+- sentiment is only read where there is a market signal (finance or crypto, a cashtag or a
+  coin), so "usage surges" in a product tweet stays neutral; a signed percentage counts there as
+  a move up or down;
+- a listed company keeps its ticker only in a market tweet (finance or a cashtag): "Google
+  Research" in a research tweet is the company, not a GOOGL market mention;
+- an AI tweet whose crypto words are all hashtags (#AI #ML #Web3) is not crypto;
 - a tweet with enough different spam phrases (giveaways, follow-for-follow, "DM me to earn") gets
   no category and no sub-topic: it is bait, whatever it names.
+
+The trained model (``model.py``, optional: without it the rules decide alone) and the rules:
+- the rules decide where they are sure: a finance, AI or crypto term, a cashtag, a coin, a model
+  name, a listed company with a move. The model never removes what they found;
+- finance for the rest: an English text (no Han characters: there is no labelled Chinese to
+  train on, so Chinese is the lexicon's) of three words or more that the rules put in no
+  category and that has a cue (the taxonomy's ``finance.cues``, a percentage or an amount of
+  money) is finance when the model's P(finance) reaches its trained threshold;
+- sentiment of a market tweet: the rules' count where their lexicon or a signed percentage
+  speaks (so negation and hits that cancel out are handled as written), else the model's side
+  when its probability reaches the trained ``side`` threshold, else neutral: news with no
+  direction stays neutral.
 """
 
 from __future__ import annotations

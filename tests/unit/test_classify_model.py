@@ -19,16 +19,16 @@ from shared.errors import ConfigError
 # The held-back figures services/classify/MODEL.md reports for the shipped weights; the test
 # allows a small margin below them (a retrain on the same data gives the same file exactly).
 NOTED = {
-    "valid_finance_recall": 0.778,
+    "valid_finance_recall": 0.777,
     "valid_sentiment_accuracy": 0.785,
     "valid_sentiment_macro_f1": 0.727,
-    "valid_side_accuracy": 0.706,
+    "valid_side_accuracy": 0.704,
     "topics_finance_recall": 0.789,
     "news_finance_precision": 0.995,
     "retail_finance_recall": 0.980,
     "retail_side_accuracy": 0.778,
 }
-NOTED_MAX = {"negatives_finance_rate": 0.033}
+NOTED_MAX = {"negatives_finance_rate": 0.032}
 MARGIN = 0.01
 
 TEXTS = [

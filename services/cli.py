@@ -508,16 +508,16 @@ def _classify(args: argparse.Namespace, settings: Settings) -> int:
     classify_deps = classify_bootstrap.build_deps(settings)
     mapping = _mapping(args)
     written = rejected = 0
-    printed: set[str] = set()  # a retweet arrives as its original: print each tweet once
     out = sys.stdout
+    # One line per input row, under the row's own id (summary_json): a retweet arrives as its
+    # original, but is printed as itself, naming what it retweets.
     for path in args.input:
         for record in iter_records(path, mapping=mapping, settings=settings.ingest):
             for event in ingest.handle(record, deps=ingest_deps):
                 if isinstance(event, DeadLetter):
                     rejected += 1
                     print(f"rejected line {event.line}: {event.reason}", file=sys.stderr)
-                elif isinstance(event, TweetIngested) and event.tweet_id not in printed:
-                    printed.add(event.tweet_id)
+                elif isinstance(event, TweetIngested):
                     for tagged in classify.handle(event, deps=classify_deps):
                         out.write(json.dumps(summary_json(tagged), ensure_ascii=False) + "\n")
                         written += 1

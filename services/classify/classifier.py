@@ -13,12 +13,28 @@ Rules beyond plain term hits:
 - a listed company with a price move is a market tweet (``finance``): with a signed percentage
   ("Samsung +124%"), a money amount in millions or more ("$14B on Nvidia H200s") or one of
   finance's context words ("bullish", "涨幅");
+- a finance cue word beside an amount in millions or more is a market tweet ("raises $21m");
 - a sub-topic with ``requires_category`` is only kept when the tweet has its category;
-- sentiment is only read where there is a market signal (finance or crypto, a cashtag, a coin or
-  a listed company), so "usage surges" in a product tweet stays neutral; a signed percentage
-  counts there as a move up or down;
+- sentiment is only read where there is a market signal (finance or crypto, a cashtag or a
+  coin), so "usage surges" in a product tweet stays neutral; a signed percentage counts there as
+  a move up or down;
+- a listed company keeps its ticker only in a market tweet (finance or a cashtag): "Google
+  Research" in a research tweet is the company, not a GOOGL market mention;
+- an AI tweet whose crypto words are all hashtags (#AI #ML #Web3) is not crypto;
 - a tweet with enough different spam phrases (giveaways, follow-for-follow, "DM me to earn") gets
   no category and no sub-topic: it is bait, whatever it names.
+
+The trained model (``model.py``, optional: without it the rules decide alone) and the rules:
+- the rules decide where they are sure: a finance, AI or crypto term, a cashtag, a coin, a model
+  name, a listed company with a move. The model never removes what they found;
+- finance for the rest: an English text (no Han characters: there is no labelled Chinese to
+  train on, so Chinese is the lexicon's) of three words or more that the rules put in no
+  category and that has a cue (the taxonomy's ``finance.cues``, a percentage or an amount of
+  money) is finance when the model's P(finance) reaches its trained threshold;
+- sentiment of a market tweet: the rules' count where their lexicon or a signed percentage
+  speaks (so negation and hits that cancel out are handled as written), else the model's side
+  when its probability reaches the trained ``side`` threshold, else neutral: news with no
+  direction stays neutral.
 """
 
 from __future__ import annotations
@@ -27,6 +43,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from services.classify.features import markers
 from services.classify.lexicon import (
     BEAR,
     BULL,
@@ -41,6 +58,7 @@ from services.classify.lexicon import (
     Target,
     fold,
 )
+from services.classify.model import Model
 from services.classify.segment import Segmenter
 from services.classify.taxonomy import ModelSpec, Taxonomy, Terms
 from services.classify.text import (
@@ -64,6 +82,11 @@ _ZH_NUMERALS = frozenset("零〇一二三四五六七八九十百千万亿两几
 _MAX_TERM_CHARS = 30
 _NEGATION_WINDOW = 3
 _SIGNS = {"+": 1, "-": -1, "−": -1}
+# Fewer words than this say too little for the model to call a text finance.
+_MODEL_MIN_WORDS = 3
+# A text the rules already place in one of these is theirs: the model adds finance to none of
+# them (AI or crypto talk that is also market talk names its market words, which the rules see).
+_RULES_DECIDE = frozenset({"finance", "ai", "crypto"})
 # A money amount in millions or more: corporate spending, not a subscription price.
 _SCALED_MONEY = re.compile(
     r"\d\s?(?:trillion|billion|million|tn|bn|mn|[mbt](?![a-z]))|亿|千万|百万", re.IGNORECASE
@@ -80,6 +103,14 @@ class Classification:
     sentiment: Sentiment
     terms: list[str]
     near_dup_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInput:
+    """What the trained model scores: the text's lower-cased Latin words and its markers."""
+
+    words: list[str]
+    marks: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +151,8 @@ class _Found:
     context: set[str] = field(default_factory=set)
     spam: set[str] = field(default_factory=set)
     score: int = 0
+    words: list[str] = field(default_factory=list)
+    lex: list[str] = field(default_factory=list)  # the sentiment lexicon's hits, as markers
 
     def add(self, targets: tuple[Target, ...], negated: bool) -> None:
         for kind, key in targets:
@@ -137,8 +170,10 @@ class _Found:
                 self.coins[key] = None
             elif kind == BULL:
                 self.score += -1 if negated else 1
+                self.lex.append("lex-" if negated else "lex+")
             elif kind == BEAR:
                 self.score += 1 if negated else -1
+                self.lex.append("lex+" if negated else "lex-")
 
 
 @dataclass(slots=True)
@@ -185,8 +220,10 @@ class Classifier:
         segmenter: Segmenter,
         *,
         stopwords: frozenset[str],
+        model: Model | None = None,
     ) -> None:
         self.taxonomy = taxonomy
+        self._model = model
         self._seg = segmenter
         self._lex = Lexicon()
         self._defined: frozenset[str] = frozenset(taxonomy.categories)
@@ -194,6 +231,7 @@ class Classifier:
         self._sub_spec = {s.id: s for s in taxonomy.subtopics}
         self._sub_order = {s.id: i for i, s in enumerate(taxonomy.subtopics)}
         self._companies: dict[str, Company] = {}
+        self._unlisted: dict[str, Company] = {}
         self._tickers: dict[str, str] = {}
         self._coins: set[str] = set()
         stop = set(stopwords)
@@ -217,6 +255,8 @@ class Classifier:
             cat: spec.context_min for cat, spec in taxonomy.categories.items() if spec.context
         }
         self._spam_min = taxonomy.spam.min_hits
+        fin = taxonomy.categories.get("finance")
+        self._cues = frozenset(w.lower() for w in fin.cues) if fin else frozenset()
         self._compile()
 
     # ------------------------------------------------------------------ building
@@ -226,9 +266,9 @@ class Classifier:
         tax = self.taxonomy
         # Entities first: their canonical names win as the display of shared words.
         for co in tax.companies:
-            self._companies[co.name] = Company(
-                name=co.name, ticker=co.ticker, label=_chinese_label(co.aliases.zh)
-            )
+            label = _chinese_label(co.aliases.zh)
+            self._companies[co.name] = Company(name=co.name, ticker=co.ticker, label=label)
+            self._unlisted[co.name] = Company(name=co.name, label=label)
             target: Target = (COMPANY, co.name)
             self._add_terms(co.aliases.en, target, "en", co.name)
             self._add_terms(co.aliases.exact, target, "exact", co.name)
@@ -289,36 +329,31 @@ class Classifier:
         clean, cut_word = strip_noise(text)
         lower = clean.lower()
         found = _Found()
-        self._find_models(lower, found)
-        self._scan_latin(clean, cut_word, found)
-        for name in found.models:
-            found.terms[name] = None
-        has_han = False
-        if not clean.isascii() and NON_LATIN.search(clean):
-            has_han = self._scan_non_latin(clean, lower, found)
+        has_han = self._scan(clean, cut_word, lower, found)
         tags = _Tags.of(clean, lower)
-        cats, subtopics = self._categorize(found, tags)
+        spam = len(found.spam) >= self._spam_min
+        model_in = None if spam else self._model_input(clean, found, tags, has_han)
+        cats, subtopics = self._categorize(found, tags, model_in)
+        if "crypto" in cats and "ai" in cats and tags.hashtags and self._crypto_only_tagged(clean):
+            cats.discard("crypto")
+            subtopics = [s for s in subtopics if self._sub_spec[s.id].category != "crypto"]
 
         sentiment: Sentiment = "neutral"
-        spam = len(found.spam) >= self._spam_min
+        market = "finance" in cats or bool(tags.cashtags)
         if spam:
             cats, subtopics = set(), []
-        elif (
-            "finance" in cats
-            or "crypto" in cats
-            or tags.cashtags
-            or found.coins
-            or any(self._companies[c].ticker for c in found.companies)
-        ):
-            score = found.score + sum(_SIGNS.get(p[0], 0) for p in tags.percentages)
-            if score:
-                sentiment = "bullish" if score > 0 else "bearish"
+        elif market or "crypto" in cats or found.coins:
+            sentiment = self._sentiment(found, tags, model_in)
 
         if found.companies or found.coins or found.models or tags:
             entities = Entities(
                 cashtags=list(tags.cashtags),
                 coins=list(found.coins),
-                companies=[self._companies[c] for c in found.companies],
+                # a ticker only where the tweet is about the market: "Google Research" in a
+                # research tweet is the company, not a GOOGL market mention
+                companies=[
+                    self._companies[c] if market else self._unlisted[c] for c in found.companies
+                ],
                 models=list(found.models),
                 percentages=tags.percentages,
                 money=tags.money,
@@ -340,6 +375,83 @@ class Classifier:
             ),
         )
 
+    def _scan(self, clean: str, cut_word: str, lower: str, found: _Found) -> bool:
+        """Every term scan of a text; whether it has Han characters."""
+        self._find_models(lower, found)
+        self._scan_latin(clean, cut_word, found)
+        for name in found.models:
+            found.terms[name] = None
+        if not clean.isascii() and NON_LATIN.search(clean):
+            return self._scan_non_latin(clean, lower, found)
+        return False
+
+    def model_input(self, text: str) -> ModelInput | None:
+        """What the model scores for a text (its words and markers), or None if it scores none.
+
+        Training builds its matrix from this, so the model is trained on exactly what it sees.
+        """
+        clean, cut_word = strip_noise(text)
+        lower = clean.lower()
+        found = _Found()
+        has_han = self._scan(clean, cut_word, lower, found)
+        return self._model_input(clean, found, _Tags.of(clean, lower), has_han, force=True)
+
+    def _model_input(
+        self, clean: str, found: _Found, tags: _Tags, has_han: bool, *, force: bool = False
+    ) -> ModelInput | None:
+        # The model was trained on English only: Chinese text is left to the rules.
+        if (self._model is None and not force) or has_han or not found.words:
+            return None
+        signs = [p[0] for p in tags.percentages if p[0] in _SIGNS]
+        marks = markers(clean, cashtags=len(tags.cashtags), percent_signs=signs)
+        return ModelInput(found.words, marks + found.lex if found.lex else marks)
+
+    def _open_to_model(
+        self, cats: set[str], found: _Found, tags: _Tags, model_in: ModelInput
+    ) -> bool:
+        """Whether the model decides finance for this text: the rules left it in no category,
+        it has enough words, and it has a cue (a market word, a percentage, an amount of money).
+
+        A listed company is no cue: "Google Research published a paper" reads like a headline.
+        """
+        if cats & _RULES_DECIDE or "finance" not in self._defined:
+            return False
+        if len(model_in.words) < _MODEL_MIN_WORDS:
+            return False
+        return bool(tags.percentages or tags.money) or not self._cues.isdisjoint(model_in.words)
+
+    def model_decides_finance(self, text: str) -> bool:
+        """Whether the model (had it one) would decide if this text is finance; for training."""
+        clean, cut_word = strip_noise(text)
+        lower = clean.lower()
+        found = _Found()
+        has_han = self._scan(clean, cut_word, lower, found)
+        tags = _Tags.of(clean, lower)
+        if len(found.spam) >= self._spam_min:
+            return False
+        model_in = self._model_input(clean, found, tags, has_han, force=True)
+        if model_in is None:
+            return False
+        cats, _ = self._categorize(found, tags, None)
+        return self._open_to_model(cats, found, tags, model_in)
+
+    def _sentiment(self, found: _Found, tags: _Tags, model_in: ModelInput | None) -> Sentiment:
+        """A market text's side: the rules' where their lexicon or a signed percentage speaks
+        (negation included; hits that cancel out are neutral), else the model's."""
+        signs = [_SIGNS[p[0]] for p in tags.percentages if p[0] in _SIGNS]
+        if found.lex or signs or self._model is None or model_in is None:
+            score = found.score + sum(signs)
+            if score:
+                return "bullish" if score > 0 else "bearish"
+            return "neutral"
+        bull, bear, _ = self._model.sentiment(model_in.words, model_in.marks)
+        side = self._model.thresholds.side
+        if bull >= side and bull > bear:
+            return "bullish"
+        if bear >= side and bear > bull:
+            return "bearish"
+        return "neutral"
+
     def _find_models(self, lower: str, found: _Found) -> None:
         # A regex per family, tried only when one of its triggers occurs in the text.
         for model in self._models:
@@ -359,6 +471,7 @@ class Classifier:
         if not clean.isascii():
             # "İ".lower() is "i" plus a combining dot, which no term or stopword has.
             lows = [w.replace("\u0307", "") if "\u0307" in w else w for w in lows]
+        found.words = lows
         n = len(raws)
         # A word cut by truncation ("…pour l…") is matched but never becomes a term.
         term_limit = n - 1 if cut_word and raws and cut_word.endswith(raws[-1]) else n
@@ -441,7 +554,9 @@ class Classifier:
                     found.terms[word] = None
         return bool(runs)
 
-    def _categorize(self, found: _Found, tags: _Tags) -> tuple[set[str], list[SubtopicTag]]:
+    def _categorize(
+        self, found: _Found, tags: _Tags, model_in: ModelInput | None
+    ) -> tuple[set[str], list[SubtopicTag]]:
         cats = found.cats
         for tag in tags.cashtags:
             if tag in self._coins:
@@ -459,7 +574,17 @@ class Classifier:
             found.subs.update(self._company_subs[company])
         if found.context:
             self._add_context(found, cats)
-        if "finance" not in cats and self._listed_company_moves(found, tags):
+        if "finance" not in cats and (
+            self._listed_company_moves(found, tags) or self._cue_with_money(found, tags)
+        ):
+            cats.add("finance")
+        if (
+            self._model is not None
+            and model_in is not None
+            and self._open_to_model(cats, found, tags, model_in)
+            and self._model.finance(model_in.words, model_in.marks)
+            >= self._model.thresholds.finance
+        ):
             cats.add("finance")
         chosen: list[str] = []
         spec = self._sub_spec
@@ -484,6 +609,25 @@ class Classifier:
         for cat, count in counts.items():
             if count >= self._context_min.get(cat, 2):
                 cats.add(cat)
+
+    def _cue_with_money(self, found: _Found, tags: _Tags) -> bool:
+        """A finance cue word beside an amount in millions or more ("raises $21m")."""
+        return any(_SCALED_MONEY.search(m) for m in tags.money) and not self._cues.isdisjoint(
+            found.words
+        )
+
+    def _crypto_only_tagged(self, clean: str) -> bool:
+        """Whether an AI tweet's crypto words are all in its hashtags (#AI #ML #Web3 #NFT ...).
+
+        A hashtag list is reach-seeking, not a subject; only the rare AI-and-crypto tweet
+        with hashtags pays for this second scan.
+        """
+        bare = HASHTAG.sub(" ", clean)
+        lower = bare.lower()
+        found = _Found()
+        self._scan(bare, "", lower, found)
+        cats, _ = self._categorize(found, _Tags.of(bare, lower), None)
+        return "crypto" not in cats
 
     def _listed_company_moves(self, found: _Found, tags: _Tags) -> bool:
         """A listed company with a signed percentage, big money or a market word beside it."""

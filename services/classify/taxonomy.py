@@ -66,6 +66,11 @@ class CategorySpec(_Spec):
         description="Words too common to decide alone: `context_min` different ones add the category.",
     )
     context_min: int = Field(default=2, ge=1, le=10)
+    cues: list[Term] = Field(
+        default_factory=list,
+        description="Single words one of which (or a percentage or an amount of money) a text "
+        "needs before the trained model may add the category; finance only.",
+    )
 
 
 class SubtopicSpec(_Spec):

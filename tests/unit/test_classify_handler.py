@@ -7,19 +7,26 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.classify.bootstrap import build_classifier
+from services.classify.bootstrap import build_classifier, bundled_model
 from services.classify.classifier import Classifier
 from services.classify.handler import ClassifyDeps, handle
 from services.classify.output import summary_json
 from services.classify.taxonomy import load_taxonomy
-from shared.models import Author, Company, Metrics, TweetClassified, TweetIngested
+from shared.models import (
+    Author,
+    Company,
+    Metrics,
+    RetweetRef,
+    TweetClassified,
+    TweetIngested,
+)
 
 T0 = datetime(2026, 1, 2, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
 def classifier() -> Classifier:
-    return build_classifier(load_taxonomy())
+    return build_classifier(load_taxonomy(), model=bundled_model())
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +89,7 @@ def test_summary_json_has_the_cli_fields(classify: Callable[[str], TweetClassifi
     line = summary_json(c)
     assert set(line) == {
         "id",
+        "retweet_of",
         "categories",
         "subtopics",
         "subtopic_labels",
@@ -96,6 +104,20 @@ def test_summary_json_has_the_cli_fields(classify: Callable[[str], TweetClassifi
         {"name": "NVIDIA", "ticker": "NVDA", "label": "英伟达"}
     ]
     assert line["sentiment"] == "bullish"
+
+
+def test_summary_json_prints_a_retweet_under_its_own_id(
+    deps: ClassifyDeps, make_tweet: Callable[..., TweetIngested]
+) -> None:
+    when = datetime(2026, 1, 2, 9, 0, tzinfo=UTC)
+    via = RetweetRef(retweet_id="200", retweeted_by="bob", retweeted_at=when)
+    retweet = make_tweet("$NVDA beat estimates", tweet_id="100", via_retweet=via)
+    line = summary_json(handle(retweet, deps=deps)[0])
+    assert (line["id"], line["retweet_of"]) == ("200", "100")
+    original = summary_json(
+        handle(make_tweet("$NVDA beat estimates", tweet_id="100"), deps=deps)[0]
+    )
+    assert (original["id"], original["retweet_of"]) == ("100", None)
 
 
 # ---------------------------------------------------------------------------- categories
@@ -254,7 +276,7 @@ def test_coins_from_symbols_names_and_chinese(classify: Callable[[str], TweetCla
 
 
 def test_companies_with_tickers(classify: Callable[[str], TweetClassified]) -> None:
-    c = classify("NVIDIA, 三星和SK海力士; 字节跳动 and Anthropic; Microsoft vs 谷歌; TSMC")
+    c = classify("NVIDIA, 三星和SK海力士; 字节跳动 and Anthropic; Microsoft vs 谷歌; TSMC 股价")
     names = {co.name: co.ticker for co in c.entities.companies}
     assert names == {
         "NVIDIA": "NVDA",
@@ -266,6 +288,19 @@ def test_companies_with_tickers(classify: Callable[[str], TweetClassified]) -> N
         "Anthropic": None,
         "Google": "GOOGL",
     }
+
+
+def test_a_company_outside_market_talk_has_no_ticker(
+    classify: Callable[[str], TweetClassified],
+) -> None:
+    # named in a research or product sentence, a company is an entity, not a market mention
+    c = classify("Google Research and NVIDIA published a paper on sparse attention")
+    assert "finance" not in c.categories
+    assert {co.name: co.ticker for co in c.entities.companies} == {
+        "Google": None,
+        "NVIDIA": None,
+    }
+    assert c.sentiment == "neutral"
 
 
 def test_company_from_cashtag_and_ticker(classify: Callable[[str], TweetClassified]) -> None:

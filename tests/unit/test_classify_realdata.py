@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from services.classify.bootstrap import build_classifier
+from services.classify.bootstrap import build_classifier, bundled_model
 from services.classify.handler import ClassifyDeps, handle
 from services.classify.taxonomy import load_taxonomy
 from shared.models import Author, TweetClassified, TweetIngested
@@ -31,7 +31,7 @@ def rows() -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def classified(rows: list[dict[str, str]]) -> dict[str, TweetClassified]:
-    deps = ClassifyDeps(classifier=build_classifier(load_taxonomy()))
+    deps = ClassifyDeps(classifier=build_classifier(load_taxonomy(), model=bundled_model()))
     t0 = datetime(2023, 4, 27, 17, 0, tzinfo=UTC)
     out = {}
     for row in rows:

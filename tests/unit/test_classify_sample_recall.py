@@ -17,7 +17,7 @@ from types import ModuleType
 
 import pytest
 
-from services.classify.bootstrap import build_classifier
+from services.classify.bootstrap import build_classifier, bundled_model
 from services.classify.classifier import Classification, Classifier
 from services.classify.taxonomy import load_taxonomy
 
@@ -94,7 +94,7 @@ class Labelled:
 
 @pytest.fixture(scope="module")
 def classifier() -> Classifier:
-    return build_classifier(load_taxonomy())
+    return build_classifier(load_taxonomy(), model=bundled_model())
 
 
 @pytest.fixture(scope="module")

@@ -232,3 +232,29 @@ def test_a_full_site_disk_is_waited_out_and_the_post_written_when_space_returns(
         assert not [p for p in small_disk.rglob(".*.tmp")], "a failed write left a temp file"
         print(f"\nsite disk full: render not ready ({reason}); post written {written_s:.1f}s "
               f"after space returned, {stream.expected.tweets} tweets as embedded")  # fmt: skip
+
+
+def test_a_render_killed_mid_write_leaves_nothing_after_its_next_start(run: Cluster) -> None:
+    """Temporary files as ``atomic_write`` names them, left by a render killed with kill -9
+    before its rename, are gone once the next render has started."""
+    import tempfile
+
+    c = run
+    c.start("render")
+    wait_until("render is up", partial(_answers, c, "render", 200), timeout_s=90)
+    c.kill("render", signal.SIGKILL)
+    leftovers = []
+    for folder, name in (("_posts", "2026-01-02-twitter_ai_20260102_20260102.md"),
+                         ("assets/images", "wordcloud_twitter_ai_20260102_20260102.jpg")):  # fmt: skip
+        (c.site / folder).mkdir(parents=True, exist_ok=True)
+        fd, path = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=c.site / folder)
+        os.write(fd, b"half written")
+        os.close(fd)
+        leftovers.append(Path(path))
+    mine = c.site / "_posts" / "2025-12-31-by-hand.md"
+    mine.write_text("a post of the user's", encoding="utf-8")
+    c.start("render")
+    wait_until("render is up again", partial(_answers, c, "render", 200), timeout_s=90)
+    assert not [p for p in leftovers if p.exists()]
+    assert mine.exists()
+    assert "removed 2 temporary files" in c.log("render", latest=True)

@@ -626,3 +626,36 @@ def test_the_readme_overlay_example_renders_and_replaces_the_secret(kustomize, t
         if trigger["type"] == "kafka":
             assert trigger["metadata"]["bootstrapServers"] == servers
     assert all(o["metadata"].get("namespace") for o in objects)
+
+
+def test_the_readme_tls_overlay_renders_and_mounts_the_ca_where_the_settings_say(
+    kustomize, tmp_path, monkeypatch
+) -> None:
+    blocks = re.findall(r"```yaml\n(.*?)```", README.read_text("utf-8"), flags=re.DOTALL)
+    (example,) = [b for b in blocks if "SECURITY_PROTOCOL" in b]
+    objects = _build(kustomize, _overlay(tmp_path, example))
+    config = _config(objects)
+    assert config["TWEETPULSE_KAFKA__SECURITY_PROTOCOL"] == "SASL_SSL"
+    assert not [k for k in config if CREDENTIAL.search(k)], "a credential moved to the ConfigMap"
+    env = {**config, **_one(objects, "Secret")["stringData"]}
+    env |= {  # what an operator puts in the Secret
+        "TWEETPULSE_KAFKA__SASL_USERNAME": "tweetpulse",
+        "TWEETPULSE_KAFKA__SASL_PASSWORD": "not-a-real-password",
+    }
+    for key in list(os.environ):
+        if key.startswith("TWEETPULSE_"):
+            monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    settings = Settings()
+    assert settings.kafka.tls and settings.redis.tls
+    ca = {str(settings.kafka.ssl_cafile), str(settings.redis.ssl_ca_certs)}
+    (ca_file,) = ca
+    for name, deployment in _of(objects, "Deployment").items():
+        (container,) = _containers(deployment)
+        mounts = [m["mountPath"] for m in container["volumeMounts"]]
+        assert any(ca_file.startswith(f"{m}/") for m in mounts), f"{name}: no CA at {ca_file}"
+        refs = [r["configMapRef"]["name"] for r in container["envFrom"] if "configMapRef" in r]
+        assert refs == [_one(objects, "ConfigMap")["metadata"]["name"]], name
+    for policy in _policies(objects).values():
+        assert {9093, 6380} <= {p for p, _ in _egress_ports(policy)}

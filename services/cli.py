@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from pydantic import ValidationError
 
-from shared.errors import PipelineError
+from shared.errors import PipelineError, RetryableError
 from shared.logs import configure
 from shared.settings import Settings, unknown_variables
 
@@ -135,6 +135,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "worker":
             return _worker(args, settings)
         return _classify(args, settings)
+    except RetryableError as exc:
+        # A dependency that stayed away (a full disk, Redis): a failure, not a usage error.
+        print(f"tweetpulse: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except PipelineError as exc:
         print(f"tweetpulse: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -472,8 +472,9 @@ def make_certificates(directory: Path) -> Certificates:
 class PrivateRedis:
     """A redis-server of the test's own, on a free port, with its data (AOF) in ``directory``.
 
-    ``kill`` and ``start`` again on the same data is a Redis crash and restart; with
-    ``appendfsync="always"`` a kill -9 loses no acknowledged write. ``tls`` serves TLS only
+    ``kill`` and ``start`` again on the same data is a Redis crash and restart (a kill -9 loses
+    no acknowledged write: the AOF is written before Redis answers, and only a machine crash
+    loses what was not fsynced yet). ``tls`` serves TLS only
     (no plain port), with the given certificates; ``password`` sets ``requirepass``.
     """
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
-from shared.errors import ConfigError, InputError, PipelineError
+from shared.errors import ConfigError, InputError, PipelineError, RetryableError
 from shared.logs import configure
 from shared.settings import (
     Settings,
@@ -213,6 +213,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (InputError, ConfigError) as exc:
         _error(str(exc))
         return EXIT_USAGE
+    except RetryableError as exc:
+        # A dependency that stayed away (a full disk, Redis): a failure, not a usage error.
+        _error(str(exc))
+        return EXIT_FAILED
     except PipelineError as exc:
         _error(str(exc))
         return EXIT_FAILED

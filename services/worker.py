@@ -2,9 +2,14 @@
 
 ``tweetpulse worker NAME`` runs the row of ``services.topology`` called NAME: a consumer reads its
 input topic in its consumer group and publishes what the handler returns; ``tweetpulse worker
-ingest`` reads a source and publishes to ``tweets.raw``. Each serves ``/healthz`` and
+ingest`` reads a source and publishes to ``tweets.raw``. Each serves ``/healthz``, ``/livez`` and
 ``/metrics``; SIGTERM finishes the batch in hand, commits and exits. The table, the handlers and
 the deps are the very ones the embedded mode runs.
+
+Faults: a dependency that is down (Kafka, Redis, a full site disk) is waited out: the bus backs
+off and retries, ``/healthz`` answers 503 with the reason meanwhile, and the worker resumes by
+itself. A message that keeps failing is dead-lettered after ``settings.worker.max_tries``
+(``shared.dispatch``). Only a ``ConfigError`` (or a bug outside any handler) ends the worker.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from services.ingest.sources import build_source
 from services.ingest.stats import IngestStats
 from services.topology import Consumer, Wiring
 from shared.bus import Bus
-from shared.dispatch import Handler
+from shared.dispatch import Handler, Tries
 from shared.errors import BrokerUnavailable, PipelineError
 from shared.models import Contract, DeadLetter, ReportReady
 from shared.settings import Settings
@@ -63,10 +68,16 @@ def run_worker(name: str, settings: Settings, *, ingest: IngestOptions | None = 
 
     service = topology.by_name(name)
     telemetry = Telemetry(name)
-    server = telemetry.serve(settings.worker.health_port)
+    worker = settings.worker
+    server = telemetry.serve(
+        worker.health_port,
+        host=worker.health_host,
+        timeout_s=worker.health_timeout_s,
+        max_connections=worker.health_max_connections,
+    )
     log.info("%s worker: /healthz and /metrics on port %s", name, server.server_address[1])
-    bus = KafkaBus(settings.kafka)
-    store = RedisStore(settings.redis.url, prefix=settings.redis.prefix)
+    bus = KafkaBus(settings.kafka, tries=Tries(worker.max_tries, worker.poison_streak))
+    store = RedisStore.from_settings(settings.redis)
     wiring = Wiring(settings, store)
     try:
         bus.ensure_topics()

@@ -3,8 +3,9 @@
 Handlers are pure: ``handler(message) -> list[Event]``. A bus delivers each message of a topic to
 the handler subscribed for it, publishes what the handler returns, and only then counts the
 message as done (commits). ``InvalidMessage`` sends the message to ``<topic>.dlq`` with the
-reason; ``RetryableError`` retries it with back-off; any other exception is a bug and propagates.
-That policy is :func:`shared.dispatch.dispatch`; a bus adds only transport, commit and retry.
+reason; ``RetryableError`` retries it with back-off; any other exception is tried again a few
+times and then dead-letters the message as poison (``ConfigError`` alone propagates). That policy
+is :func:`shared.dispatch.dispatch`; a bus adds only transport, commit and retry.
 
 ``shared.kafka_bus.KafkaBus`` is the distributed implementation; both pass
 ``tests/contract/test_bus_contract.py``.
@@ -17,8 +18,8 @@ import time
 from collections import deque
 from typing import Any, Protocol, TypeVar
 
-from shared.dispatch import Delivery, Handler, dispatch
-from shared.errors import RetryableError
+from shared.dispatch import Delivery, Handler, Tries, dispatch
+from shared.errors import HandlerFailed, RetryableError
 from shared.models import Contract, topic_of
 
 log = logging.getLogger(__name__)
@@ -52,13 +53,23 @@ class MemoryBus:
     """Delivers in process, in publish order; events are immutable so they are passed as is.
 
     With ``serialize=True`` every message goes through JSON as it would on Kafka, which the
-    contract tests use to catch anything that would not survive the wire.
+    contract tests use to catch anything that would not survive the wire. ``retries`` bounds the
+    retries of a ``RetryableError`` (in process, nothing comes back by waiting long); ``tries``
+    counts a poison message's tries (``shared.dispatch``).
     """
 
-    def __init__(self, *, serialize: bool = False, retries: int = 3, backoff_s: float = 0.01):
+    def __init__(
+        self,
+        *,
+        serialize: bool = False,
+        retries: int = 3,
+        backoff_s: float = 0.01,
+        tries: Tries | None = None,
+    ):
         self._serialize = serialize
         self._retries = retries
         self._backoff_s = backoff_s
+        self._tries = tries or Tries()
         self._queue: deque[tuple[str, Any]] = deque()
         self._handlers: dict[str, list[tuple[type[Contract], Handler[Any]]]] = {}
         self._stopped = False
@@ -98,18 +109,32 @@ class MemoryBus:
         self, topic: str, model: type[Contract], handler: Handler[Any], payload: Any
     ) -> None:
         delivery = Delivery(topic=topic, value=payload)
-        for attempt in range(self._retries + 1):
-            try:
-                outcome = dispatch(model, handler, delivery)
-            except RetryableError:
-                if attempt == self._retries:
-                    raise
-                log.warning("retryable failure on %s (attempt %s), backing off", topic, attempt + 1)
-                time.sleep(self._backoff_s * 2**attempt)
-                continue
-            for event in outcome.events:
-                self.publish(event)
-            return
+        attempt = 0
+        try:
+            while True:
+                try:
+                    outcome = dispatch(model, handler, delivery, self._tries)
+                except HandlerFailed as exc:
+                    if exc.holding:
+                        # Message after message fails: a bug, and in one process nobody waits
+                        # on a readiness probe, so say it loudly with the handler's own error.
+                        raise exc.__cause__ or exc from None
+                    time.sleep(self._backoff_s * 2 ** (exc.tries - 1))
+                    continue  # dispatch bounds these tries
+                except RetryableError:
+                    if attempt == self._retries:
+                        raise
+                    log.warning(
+                        "retryable failure on %s (attempt %s), backing off", topic, attempt + 1
+                    )
+                    time.sleep(self._backoff_s * 2**attempt)
+                    attempt += 1
+                    continue
+                break
+        finally:
+            self._tries.forget(delivery)
+        for event in outcome.events:
+            self.publish(event)
 
     def stop(self) -> None:
         """Stop after the message in hand."""

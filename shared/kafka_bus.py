@@ -17,8 +17,15 @@ Semantics are ``MemoryBus``'s (see :mod:`shared.bus`), made durable:
   offset, exception class and message; the stream goes on.
 - ``RetryableError`` (a dependency is down) commits what was done, seeks back to the failed
   message and retries it after an exponential, capped back-off; so does a batch whose outputs
-  the broker did not acknowledge. Any other exception is a bug: what was done is committed
-  and the exception propagates.
+  the broker did not acknowledge. While that lasts ``unavailable`` says why (``/healthz``
+  answers 503 with it); the first batch that goes through clears it.
+- A handler raising anything else is retried the same way, but only ``Tries.max_tries`` times
+  per message (topic, partition, offset): then the message is dead-lettered as poison and the
+  stream goes on (``shared.dispatch``). ``ConfigError``, and an exception outside the handler,
+  stop the worker: what was done is committed and the exception propagates.
+- Security: ``settings.security_protocol`` (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL), SASL
+  PLAIN / SCRAM-SHA-256 / SCRAM-SHA-512, a CA file and an optional client certificate go to
+  every client this module makes (:func:`client_options`).
 """
 
 from __future__ import annotations
@@ -33,8 +40,8 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, OffsetAndMetad
 from kafka.errors import KafkaConfigurationError, KafkaError, TopicAlreadyExistsError
 from kafka.structs import MemberState
 
-from shared.dispatch import Delivery, Handler, dispatch
-from shared.errors import BrokerUnavailable, ConfigError, RetryableError
+from shared.dispatch import Delivery, Handler, Tries, dispatch
+from shared.errors import BrokerUnavailable, ConfigError, HandlerFailed, RetryableError
 from shared.models import TOPIC_MODELS, Contract, DeadLetter, key_of, topic_of
 from shared.settings import KafkaSettings
 
@@ -63,6 +70,31 @@ def standard_topics() -> list[str]:
 
 LAG_EVERY_S = 5.0
 """How often ``run`` reads the consumer lag."""
+
+
+def client_options(settings: KafkaSettings) -> dict[str, Any]:
+    """What every kafka-python client needs to reach the brokers: address, TLS and SASL."""
+    options: dict[str, Any] = {
+        "bootstrap_servers": settings.bootstrap_servers.split(","),
+        "security_protocol": settings.security_protocol,
+    }
+    if settings.tls:
+        options["ssl_check_hostname"] = settings.ssl_check_hostname
+        for name, path in (
+            ("ssl_cafile", settings.ssl_cafile),
+            ("ssl_certfile", settings.ssl_certfile),
+            ("ssl_keyfile", settings.ssl_keyfile),
+        ):
+            if path is not None:
+                options[name] = str(path)
+        if settings.ssl_key_password is not None:
+            options["ssl_password"] = settings.ssl_key_password.get_secret_value()
+    if settings.sasl_mechanism is not None:
+        options["sasl_mechanism"] = settings.sasl_mechanism
+        options["sasl_plain_username"] = settings.sasl_username
+        password = settings.sasl_password
+        options["sasl_plain_password"] = password.get_secret_value() if password else None
+    return options
 
 
 @dataclass(frozen=True)
@@ -130,8 +162,10 @@ class KafkaBus:
         idle_s: float = 2.0,
         delivery_timeout_s: float = 30.0,
         connect_timeout_s: float = 10.0,
+        tries: Tries | None = None,
     ) -> None:
         self._settings = settings
+        self._tries = tries or Tries()
         # The settings' prefixes unless a caller (a test, the harness) names its own.
         self._group_prefix = settings.group_prefix if group_prefix is None else group_prefix
         self._topic_prefix = settings.topic_prefix if topic_prefix is None else topic_prefix
@@ -162,12 +196,16 @@ class KafkaBus:
         """How long the last handler call took."""
         self.last_lag: int | None = None
         """Consumer lag summed over the assigned partitions, as last read by ``run``."""
+        self.unavailable: str | None = None
+        """Why messages cannot be handled right now (a dependency is down); None when they can."""
+        self.unavailable_since: float | None = None
+        """When (``time.monotonic``) the current outage began."""
 
     # ------------------------------------------------------------------ connections
 
     def _common(self) -> dict[str, Any]:
         return {
-            "bootstrap_servers": self._settings.bootstrap_servers.split(","),
+            **client_options(self._settings),
             "client_id": self._settings.client_id,
             "request_timeout_ms": 10_000,
             "bootstrap_timeout_ms": self._connect_timeout_ms,
@@ -462,6 +500,10 @@ class KafkaBus:
             raise
         self._commit(sub, batch)
         self._retry_streak = 0
+        if self.unavailable is not None:
+            took = time.monotonic() - (self.unavailable_since or time.monotonic())
+            log.info("%s: handling again after %.1fs (%s)", sub.topic, took, self.unavailable)
+            self.unavailable = self.unavailable_since = None
 
     def _process(
         self, sub: _Subscription, record: Any
@@ -477,7 +519,7 @@ class KafkaBus:
         )
         started = time.monotonic()
         try:
-            outcome = dispatch(sub.model, sub.handler, delivery)
+            outcome = dispatch(sub.model, sub.handler, delivery, self._tries)
         finally:
             self.last_latency_s = time.monotonic() - started
         if outcome.dead is not None:
@@ -493,6 +535,11 @@ class KafkaBus:
         """Commit what is done and acknowledged, rewind the rest, and back off."""
         self.failed += 1
         self._retry_streak += 1
+        # A message trying its luck again is no outage; a dependency down, or a held message, is.
+        if not isinstance(exc, HandlerFailed) or exc.holding:
+            if self.unavailable is None:
+                self.unavailable_since = time.monotonic()
+            self.unavailable = f"{type(exc).__name__}: {exc}"
         self._commit_done(sub, batch)
         self._rewind(sub, batch)
         delay = min(self._max_backoff_s, self._backoff_s * 2 ** (self._retry_streak - 1))

@@ -20,19 +20,29 @@ or not at all. Numbers cross into Lua as ``repr`` strings and come back as ``%.1
 both round-trip a double exactly, and Lua adds in doubles as Python does, so sums equal
 ``MemoryStore``'s to the last bit. Text is compared byte by byte in Lua (UTF-8 byte order is code
 point order, as in Python), never with ``<``, which follows the server's locale.
+
+Errors (:meth:`RedisStore._call`): a Redis that cannot be reached, times out, is loading its data
+after a restart, is read-only (a failover), out of memory or unable to persist raises
+``StoreUnavailable``, a ``RetryableError``: callers back off and try again, and workers report not
+ready meanwhile. A refused password or ACL, or a TLS certificate that does not verify, is a
+``ConfigError`` (waiting will not fix it). Anything else the server refuses (a script error, a key
+of the wrong type) is a ``StoreError``. The connection (TLS for ``rediss://``, a password from
+the settings rather than the URL) is :func:`redis_client`'s, shared with Celery's side.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import ssl
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import redis
 from redis.commands.core import Script
 
-from shared.errors import StoreUnavailable
+from shared.errors import ConfigError, StoreError, StoreUnavailable
+from shared.settings import RedisSettings
 from shared.store import DEFAULT_CAP, Delta, Ranked, Snapshot, Tally
 
 _T = TypeVar("_T")
@@ -204,6 +214,75 @@ def _number(value: float) -> str:
     return repr(number)
 
 
+def redis_options(settings: RedisSettings) -> dict[str, Any]:
+    """Keyword arguments for ``redis.Redis.from_url(settings.url, ...)``: password, TLS, timeouts."""
+    options: dict[str, Any] = {
+        "socket_timeout": settings.socket_timeout_s,
+        "socket_connect_timeout": settings.socket_timeout_s,
+    }
+    if settings.secret is not None:
+        options["password"] = settings.secret
+    if settings.username:
+        options["username"] = settings.username
+    if settings.tls:
+        options["ssl_cert_reqs"] = "required"
+        options["ssl_check_hostname"] = settings.ssl_check_hostname
+        if settings.ssl_ca_certs is not None:
+            options["ssl_ca_certs"] = str(settings.ssl_ca_certs)
+        if settings.ssl_certfile is not None and settings.ssl_keyfile is not None:
+            options["ssl_certfile"] = str(settings.ssl_certfile)
+            options["ssl_keyfile"] = str(settings.ssl_keyfile)
+    return options
+
+
+def redis_client(settings: RedisSettings, **extra: Any) -> redis.Redis:
+    """A client for ``settings`` (no connection is opened until the first command)."""
+    return redis.Redis.from_url(settings.url, **{**redis_options(settings), **extra})
+
+
+# Replies that mean "not now" rather than "never": the server is busy, failing over or full.
+_TRANSIENT_REPLIES = ("LOADING", "BUSY", "MISCONF", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "OOM")
+_AUTH_REPLIES = ("NOAUTH", "WRONGPASS", "NOPERM")
+
+
+def _cert_failure(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def store_error(what: str, exc: redis.RedisError) -> Exception:
+    """The pipeline's error for a failed Redis command (see the module doc)."""
+    reply = str(exc)
+    text = f"redis {what} failed: {type(exc).__name__}: {exc}"
+    refused = (
+        redis.AuthenticationError,
+        redis.exceptions.AuthorizationError,
+        redis.exceptions.NoPermissionError,
+    )
+    if isinstance(exc, refused) or reply.startswith(_AUTH_REPLIES):
+        return ConfigError(f"{text} (check TWEETPULSE_REDIS__PASSWORD / __USERNAME)")
+    if _cert_failure(exc):
+        return ConfigError(f"{text} (check TWEETPULSE_REDIS__SSL_CA_CERTS)")
+    transient = (
+        redis.ConnectionError,
+        redis.TimeoutError,
+        redis.exceptions.InvalidResponse,
+        redis.ReadOnlyError,
+        redis.exceptions.OutOfMemoryError,
+        redis.exceptions.TryAgainError,
+        redis.exceptions.ClusterDownError,
+    )
+    if isinstance(exc, transient) or reply.startswith(_TRANSIENT_REPLIES):
+        return StoreUnavailable(text)
+    return StoreError(text)
+
+
 def _pairs(flat: Sequence[str]) -> list[tuple[str, str]]:
     return list(zip(flat[0::2], flat[1::2], strict=True))
 
@@ -236,6 +315,12 @@ class RedisStore:
         self._expire: Script = self._redis.register_script(_EXPIRE)
         self._scopes: Script = self._redis.register_script(_SCOPES)
 
+    @classmethod
+    def from_settings(cls, settings: RedisSettings) -> RedisStore:
+        """The store ``settings`` describe: URL, key prefix, password and TLS."""
+        client = redis_client(settings, decode_responses=True, health_check_interval=30)
+        return cls(settings.url, prefix=settings.prefix, client=client)
+
     def _base(self, scope: str) -> str:
         return f"{self._prefix}:s:{{{scope}}}"
 
@@ -243,7 +328,7 @@ class RedisStore:
         try:
             return fn()
         except redis.RedisError as exc:
-            raise StoreUnavailable(f"redis {what} failed: {type(exc).__name__}: {exc}") from exc
+            raise store_error(what, exc) from exc
 
     def apply(self, scope: str, event_id: str, delta: Delta) -> bool:
         """Apply ``delta`` once per ``(scope, event_id)``, atomically; False if seen before."""

@@ -16,7 +16,15 @@ from types import UnionType
 from typing import Literal, Union, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -184,24 +192,134 @@ class KafkaSettings(_Section):
     topic_prefix: str = Field(
         default="", description="Put before every topic name (one broker, many deployments)."
     )
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT", description="SSL / SASL_SSL: TLS to the brokers (ssl_cafile)."
+    )
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = Field(
+        default=None, description="Required with SASL_PLAINTEXT / SASL_SSL."
+    )
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = Field(
+        default=None, description="From a secret (TWEETPULSE_KAFKA__SASL_PASSWORD)."
+    )
+    ssl_cafile: Path | None = Field(
+        default=None, description="PEM file of the CA(s) that signed the brokers' certificates."
+    )
+    ssl_certfile: Path | None = Field(
+        default=None, description="Client certificate (PEM), for brokers that require one."
+    )
+    ssl_keyfile: Path | None = Field(default=None, description="The client certificate's key.")
+    ssl_key_password: SecretStr | None = None
+    ssl_check_hostname: bool = Field(
+        default=True, description="Check that a broker's certificate names the host dialled."
+    )
+
+    @model_validator(mode="after")
+    def _security_is_complete(self) -> KafkaSettings:
+        sasl = self.security_protocol.startswith("SASL_")
+        password = self.sasl_password.get_secret_value() if self.sasl_password else ""
+        if sasl and not (self.sasl_mechanism and self.sasl_username and password):
+            raise ValueError(
+                f"security_protocol {self.security_protocol} needs sasl_mechanism, sasl_username"
+                " and sasl_password"
+            )
+        if not sasl and self.sasl_mechanism is not None:
+            raise ValueError(
+                f"sasl_mechanism is set but security_protocol is {self.security_protocol}"
+            )
+        if (self.ssl_certfile is None) != (self.ssl_keyfile is None):
+            raise ValueError("ssl_certfile and ssl_keyfile go together")
+        return self
+
+    @property
+    def tls(self) -> bool:
+        """Whether the brokers are dialled over TLS."""
+        return self.security_protocol in ("SSL", "SASL_SSL")
 
 
 class RedisSettings(_Section):
-    """Redis, for distributed mode: state store and Celery broker."""
+    """Redis, for distributed mode: state store and Celery broker.
+
+    ``rediss://`` URLs speak TLS (``ssl_ca_certs`` names the CA); the password comes from
+    ``password`` (a secret), so the URL, which a ConfigMap may hold, can leave it out. A password
+    inside the URL still works; ``password`` wins over it.
+    """
 
     url: str = "redis://127.0.0.1:6379/0"
     prefix: str = Field(default="tweetpulse", description="Put before every key we write.")
     celery_queue: str = Field(
         default="summarize", description="The Celery queue of summarize's jobs."
     )
+    username: str | None = Field(
+        default=None, description="An ACL user (Redis 6+), if not default."
+    )
+    password: SecretStr | None = Field(
+        default=None, description="From a secret (TWEETPULSE_REDIS__PASSWORD); empty: none."
+    )
+    ssl_ca_certs: Path | None = Field(
+        default=None,
+        description="rediss://: PEM file of the CA that signed the server's certificate.",
+    )
+    ssl_certfile: Path | None = Field(
+        default=None, description="rediss://: client certificate, if the server asks for one."
+    )
+    ssl_keyfile: Path | None = None
+    ssl_check_hostname: bool = True
+    socket_timeout_s: float = Field(default=5.0, gt=0, description="Per command and per connect.")
+
+    @field_validator("url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(f"{value!r} is not a redis://, rediss:// or unix:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _tls_is_complete(self) -> RedisSettings:
+        if (self.ssl_certfile is None) != (self.ssl_keyfile is None):
+            raise ValueError("ssl_certfile and ssl_keyfile go together")
+        return self
+
+    @property
+    def tls(self) -> bool:
+        """Whether the URL asks for TLS."""
+        return self.url.startswith("rediss://")
+
+    @property
+    def secret(self) -> str | None:
+        """The password, or None when unset or empty (an empty Secret key means none)."""
+        value = self.password.get_secret_value() if self.password is not None else ""
+        return value or None
 
 
 class WorkerSettings(_Section):
     """What every distributed worker process shares."""
 
     health_port: int = Field(default=8000, ge=0, le=65535, description="/healthz and /metrics.")
+    health_host: str = Field(
+        default="127.0.0.1",
+        description=(
+            "Address /healthz and /metrics bind: 0.0.0.0 in containers (the k8s ConfigMap and"
+            " docker-compose set it), so probes and Prometheus reach them."
+        ),
+    )
+    health_timeout_s: float = Field(
+        default=5.0, gt=0, le=300, description="A connection that sends no request is dropped."
+    )
+    health_max_connections: int = Field(
+        default=64, ge=1, le=10_000, description="Held at once; the oldest idle one goes first."
+    )
     poll_timeout_ms: int = Field(default=500, gt=0)
     max_batch: int = Field(default=500, gt=0, description="Messages handled per poll.")
+    max_tries: int = Field(
+        default=3, ge=1, le=100, description="A message failing unexpectedly this often is poison."
+    )
+    poison_streak: int = Field(
+        default=10,
+        ge=1,
+        le=10_000,
+        description="Poison in a row after which the next failing message is held, not dropped.",
+    )
 
 
 class ModelPrice(_Section):

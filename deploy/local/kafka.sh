@@ -7,7 +7,10 @@
 # Both up and down are idempotent; `up` after `down` restarts on the same data.
 # Env: KAFKA_HOST (127.0.0.1), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093),
 #      KAFKA_HEAP_OPTS (-Xms256m -Xmx1g), KAFKA_START_TIMEOUT (180 s), KAFKA_STOP_TIMEOUT (60 s),
-#      TWEETPULSE_SERVICES_DIR (<repo>/.services; files go to kafka/, or kafka-<port>/ off 9092).
+#      TWEETPULSE_SERVICES_DIR (<repo>/.services; files go to kafka/, or kafka-<port>/ off 9092),
+#      KAFKA_EXTRA_CONFIG (a properties file appended to the generated config: its keys win, e.g.
+#      more listeners with SSL or SASL), KAFKA_SCRAM_CREDENTIALS (SCRAM users created when the
+#      storage is formatted, one per line: SCRAM-SHA-256=[name=alice,password=secret]).
 # When the port is not 9092, point the application at it: TWEETPULSE_KAFKA__BOOTSTRAP_SERVERS.
 set -euo pipefail
 
@@ -67,6 +70,10 @@ write_config() {
   mkdir -p "$DATA" "$LOGS"
   sed -e "s|@HOST@|$HOST|g" -e "s|@PORT@|$PORT|g" -e "s|@CONTROLLER_PORT@|$CONTROLLER_PORT|g" \
     -e "s|@DATA_DIR@|$DATA|g" "$ROOT/deploy/kafka/server.properties.template" >"$CONFIG"
+  # Java's Properties keeps the last value of a key, so these lines override the template's.
+  if [ -n "${KAFKA_EXTRA_CONFIG:-}" ]; then
+    { echo; echo "# from $KAFKA_EXTRA_CONFIG"; cat "$KAFKA_EXTRA_CONFIG"; } >>"$CONFIG"
+  fi
 }
 
 java_cmd() {
@@ -93,9 +100,14 @@ format_storage() {
     cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
   done
   echo "$cluster_id" >"$DIR/cluster.id"
+  # SCRAM credentials live in the cluster metadata; a new cluster gets them when it is formatted.
+  local scram=() line
+  while IFS= read -r line; do
+    [ -n "$line" ] && scram+=(--add-scram "$line")
+  done <<<"${KAFKA_SCRAM_CREDENTIALS:-}"
   say "formatting KRaft storage (cluster $cluster_id)"
   kafka_java kafka.tools.StorageTool format --ignore-formatted --cluster-id="$cluster_id" -c "$CONFIG" \
-    >>"$LOGS/format.log" 2>&1 || { tail -n 20 "$LOGS/format.log" >&2; exit 1; }
+    "${scram[@]}" >>"$LOGS/format.log" 2>&1 || { tail -n 20 "$LOGS/format.log" >&2; exit 1; }
 }
 
 # The broker's log lines stamped at or after SINCE ("YYYY-MM-DD HH:MM:SS"), across rotated files:

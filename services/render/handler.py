@@ -18,6 +18,7 @@ a post without the comment (written by hand or by an old version) is simply repl
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -27,7 +28,7 @@ from datetime import datetime, time
 
 from jinja2 import Template, TemplateError
 
-from shared.errors import ConfigError
+from shared.errors import ConfigError, StorageFull
 from shared.models import PostRendered, ReportReady, utcnow
 
 from . import urls
@@ -48,6 +49,8 @@ from .post import (
 from .site import Site
 
 log = logging.getLogger(__name__)
+
+_DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,12 @@ def handle(msg: ReportReady, *, deps: RenderDeps) -> list[PostRendered]:
         site.remove_stale(POSTS_DIR, _window_posts(dates), names.post_path)
         site.remove_stale(deps.image_dir, f"wordcloud_{_window_glob(dates)}.jpg", names.image_path)
     except OSError as exc:
-        raise ConfigError(f"cannot write window {msg.window.id} under {site}: {exc}") from exc
+        where = f"cannot write window {msg.window.id} under {site}: {exc}"
+        # A full disk is an outage, not a setting: wait for space (the bus backs off, /healthz
+        # says why), then the write goes through. A missing folder or permission is a setting.
+        if exc.errno in _DISK_FULL:
+            raise StorageFull(where) from exc
+        raise ConfigError(where) from exc
 
     log.info(
         "window %s: wrote %s (%d bytes)%s",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 SKELETON = "site_skeleton"
 _CONFIG = "_config.yml"
 _SLOTS = ("@TIMEZONE@", "@URL@", "@BASEURL@")
+_TEMP_SUFFIX = ".tmp"
+# What atomic_write names its temporary files: ".<name>.<8 random characters of mkstemp>.tmp".
+_TEMP = re.compile(r"\..+\.[A-Za-z0-9_]{8}\.tmp")
 
 
 class Site(Protocol):
@@ -129,10 +133,16 @@ class SiteFiles(ABC):
 
 
 class DiskSite(SiteFiles):
-    """A site folder on disk; writes are atomic and durable (see :func:`atomic_write`)."""
+    """A site folder on disk; writes are atomic and durable (see :func:`atomic_write`).
 
-    def __init__(self, root: Path) -> None:
+    A render killed mid-write leaves its temporary file behind; opening the site removes every
+    such file (render is the site's one writer: one replica, recreated, never two at once).
+    """
+
+    def __init__(self, root: Path, *, clean: bool = True) -> None:
         self.root = Path(root)
+        if clean:
+            self.remove_temp_files()
 
     def __str__(self) -> str:
         return str(self.root)
@@ -169,6 +179,24 @@ class DiskSite(SiteFiles):
         except FileNotFoundError:
             return False
         return True
+
+    def remove_temp_files(self) -> list[Path]:
+        """Delete what :func:`atomic_write` left behind when it was killed; the files removed."""
+        removed: list[Path] = []
+        if not self.root.is_dir():
+            return removed
+        for folder, dirs, files in os.walk(self.root):
+            # Jekyll's output and hidden folders (a .git) hold no temporary files of ours.
+            dirs[:] = [d for d in dirs if not d.startswith((".", "_site"))]
+            for name in files:
+                if _TEMP.fullmatch(name):
+                    path = Path(folder) / name
+                    with contextlib.suppress(FileNotFoundError):
+                        path.unlink()
+                        removed.append(path)
+        if removed:
+            log.info("removed %d temporary files a killed render left in %s", len(removed), self)
+        return removed
 
 
 class MemorySite(SiteFiles):
@@ -216,7 +244,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     system) and starts with a dot, which Jekyll ignores if it builds meanwhile.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=_TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

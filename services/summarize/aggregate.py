@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.summarize.keys import scope_for
+from shared.errors import InvalidMessage
 from shared.models import CATEGORIES, TweetClassified, Window
 from shared.settings import ReportSettings
 from shared.store import Delta, Ranked, Tally
@@ -149,6 +150,30 @@ def _tally_caps(settings: ReportSettings) -> dict[str, int]:
     }
 
 
+def _checked_window_id(ts: datetime, settings: ReportSettings) -> str:
+    """The id of the window ``ts`` falls in; ``InvalidMessage`` if that window cannot exist.
+
+    Issue 12: a schema-valid ``observed_at`` of 9999-12-31T23:59:59Z overflowed here on the way to
+    the report zone, and crash-looped summarize; in UTC it would have passed and overflowed later,
+    in the schedule (the window's end plus the close grace), on every tick. Python's dates end in
+    year 9999 and start in year 1: an instant whose window, end and grace they cannot hold has no
+    report, so it is the message's fault and becomes its dead letter with this reason.
+    """
+    try:
+        day = ts.astimezone(_zone(settings.timezone)).date()
+        window_id = _window_id(day, settings.window_days)
+        # What the schedule and the writers compute for the window later: its close
+        # (handler.closes_at) and its bounds in UTC.
+        window = window_by_id(window_id, settings)
+        closes = window.end + timedelta(seconds=settings.close_grace_s)
+        _ = window.start.astimezone(UTC), closes.astimezone(UTC)
+    except (OverflowError, ValueError) as exc:
+        raise InvalidMessage(
+            f"observed_at {ts.isoformat()} has no report window in {settings.timezone}: {exc}"
+        ) from exc
+    return window_id
+
+
 def tweet_url(username: str, tweet_id: str) -> str | None:
     """The tweet's address on x.com, when its id is a status id."""
     return f"https://x.com/{username}/status/{tweet_id}" if tweet_id.isdigit() else None
@@ -212,8 +237,7 @@ def deltas_for(msg: TweetClassified, settings: ReportSettings) -> list[tuple[str
     """
     t = msg.tweet
     ent = msg.entities
-    day = t.observed_at.astimezone(_zone(settings.timezone)).date()
-    scope = scope_for(_window_id(day, settings.window_days))
+    scope = scope_for(_checked_window_id(t.observed_at, settings))
     caps = _tally_caps(settings)
     cats: list[str] = list(dict.fromkeys(msg.categories))
     subs = list({s.id: s for s in msg.subtopics}.values())

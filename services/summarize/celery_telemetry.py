@@ -12,7 +12,8 @@ worker starts and before the pool forks, and the main process serves their sum. 
 - ``tweetpulse_consumer_lag``: tasks waiting in the queue (its Redis list length), at each scrape;
 - ``tweetpulse_celery_tasks{task, state}``: the same counts by task name and outcome.
 
-``/healthz`` answers 200 from ``worker_ready`` until shutdown. Beat runs no tasks and serves no
+``/healthz`` answers 200 from ``worker_ready`` until shutdown, except while Redis (the worker's
+broker and store) does not answer a PING; ``/livez`` stays 200 then. Beat runs no tasks and serves no
 port. Nothing here runs unless a Celery *worker* starts: importing the tasks module (beat,
 ``celery inspect``, tests) only connects the signal handlers.
 """
@@ -113,8 +114,15 @@ class WorkerTelemetry:
             multiprocess.MultiProcessCollector(exposed, path=os.environ[MULTIPROC_ENV])  # type: ignore[no-untyped-call]
             telemetry.exposed = exposed
         telemetry.before_scrape.append(lambda: read_queue(telemetry, self.settings))
+        telemetry.readiness.append(lambda: redis_down(self.settings))
         self.meter = TaskMeter(telemetry)
-        self._server = telemetry.serve(self.settings.worker.health_port)
+        worker = self.settings.worker
+        self._server = telemetry.serve(
+            worker.health_port,
+            host=worker.health_host,
+            timeout_s=worker.health_timeout_s,
+            max_connections=worker.health_max_connections,
+        )
         # Celery's logging is not set up yet at worker_init: say it on stderr, as workers do.
         print(
             f"{SERVICE} worker: /healthz and /metrics on port {self._server.server_address[1]}",
@@ -167,12 +175,30 @@ def install(app: Celery, settings: Settings) -> WorkerTelemetry:
     return handlers
 
 
+def redis_down(settings: Settings) -> str | None:
+    """Why Redis is unusable right now (it does not answer PING), or None when it answers."""
+    import redis
+
+    from shared.redis_store import redis_client
+
+    client = redis_client(settings.redis, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        return f"redis: {type(exc).__name__}: {exc}"
+    finally:
+        client.close()
+    return None
+
+
 def read_queue(telemetry: Telemetry, settings: Settings) -> None:
     """Set the lag gauge to the queue's length (Redis list ``celery_queue``)."""
     import redis
 
+    from shared.redis_store import redis_client
+
     try:
-        client = redis.Redis.from_url(settings.redis.url, socket_timeout=2)
+        client = redis_client(settings.redis, socket_timeout=2, socket_connect_timeout=2)
         try:
             waiting = client.llen(settings.redis.celery_queue)
         finally:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,22 +31,43 @@ from services.summarize.schedule import Build
 from shared.bus import Bus
 from shared.errors import RetryableError
 from shared.models import ReportReady, utcnow
-from shared.settings import Settings
+from shared.settings import RedisSettings, Settings
 from shared.store import StateStore
 
 log = logging.getLogger(__name__)
+
+
+def broker_options(redis: RedisSettings) -> dict[str, Any]:
+    """Celery's broker settings for ``redis``: the password (never in the URL) and TLS."""
+    options: dict[str, Any] = {"broker_password": redis.secret}
+    if redis.username:
+        options["broker_user"] = redis.username
+    if redis.tls:
+        use_ssl: dict[str, Any] = {"ssl_cert_reqs": ssl.CERT_REQUIRED}
+        if redis.ssl_ca_certs is not None:
+            use_ssl["ssl_ca_certs"] = str(redis.ssl_ca_certs)
+        if redis.ssl_certfile is not None and redis.ssl_keyfile is not None:
+            use_ssl["ssl_certfile"] = str(redis.ssl_certfile)
+            use_ssl["ssl_keyfile"] = str(redis.ssl_keyfile)
+        use_ssl["ssl_check_hostname"] = redis.ssl_check_hostname
+        options["broker_use_ssl"] = use_ssl
+    return options
 
 
 def create_app(settings: Settings) -> Celery:
     """The Celery app for ``settings``: Redis broker, one queue, the refresh schedule."""
     celery = Celery("tweetpulse.summarize", broker=settings.redis.url)
     celery.conf.update(
+        **broker_options(settings.redis),
         task_default_queue=settings.redis.celery_queue,
         task_acks_late=True,  # a worker killed mid-build leaves the job for another
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         task_ignore_result=True,
         broker_connection_retry_on_startup=True,
+        # A Redis outage is waited out, however long: the worker and beat reconnect by themselves
+        # (the worker's /healthz says 503 meanwhile), rather than exit after Celery's 100 tries.
+        broker_connection_max_retries=None,
         beat_schedule={
             "refresh-windows": {
                 "task": "tweetpulse.refresh",
@@ -79,7 +101,7 @@ def _runtime() -> Runtime:
     from shared.kafka_bus import KafkaBus
     from shared.redis_store import RedisStore
 
-    store = RedisStore(settings.redis.url, prefix=settings.redis.prefix)
+    store = RedisStore.from_settings(settings.redis)
     bus = KafkaBus(settings.kafka)
     return Runtime(store, bus, bootstrap.build_deps(settings, store=store))
 
@@ -113,5 +135,8 @@ def build(self: Any, window_id: str, final: bool) -> str:
     try:
         run_build(_runtime(), Build(window_id, final))
     except RetryableError as exc:
-        raise self.retry(exc=exc, countdown=5) from exc
+        # A dependency is down: wait longer each time, up to a minute. Should the retry itself
+        # not reach Redis, the window stays dirty and the schedule takes the build again.
+        countdown = min(60, 5 * 2 ** min(self.request.retries, 4))
+        raise self.retry(exc=exc, countdown=countdown) from exc
     return window_id

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from shared.bus import Bus, MemoryBus
-from shared.errors import BrokerUnavailable, InvalidMessage, RetryableError
+from shared.dispatch import DEFAULT_MAX_TRIES, Tries
+from shared.errors import BrokerUnavailable, ConfigError, InvalidMessage, RetryableError
 from shared.kafka_bus import DLQ_HEADERS, KafkaBus, standard_topics
 from shared.models import (
     DLQ_PAYLOAD_LIMIT,
@@ -56,7 +57,7 @@ class Rig:
     """One bus under test, with what its collector saw and a way to read the dead letters."""
 
     kind: str
-    make: Callable[[], Any]
+    make: Callable[..., Any]
     bus: Any
     classified: list[TweetClassified] = field(default_factory=list)
 
@@ -219,15 +220,107 @@ class TestBusContract:
         assert Counter(m.tweet.tweet_id for m in rig.classified) == Counter(ids)
         assert rig.dead_letters() == []
 
-    def test_a_handler_bug_propagates(self, rig: Rig):
-        def broken(message: TweetIngested) -> list[Contract]:
-            raise ZeroDivisionError("a bug")
+    def test_a_message_that_keeps_failing_is_dead_lettered_after_its_tries(self, rig: Rig):
+        """Issue 12: one bad value must never stop a worker, nor be retried forever."""
+        calls: Counter[str] = Counter()
 
-        rig.bus.subscribe(TweetIngested, broken, group="classify")
+        def overflowing(message: TweetIngested) -> list[Contract]:
+            calls[message.tweet_id] += 1
+            if message.tweet_id == "poison":
+                raise OverflowError("date value out of range")
+            return classify(message)
+
+        rig.bus.subscribe(TweetIngested, overflowing, group="classify")
+        rig.collect()
+        for tweet_id in ("t1", "poison", "t3"):
+            rig.bus.publish(tweet(tweet_id))
+        rig.run()
+        assert calls["poison"] == DEFAULT_MAX_TRIES
+        assert sorted(m.tweet.tweet_id for m in rig.classified) == ["t1", "t3"]
+        [(letter, headers)] = rig.dead_letters()
+        assert letter.error_class == "OverflowError"
+        assert letter.reason == (
+            f"OverflowError: date value out of range (failed {DEFAULT_MAX_TRIES} tries)"
+        )
+        assert letter.key == tweet("poison").key()
+        assert TweetIngested.model_validate_json(letter.payload) == tweet("poison")
+        if rig.kind == "kafka":
+            assert headers["dlq.exception.class"] == b"OverflowError"
+            assert headers["dlq.offset"] == str(letter.offset).encode()
+
+    def test_a_failure_that_passes_is_tried_again_and_succeeds(self, rig: Rig):
+        calls: Counter[str] = Counter()
+
+        def once(message: TweetIngested) -> list[Contract]:
+            calls[message.tweet_id] += 1
+            if calls[message.tweet_id] == 1:
+                raise ConnectionResetError("a hiccup nobody wrapped")
+            return classify(message)
+
+        rig.bus.subscribe(TweetIngested, once, group="classify")
+        rig.collect()
+        rig.bus.publish(tweet("t1"))
+        rig.run()
+        assert calls["t1"] == 2
+        assert [m.tweet.tweet_id for m in rig.classified] == ["t1"]
+        assert rig.dead_letters() == []
+
+    def test_a_config_error_stops_the_bus(self, rig: Rig):
+        def misconfigured(message: TweetIngested) -> list[Contract]:
+            raise ConfigError("the template is broken")
+
+        rig.bus.subscribe(TweetIngested, misconfigured, group="classify")
         rig.bus.publish(tweet("t1"))
         rig.bus.flush()
-        with pytest.raises(ZeroDivisionError):
+        with pytest.raises(ConfigError):
             rig.bus.run(until_idle=True)
+        assert rig.dead_letters() == []
+
+    def test_a_handler_failing_on_every_message_does_not_dead_letter_the_stream(self, rig: Rig):
+        """After ``poison_streak`` messages in a row, the failure is the handler's: in memory it
+        is raised (a bug, loudly); on Kafka the message is held, the bus says why it is not
+        ready, and the stream resumes once the handler works again."""
+        broken = threading.Event()
+        broken.set()
+
+        def handler(message: TweetIngested) -> list[Contract]:
+            if broken.is_set():
+                raise KeyError("a bug in every call")
+            return classify(message)
+
+        if rig.kind == "memory":
+            bus: Any = MemoryBus(serialize=True, backoff_s=0.001, tries=Tries(2, 3))
+        else:
+            bus = rig.make(tries=Tries(2, 3))
+        rig.bus = bus
+        bus.subscribe(TweetIngested, handler, group="classify")
+        rig.collect()
+        ids = [f"t{i}" for i in range(6)]
+        for tweet_id in ids:
+            bus.publish(tweet(tweet_id, author="one"))  # one partition: in order
+        bus.flush()
+        if rig.kind == "memory":
+            with pytest.raises(KeyError, match="a bug in every call"):
+                bus.run()
+            assert len(rig.dead_letters()) == 2
+            return
+        runner = threading.Thread(target=bus.run, daemon=True)
+        runner.start()
+        try:
+            deadline = time.monotonic() + 60
+            while bus.unavailable is None and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert bus.unavailable is not None and "holding" in bus.unavailable
+            held = len(rig.dead_letters())
+            broken.clear()
+            while len(rig.classified) < len(ids) - held and time.monotonic() < deadline:
+                time.sleep(0.1)
+        finally:
+            bus.stop()
+            runner.join(timeout=30)
+        assert held == 2, "poison_streak - 1 messages went to the DLQ, then the next was held"
+        assert sorted(m.tweet.tweet_id for m in rig.classified) == ids[held:]
+        assert bus.unavailable is None
 
 
 class Crash(BaseException):

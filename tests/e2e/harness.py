@@ -9,6 +9,11 @@ committed offsets, group members) and each worker's ``/metrics``.
 
 Each run gets its own topic prefix, consumer groups, Redis key prefix, Celery queue and site, so
 runs never see each other's data on a shared broker; :func:`cluster` deletes them afterwards.
+
+For the fault tests that take a service away, :class:`PrivateRedis` runs a redis-server of the
+test's own on a free port (optionally TLS-only, with a password), so the shared one is never
+stopped; :func:`free_port` and :func:`make_certificates` (a CA and a server certificate for
+127.0.0.1, by openssl) serve the TLS tests.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -31,6 +37,7 @@ from shared.models import ReportReady, WindowStats
 
 if TYPE_CHECKING:
     from shared.kafka_bus import KafkaBus, TopicRecord
+    from shared.settings import KafkaSettings, RedisSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "samples" / "tweets-2026-01-02.csv"
@@ -49,6 +56,8 @@ class Cluster:
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     logs: dict[str, IO[bytes]] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
+    process_env: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Settings of one service's processes only, by service (``{"ingest": {...}}``)."""
     log_marks: dict[str, int] = field(default_factory=dict)
     """Where each process's latest incarnation starts in its (appended) log."""
     read_error: str | None = None
@@ -106,6 +115,22 @@ class Cluster:
         env.update(self.extra_env)
         return env
 
+    def env_of(self, name: str) -> dict[str, str]:
+        """The environment of process ``name`` (``classify-2`` is a ``classify``)."""
+        return {**self.env, **self.process_env.get(name.split("-")[0], {})}
+
+    def kafka_settings(self) -> KafkaSettings:
+        """The broker settings the processes get (address, TLS, SASL), for the harness's clients."""
+        from shared.settings import KafkaSettings
+
+        return KafkaSettings(**_section(self.env, "KAFKA"))
+
+    def redis_settings(self, name: str = "summarize") -> RedisSettings:
+        """The Redis settings process ``name`` gets."""
+        from shared.settings import RedisSettings
+
+        return RedisSettings(**_section(self.env_of(name), "REDIS"))
+
     def group(self, service: str) -> str:
         """The consumer group id of ``service`` (``classify``, ``summarize``, ``render``)."""
         return f"{self.prefix}.{service}"
@@ -139,7 +164,8 @@ class Cluster:
             log = open(path, "ab")  # noqa: SIM115 - closed by stop_all
             self.logs[name] = log
         self.log_marks[name] = path.stat().st_size
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        env = self.env_of(name)
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         self.procs[name] = proc
         return proc
 
@@ -213,6 +239,10 @@ class Cluster:
         response = httpx.get(f"http://127.0.0.1:{self.port(name)}{path}", timeout=5)
         return response.status_code, response.text
 
+    def ready(self, name: str) -> bool:
+        """Whether the worker's /healthz answers 200 (ready), rather than 503."""
+        return self.http_get(name, "/healthz")[0] == 200
+
     def metrics(self, name: str) -> dict[tuple[str, str], float]:
         """A worker's Prometheus samples, by (sample name, service label)."""
         from prometheus_client.parser import text_string_to_metric_families
@@ -237,10 +267,9 @@ class Cluster:
         """A KafkaBus on this run's topics (reading, poison messages), closed by ``cleanup``."""
         if self._bus is None:
             from shared.kafka_bus import KafkaBus
-            from shared.settings import KafkaSettings
 
             self._bus = KafkaBus(
-                KafkaSettings(bootstrap_servers=self.bootstrap, partitions=4),
+                self.kafka_settings().model_copy(update={"partitions": 4}),
                 topic_prefix=f"{self.prefix}.",
                 group_prefix=self.prefix,
             )
@@ -251,8 +280,10 @@ class Cluster:
         if self._admin is None:
             from kafka import KafkaAdminClient
 
+            from shared.kafka_bus import client_options
+
             self._admin = KafkaAdminClient(
-                bootstrap_servers=self.bootstrap.split(","), client_id=f"{self.prefix}-harness"
+                **client_options(self.kafka_settings()), client_id=f"{self.prefix}-harness"
             )
         return self._admin
 
@@ -264,8 +295,10 @@ class Cluster:
         """The end offset of each partition of this run's ``topic``."""
         from kafka import KafkaConsumer, TopicPartition
 
+        from shared.kafka_bus import client_options
+
         physical = self.physical(topic)
-        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap.split(","), group_id=None)
+        consumer = KafkaConsumer(**client_options(self.kafka_settings()), group_id=None)
         try:
             parts = consumer.partitions_for_topic(physical) or set()
             tps = [TopicPartition(physical, p) for p in sorted(parts)]
@@ -361,20 +394,165 @@ class Cluster:
             ]
             if groups:
                 admin.delete_groups(groups)
-        with suppress(Exception):
-            import redis
+        from shared.redis_store import redis_client
 
-            client = redis.Redis.from_url(self.redis_url)
-            keys = list(client.scan_iter(match=f"*{self.prefix}*", count=1000))
-            if keys:
-                client.delete(*keys)
-            client.close()
+        for name in {"summarize", *self.process_env}:
+            with suppress(Exception):
+                client = redis_client(self.redis_settings(name), socket_timeout=2)
+                keys = list(client.scan_iter(match=f"*{self.prefix}*", count=1000))
+                if keys:
+                    client.delete(*keys)
+                client.close()
         for attr in ("_bus", "_admin"):
             handle = getattr(self, attr)
             setattr(self, attr, None)
             if handle is not None:
                 with suppress(Exception):
                     handle.close()
+
+
+def _section(env: dict[str, str], section: str) -> dict[str, str]:
+    """The ``TWEETPULSE_<SECTION>__*`` variables of ``env`` as the section's field values."""
+    prefix = f"TWEETPULSE_{section}__"
+    return {k[len(prefix) :].lower(): v for k, v in env.items() if k.startswith(prefix)}
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now, on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass(frozen=True)
+class Certificates:
+    """A test CA and a certificate it signed for 127.0.0.1 and localhost (PEM files)."""
+
+    ca: Path
+    cert: Path
+    key: Path
+    keystore: Path
+    """Key (PKCS#8) and certificate in one file, as Kafka's PEM keystore reads it."""
+
+
+def make_certificates(directory: Path) -> Certificates:
+    """Make a CA and a server (and client) certificate with openssl, valid for two days."""
+    directory.mkdir(parents=True, exist_ok=True)
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=directory, check=True, capture_output=True)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key",
+            "-out", "ca.pem", "-days", "2", "-subj", "/CN=tweetpulse test CA",
+            "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign")  # fmt: skip
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key",
+            "-out", "server.csr", "-subj", "/CN=localhost")  # fmt: skip
+    (directory / "server.ext").write_text(
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n"
+        "keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\n",
+        encoding="ascii",
+    )
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "server.ext")  # fmt: skip
+    openssl("pkcs8", "-topk8", "-nocrypt", "-in", "server.key", "-out", "server.pk8")
+    keystore = directory / "server-keystore.pem"
+    keystore.write_bytes(
+        (directory / "server.pk8").read_bytes() + (directory / "server.pem").read_bytes()
+    )
+    return Certificates(
+        ca=directory / "ca.pem",
+        cert=directory / "server.pem",
+        key=directory / "server.key",
+        keystore=keystore,
+    )
+
+
+class PrivateRedis:
+    """A redis-server of the test's own, on a free port, with its data (AOF) in ``directory``.
+
+    ``kill`` and ``start`` again on the same data is a Redis crash and restart (a kill -9 loses
+    no acknowledged write: the AOF is written before Redis answers, and only a machine crash
+    loses what was not fsynced yet). ``tls`` serves TLS only
+    (no plain port), with the given certificates; ``password`` sets ``requirepass``.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        port: int | None = None,
+        appendfsync: str = "everysec",
+        tls: Certificates | None = None,
+        password: str | None = None,
+    ) -> None:
+        self.directory = directory
+        self.port = port or free_port()
+        self.appendfsync = appendfsync
+        self.tls = tls
+        self.password = password
+        self.proc: subprocess.Popen[bytes] | None = None
+        directory.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def url(self) -> str:
+        """Its URL, without the password (the settings carry that)."""
+        scheme = "rediss" if self.tls else "redis"
+        return f"{scheme}://127.0.0.1:{self.port}/0"
+
+    def env(self) -> dict[str, str]:
+        """The ``TWEETPULSE_REDIS__*`` settings that reach it."""
+        env = {"TWEETPULSE_REDIS__URL": self.url}
+        if self.password:
+            env["TWEETPULSE_REDIS__PASSWORD"] = self.password
+        if self.tls:
+            env["TWEETPULSE_REDIS__SSL_CA_CERTS"] = str(self.tls.ca)
+        return env
+
+    def start(self, *, timeout_s: float = 30) -> None:
+        """Start it (on the data it already has) and wait until it answers PING."""
+        cmd = [
+            "redis-server", "--bind", "127.0.0.1", "--dir", str(self.directory),
+            "--save", "", "--appendonly", "yes", "--appendfsync", self.appendfsync,
+            "--logfile", str(self.directory / "redis.log"),
+        ]  # fmt: skip
+        if self.tls:
+            cmd += [
+                "--port", "0", "--tls-port", str(self.port),
+                "--tls-cert-file", str(self.tls.cert), "--tls-key-file", str(self.tls.key),
+                "--tls-ca-cert-file", str(self.tls.ca), "--tls-auth-clients", "no",
+            ]  # fmt: skip
+        else:
+            cmd += ["--port", str(self.port)]
+        if self.password:
+            cmd += ["--requirepass", self.password]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(f"redis on {self.port} answers", self.answers, timeout_s=timeout_s)
+
+    def answers(self) -> bool:
+        """Whether it answers PING (over TLS and with the password when it has them)."""
+        from shared.redis_store import redis_client
+        from shared.settings import RedisSettings
+
+        settings = RedisSettings(**_section(self.env(), "REDIS"))
+        client = redis_client(settings, socket_timeout=1, socket_connect_timeout=1)
+        try:
+            return bool(client.ping())
+        except Exception:
+            return False
+        finally:
+            client.close()
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        """Send ``sig`` (SIGKILL: a crash; SIGTERM: a clean shutdown) and wait for the exit."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=60)
+
+    def stop(self) -> None:
+        """Shut it down, however it is (for clean-up)."""
+        self.kill(signal.SIGTERM)
 
 
 def wait_until(

@@ -272,3 +272,73 @@ def test_two_classify_workers_share_the_partitions(run: Cluster, stream: Stream)
     assert one > 0 and two > 0, (one, two)
     # Disjoint: every tweet was handled exactly once between them.
     assert one + two == published, (one, two, published)
+
+
+END_OF_TIME = "9999-12-31T23:59:59Z"
+
+
+def _far_future_tweet() -> tuple[bytes, bytes]:
+    """Issue 12's poison: a schema-valid tweet observed at the last second Python can hold."""
+    payload = json.dumps(
+        {
+            "tweet_id": "poison-end-of-time",
+            "text": "OpenAI ships a new AI model for traders",  # classified ai/finance
+            "created_at": "2026-01-02T01:00:00Z",
+            "observed_at": END_OF_TIME,
+            "author": {"username": "poison_end_of_time"},
+            "source": "test",
+        }
+    ).encode()
+    TweetIngested.model_validate_json(payload)  # schema-valid: no decoder rejects it
+    return b"poison_end_of_time", payload
+
+
+def test_a_tweet_observed_at_the_end_of_time_is_dead_lettered_and_the_report_goes_on(
+    run: Cluster, stream: Stream
+) -> None:
+    """It crash-looped summarize (20 restarts in 20 s, the report frozen at 130 of 377 tweets):
+    now it is one dead letter on tweets.classified.dlq with its reason, summarize never exits,
+    and the final report equals the embedded run's."""
+    c = run
+    c.start_all()
+    ingest = c.ingest(stream.path, "--rate", RATE, wait=False)
+    wait_until(
+        "summarize handles its first 300 tweets",
+        lambda: c.processed("summarize") >= 300,
+        timeout_s=90,
+    )
+    key, payload = _far_future_tweet()
+    bus = c.bus()
+    bus.publish_raw(TweetIngested.TOPIC, payload, key=key)
+    bus.flush()
+    sent_at = time.monotonic()
+    streaming = ingest.poll() is None
+    summarize_pid = c.procs["summarize"].pid
+    found = wait_until(
+        "the poison reaches tweets.classified.dlq",
+        lambda: any(r.key == key for r in c.read(f"{TweetClassified.TOPIC}.dlq", timeout_s=5)),
+        timeout_s=60,
+        every_s=0.5,
+    )
+    _ingest_done(c, ingest)
+
+    assert streaming, "ingest had finished before the poison was sent: not mid-stream"
+    _assert_matches(c, stream.expected)
+    assert c.procs["summarize"].pid == summarize_pid and c.procs["summarize"].poll() is None
+    [record] = [r for r in c.read(f"{TweetClassified.TOPIC}.dlq") if r.key == key]
+    headers = {k: v.decode() for k, v in record.headers.items()}
+    assert headers["dlq.topic"] == c.physical(TweetClassified.TOPIC)
+    assert headers["dlq.exception.class"] == "InvalidMessage"
+    letter = DeadLetter.model_validate_json(record.value or b"")
+    assert letter.source_topic == TweetClassified.TOPIC
+    assert "observed_at 9999-12-31T23:59:59+00:00 has no report window" in letter.reason
+    assert (
+        TweetClassified.model_validate_json(letter.payload).tweet.tweet_id == "poison-end-of-time"
+    )
+    # Classify took it (it is a valid tweet); only summarize, which needs its window, refused it.
+    assert [r for r in c.read(TweetClassified.TOPIC) if r.key == key]
+    assert not [r for r in c.read(f"{TweetIngested.TOPIC}.dlq") if r.key == key]
+    # Reports kept coming after it: the last one counts every tweet of the stream.
+    assert c.reports()[-1].stats.tweets == stream.expected.tweets
+    print(f"\npoison dead-lettered {found:.1f}s after it was sent "
+          f"(sent {time.monotonic() - sent_at:.1f}s ago); summarize never restarted")  # fmt: skip

@@ -128,3 +128,50 @@ def test_celery_queue_length_is_read_from_redis_as_the_lag(redis_url: str) -> No
     finally:
         client.delete(queue)
         client.close()
+
+
+def _threads(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("Threads:"):
+            return int(line.split()[1])
+    raise AssertionError("no Threads: line")
+
+
+def test_idle_connections_do_not_take_a_thread_each_and_are_dropped(run: Cluster) -> None:
+    """Issue 12: 200 idle connections to a worker's port held 204 threads, for ever."""
+    import socket
+
+    c = run
+    c.extra_env.update(
+        {
+            "TWEETPULSE_WORKER__HEALTH_TIMEOUT_S": "2",
+            "TWEETPULSE_WORKER__HEALTH_MAX_CONNECTIONS": "32",
+        }
+    )
+    c.start("classify")
+    wait_until("classify /healthz answers 200", partial(_healthy, c, "classify"), timeout_s=60)
+    pid, port = c.procs["classify"].pid, c.port("classify")
+    before = _threads(pid)
+    idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(200)]
+    try:
+        time.sleep(0.5)
+        during = _threads(pid)
+        assert during <= before + 2, (before, during)
+        # The endpoint answers through the flood (a new connection evicts the oldest idle one).
+        assert _healthy(c, "classify")
+        assert c.metrics("classify") is not None
+        time.sleep(3)  # past the timeout: every idle connection is gone
+        dropped = 0
+        for sock in idle:
+            sock.settimeout(2)
+            try:
+                dropped += sock.recv(1) == b""
+            except ConnectionResetError:
+                dropped += 1
+        assert dropped == len(idle)
+        assert _threads(pid) <= before + 2
+        assert _healthy(c, "classify")
+        print(f"\n200 idle connections: {before} threads before, {during} during; all dropped")
+    finally:
+        for sock in idle:
+            sock.close()

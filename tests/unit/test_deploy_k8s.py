@@ -158,6 +158,7 @@ def test_renders_every_expected_object(objects) -> None:
     expected |= {("PodDisruptionBudget", f"tweetpulse-{n}") for n in ("classify", "summarize")}
     expected |= {("ConfigMap", "tweetpulse-config"), ("Secret", "tweetpulse-secrets")}
     expected |= {("PersistentVolumeClaim", "tweetpulse-site")}
+    expected |= {("NetworkPolicy", f"tweetpulse-{n}") for n in WORKERS + CELERY}
     assert expected <= kinds, f"missing: {sorted(expected - kinds)}"
     assert len(kinds) == len(objects), "two objects share a kind and a name"
 
@@ -214,16 +215,25 @@ def test_every_container_requests_and_limits_resources(objects) -> None:
             assert "memory" in resources.get("limits", {}), f"{name}: no memory limit"
 
 
-def test_workers_probe_healthz_on_the_metrics_port(objects) -> None:
+# Readiness follows the dependencies (/healthz: 503 while Redis, Kafka or the disk is away);
+# start-up and liveness only the loop (/livez), so an outage never gets a pod restarted.
+PROBE_PATHS = {"startupProbe": "/livez", "readinessProbe": "/healthz", "livenessProbe": "/livez"}
+
+
+def test_workers_probe_health_on_the_metrics_port(objects) -> None:
     for component in (*WORKERS, "celery-worker"):
         deployment = _by_component(objects)[component]
         (container,) = _containers(deployment)
         ports = {p["name"]: p["containerPort"] for p in container["ports"]}
         assert ports == {"metrics": HEALTH_PORT}
-        for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        for probe, path in PROBE_PATHS.items():
             get = container[probe]["httpGet"]
-            assert get["path"] == "/healthz", (component, probe)
+            assert get["path"] == path, (component, probe)
             assert get["port"] in ("metrics", HEALTH_PORT), (component, probe)
+
+
+def test_the_health_server_binds_an_address_probes_reach(objects) -> None:
+    assert _config(objects)["TWEETPULSE_WORKER__HEALTH_HOST"] == "0.0.0.0"  # noqa: S104
 
 
 def test_celery_containers_run_the_app_module(objects) -> None:
@@ -283,6 +293,49 @@ def test_settings_accept_every_variable_the_pods_get(objects, monkeypatch) -> No
         pytest.fail(f"Settings rejects the ConfigMap/Secret variables:\n{exc}")
     assert settings.mode == "distributed"
     assert settings.worker.health_port == HEALTH_PORT
+
+
+CREDENTIAL = re.compile(r"PASSWORD|TOKEN|API_KEY|SECRET|SASL_USERNAME|CREDENTIAL", re.IGNORECASE)
+
+
+def test_every_credential_comes_from_the_secret_never_the_configmap(objects) -> None:
+    config = _config(objects)
+    leaked = sorted(k for k in config if CREDENTIAL.search(k))
+    assert not leaked, f"credentials in the ConfigMap: {leaked}"
+    for key, value in config.items():
+        if "://" in str(value):
+            url = urlsplit(str(value))
+            assert url.password is None and url.username is None, f"{key} carries userinfo"
+    secret = _one(objects, "Secret")["stringData"]
+    for key in (
+        "TWEETPULSE_REDIS__PASSWORD",
+        "TWEETPULSE_KAFKA__SASL_USERNAME",
+        "TWEETPULSE_KAFKA__SASL_PASSWORD",
+        "TWEETPULSE_ANTHROPIC__API_KEY",
+        "TWEETPULSE_X_API__BEARER_TOKEN",
+    ):
+        assert key in secret, f"{key} is not in the Secret"
+    # Every secret setting the application has is a key of the Secret, so none is ever put in the
+    # ConfigMap for want of a place.
+    secret_fields = _secret_settings()
+    assert secret_fields <= set(secret), f"not in the Secret: {sorted(secret_fields - set(secret))}"
+
+
+def _secret_settings() -> set[str]:
+    """``TWEETPULSE_*`` names of every SecretStr setting (the key-file password aside)."""
+    from pydantic import BaseModel, SecretStr
+
+    names = set()
+    for section, field in Settings.model_fields.items():
+        model = field.annotation
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            continue
+        for name, inner in model.model_fields.items():
+            if SecretStr in getattr(inner.annotation, "__args__", (inner.annotation,)):
+                names.add(f"TWEETPULSE_{section.upper()}__{name.upper()}")
+    # A client key's passphrase goes with the key file, mounted from a Secret volume.
+    names.discard("TWEETPULSE_KAFKA__SSL_KEY_PASSWORD")
+    return names
 
 
 def test_the_secret_holds_placeholders_only(objects) -> None:
@@ -386,6 +439,68 @@ def test_ingest_reads_its_input_from_a_mounted_volume(objects) -> None:
     source = container["args"][container["args"].index("--input") + 1]
     mounts = [m["mountPath"] for m in container["volumeMounts"]]
     assert any(source.startswith(f"{m}/") for m in mounts), f"{source} is on no volume"
+
+
+# ---------------------------------------------------------------------------- network policies
+
+
+def _policies(objects: list[Obj]) -> dict[str, Obj]:
+    return _of(objects, "NetworkPolicy")
+
+
+def _egress_ports(policy: Obj) -> set[tuple[int, str]]:
+    return {
+        (int(p["port"]), p.get("protocol", "TCP"))
+        for rule in policy["spec"].get("egress", [])
+        for p in rule.get("ports", [])
+    }
+
+
+def test_every_workload_has_exactly_one_network_policy(objects) -> None:
+    policies = _policies(objects)
+    for name, deployment in _of(objects, "Deployment").items():
+        selecting = [
+            n
+            for n, p in policies.items()
+            if _selects(p["spec"]["podSelector"]["matchLabels"], deployment)
+        ]
+        assert len(selecting) == 1, f"{name} is selected by {selecting}"
+    for name, policy in policies.items():
+        assert set(policy["spec"]["policyTypes"]) == {"Ingress", "Egress"}, name
+        assert _selected(objects, policy["spec"]["podSelector"]["matchLabels"]), f"{name}: no pod"
+
+
+def test_policies_open_only_the_metrics_port_and_the_dependencies(objects) -> None:
+    by_component = _by_component(objects)
+    needs = {
+        "ingest": {9092, 6379, 443},
+        "classify": {9092},
+        "summarize": {9092, 6379},
+        "render": {9092},
+        "notify": {9092, 6379, 443},
+        "celery-worker": {9092, 6379, 443},
+        "celery-beat": {6379},
+    }
+    dns = {(53, "UDP"), (53, "TCP")}
+    for name, policy in _policies(objects).items():
+        (component,) = [
+            c
+            for c, d in by_component.items()
+            if _selects(policy["spec"]["podSelector"]["matchLabels"], d)
+        ]
+        ports = _egress_ports(policy)
+        assert dns <= ports, f"{name}: no DNS"
+        assert {p for p, _ in ports - dns} == needs[component], name
+        for rule in policy["spec"].get("egress", []):
+            assert "to" not in rule, f"{name}: egress by address (Kafka may be anywhere)"
+        ingress = policy["spec"].get("ingress", [])
+        opened = {int(p["port"]) for rule in ingress for p in rule.get("ports", [])}
+        containers = _containers(by_component[component])
+        serves = {p["containerPort"] for c in containers for p in c.get("ports", [])}
+        assert opened == serves, f"{name}: opens {opened}, the pod serves {serves}"
+        assert all(rule.get("ports") for rule in ingress), (
+            f"{name}: an ingress rule opens every port"
+        )
 
 
 # ---------------------------------------------------------------------------- services, budgets
@@ -546,3 +661,36 @@ def test_the_readme_overlay_example_renders_and_replaces_the_secret(kustomize, t
         if trigger["type"] == "kafka":
             assert trigger["metadata"]["bootstrapServers"] == servers
     assert all(o["metadata"].get("namespace") for o in objects)
+
+
+def test_the_readme_tls_overlay_renders_and_mounts_the_ca_where_the_settings_say(
+    kustomize, tmp_path, monkeypatch
+) -> None:
+    blocks = re.findall(r"```yaml\n(.*?)```", README.read_text("utf-8"), flags=re.DOTALL)
+    (example,) = [b for b in blocks if "SECURITY_PROTOCOL" in b]
+    objects = _build(kustomize, _overlay(tmp_path, example))
+    config = _config(objects)
+    assert config["TWEETPULSE_KAFKA__SECURITY_PROTOCOL"] == "SASL_SSL"
+    assert not [k for k in config if CREDENTIAL.search(k)], "a credential moved to the ConfigMap"
+    env = {**config, **_one(objects, "Secret")["stringData"]}
+    env |= {  # what an operator puts in the Secret
+        "TWEETPULSE_KAFKA__SASL_USERNAME": "tweetpulse",
+        "TWEETPULSE_KAFKA__SASL_PASSWORD": "not-a-real-password",
+    }
+    for key in list(os.environ):
+        if key.startswith("TWEETPULSE_"):
+            monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    settings = Settings()
+    assert settings.kafka.tls and settings.redis.tls
+    ca = {str(settings.kafka.ssl_cafile), str(settings.redis.ssl_ca_certs)}
+    (ca_file,) = ca
+    for name, deployment in _of(objects, "Deployment").items():
+        (container,) = _containers(deployment)
+        mounts = [m["mountPath"] for m in container["volumeMounts"]]
+        assert any(ca_file.startswith(f"{m}/") for m in mounts), f"{name}: no CA at {ca_file}"
+        refs = [r["configMapRef"]["name"] for r in container["envFrom"] if "configMapRef" in r]
+        assert refs == [_one(objects, "ConfigMap")["metadata"]["name"]], name
+    for policy in _policies(objects).values():
+        assert {9093, 6380} <= {p for p, _ in _egress_ports(policy)}

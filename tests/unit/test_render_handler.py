@@ -23,7 +23,7 @@ from services.render.bootstrap import (
 from services.render.handler import RenderDeps, handle
 from services.render.post import NO_CLOUD
 from services.render.site import MemorySite
-from shared.errors import ConfigError
+from shared.errors import ConfigError, StorageFull
 from shared.models import PostRendered, TermWeight, Window
 from shared.settings import RenderSettings, Settings
 from tests.unit.test_render_post import BUILT_AT, WINDOW_START, make_ready
@@ -250,10 +250,20 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp(deps, monkeypatch,
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(ConfigError, match="No space left"):
+    # A full disk is transient (issue 12): retried once space returns, never a ConfigError.
+    with pytest.raises(StorageFull, match="No space left"):
         handle(make_ready(built_at=BUILT_AT + timedelta(hours=1)), deps=deps)
     assert (site_dir / POST).read_bytes() == before
     assert not [p for p in site_dir.rglob(".*") if p.is_file()]
+
+
+def test_a_write_refused_for_another_reason_is_a_setting_to_fix(deps, monkeypatch):
+    def refused(src, dst):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "replace", refused)
+    with pytest.raises(ConfigError, match="Permission denied"):
+        handle(make_ready(), deps=deps)
 
 
 def test_atomic_write_creates_folders_and_replaces(tmp_path):
@@ -321,9 +331,19 @@ class FullSite(MemorySite):
 
 def test_a_site_that_refuses_the_image_gets_no_post_either(deps):
     site = FullSite(room=0)
-    with pytest.raises(ConfigError, match="cannot write window 2026-01-02 under the in-memory"):
+    with pytest.raises(StorageFull, match="cannot write window 2026-01-02 under the in-memory"):
         handle(make_ready(), deps=replace(deps, site=site, write_skeleton=False))
     assert site.files == {}
+
+
+def test_once_space_returns_the_same_report_is_written(deps):
+    site = FullSite(room=1)  # the image fits, the post does not
+    full = replace(deps, site=site, write_skeleton=False)
+    with pytest.raises(StorageFull):
+        handle(make_ready(), deps=full)
+    site.room = 10
+    [event] = handle(make_ready(), deps=full)
+    assert event.post_path in site.files and event.image_path in site.files
 
 
 # ---------------------------------------------------------------------------- bootstrap

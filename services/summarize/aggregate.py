@@ -185,7 +185,7 @@ def tweet_doc(msg: TweetClassified) -> str:
     Keys: i id, a author, t text, u url, c created_at, e engagement, l lang, g categories,
     s sub-topic ids, m sentiment, mo models, co companies, tk tickers, cn coins, p percentages,
     $ money, h hashtags, k near-dup key. Empty lists are left out. Decoded by
-    :func:`services.summarize.view.decode_doc`.
+    :func:`services.summarize.doc.decode_doc`.
     """
     t = msg.tweet
     ent = msg.entities

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from shared.models import SetAside, StoryKind
 
 if TYPE_CHECKING:
-    from services.summarize.view import TweetDoc
+    from services.summarize.doc import TweetDoc
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,10 @@ coins with sentiment, and the leading entities. Writers never touch the store.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from services.summarize.aggregate import (
     C_CATEGORIES,
@@ -41,6 +39,7 @@ from services.summarize.aggregate import (
     ranking_of_category,
     window_by_id,
 )
+from services.summarize.doc import TweetDoc, decode_doc
 from services.summarize.keys import scope_for
 from services.summarize.story import SetAsideCounts, Story
 from shared.models import (
@@ -48,7 +47,6 @@ from shared.models import (
     CountStat,
     SymbolStat,
     TermWeight,
-    TweetRef,
     Window,
     WindowStats,
     utcnow,
@@ -59,34 +57,6 @@ from shared.store import Snapshot, StateStore
 SENTIMENTS = ("bullish", "bearish", "neutral")
 STAT_SYMBOLS = 50
 """Tickers and coins listed in :class:`WindowStats` (the most mentioned)."""
-
-
-@dataclass(frozen=True)
-class TweetDoc:
-    """A stored tweet: its citation and what the classifier found in it."""
-
-    ref: TweetRef
-    categories: tuple[str, ...] = ()
-    subtopics: tuple[str, ...] = ()
-    sentiment: str = "neutral"
-    models: tuple[str, ...] = ()
-    companies: tuple[str, ...] = ()
-    tickers: tuple[str, ...] = ()
-    coins: tuple[str, ...] = ()
-    percentages: tuple[str, ...] = ()
-    money: tuple[str, ...] = ()
-    hashtags: tuple[str, ...] = ()
-    near_dup_key: str = ""
-
-    @property
-    def id(self) -> str:
-        """The tweet id."""
-        return self.ref.tweet_id
-
-    @property
-    def engagement(self) -> float:
-        """The highest engagement seen for this tweet."""
-        return self.ref.engagement
 
 
 @dataclass(frozen=True)
@@ -138,38 +108,6 @@ class WindowView:
             if s.key == subtopic_id:
                 return s.count
         return 0
-
-
-def decode_doc(raw: str) -> TweetDoc:
-    """A document written by :func:`services.summarize.aggregate.tweet_doc`."""
-    d: dict[str, Any] = json.loads(raw)
-
-    def tup(key: str) -> tuple[str, ...]:
-        return tuple(str(v) for v in d.get(key) or ())
-
-    ref = TweetRef(
-        tweet_id=d["i"],
-        author=d["a"],
-        text=d["t"],
-        url=d.get("u"),
-        created_at=datetime.fromisoformat(d["c"]),
-        engagement=float(d.get("e") or 0.0),
-        lang=d.get("l"),
-    )
-    return TweetDoc(
-        ref=ref,
-        categories=tup("g"),
-        subtopics=tup("s"),
-        sentiment=str(d.get("m") or "neutral"),
-        models=tup("mo"),
-        companies=tup("co"),
-        tickers=tup("tk"),
-        coins=tup("cn"),
-        percentages=tup("p"),
-        money=tup("$"),
-        hashtags=tup("h"),
-        near_dup_key=str(d.get("k") or ""),
-    )
 
 
 def _int(value: float) -> int:

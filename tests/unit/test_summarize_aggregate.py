@@ -15,8 +15,8 @@ from services.summarize.aggregate import (
     window_by_id,
     window_for,
 )
+from services.summarize.doc import decode_doc
 from services.summarize.keys import scope_for
-from services.summarize.view import decode_doc
 from shared.models import TweetClassified
 from shared.settings import ReportSettings
 from tests.unit.test_summarize_factories import T0, WINDOW, classified, load

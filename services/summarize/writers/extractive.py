@@ -19,7 +19,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from services.summarize.view import TweetDoc, WindowView, entity_key
+from services.summarize.doc import TweetDoc
+from services.summarize.view import WindowView, entity_key
 from services.summarize.writers import CORE_POINTS, EVENT_TITLES, Written
 from services.summarize.writers.phrasing import (
     CATEGORY_LABELS,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from services.summarize.view import TweetDoc
+from services.summarize.doc import TweetDoc
 from shared.models import Block
 
 NO_DATA = "本时段未见相关推文。"

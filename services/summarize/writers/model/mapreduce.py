@@ -23,7 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from services.summarize.view import TweetDoc, WindowView
+from services.summarize.doc import TweetDoc
+from services.summarize.view import WindowView
 from services.summarize.writers.model.prompt import (
     BudgetTooSmall,
     Item,

@@ -25,7 +25,8 @@ from typing import Any
 
 import jinja2
 
-from services.summarize.view import TweetDoc, WindowView
+from services.summarize.doc import TweetDoc
+from services.summarize.view import WindowView
 from services.summarize.writers.model.schema import SECTIONS, tool
 from services.summarize.writers.model.tokens import REQUEST_OVERHEAD, estimate_tokens
 from services.summarize.writers.phrasing import (

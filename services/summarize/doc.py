@@ -1,0 +1,75 @@
+"""A stored tweet as summarize decodes it: its citation and what the classifier found in it.
+
+:func:`services.summarize.aggregate.tweet_doc` writes the document beside each ranked or tallied
+tweet; :func:`decode_doc` reads it back. Its own module so that the view and the story layer both
+read it without importing each other.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from shared.models import TweetRef
+
+
+@dataclass(frozen=True)
+class TweetDoc:
+    """A stored tweet: its citation and what the classifier found in it."""
+
+    ref: TweetRef
+    categories: tuple[str, ...] = ()
+    subtopics: tuple[str, ...] = ()
+    sentiment: str = "neutral"
+    models: tuple[str, ...] = ()
+    companies: tuple[str, ...] = ()
+    tickers: tuple[str, ...] = ()
+    coins: tuple[str, ...] = ()
+    percentages: tuple[str, ...] = ()
+    money: tuple[str, ...] = ()
+    hashtags: tuple[str, ...] = ()
+    near_dup_key: str = ""
+
+    @property
+    def id(self) -> str:
+        """The tweet id."""
+        return self.ref.tweet_id
+
+    @property
+    def engagement(self) -> float:
+        """The highest engagement seen for this tweet."""
+        return self.ref.engagement
+
+
+def decode_doc(raw: str) -> TweetDoc:
+    """A document written by :func:`services.summarize.aggregate.tweet_doc`."""
+    d: dict[str, Any] = json.loads(raw)
+
+    def tup(key: str) -> tuple[str, ...]:
+        return tuple(str(v) for v in d.get(key) or ())
+
+    ref = TweetRef(
+        tweet_id=d["i"],
+        author=d["a"],
+        text=d["t"],
+        url=d.get("u"),
+        created_at=datetime.fromisoformat(d["c"]),
+        engagement=float(d.get("e") or 0.0),
+        lang=d.get("l"),
+    )
+    return TweetDoc(
+        ref=ref,
+        categories=tup("g"),
+        subtopics=tup("s"),
+        sentiment=str(d.get("m") or "neutral"),
+        models=tup("mo"),
+        companies=tup("co"),
+        tickers=tup("tk"),
+        coins=tup("cn"),
+        percentages=tup("p"),
+        money=tup("$"),
+        hashtags=tup("h"),
+        near_dup_key=str(d.get("k") or ""),
+    )

@@ -132,6 +132,10 @@ class FileSource:
         """(bytes read, bytes in all the files), for progress."""
         return self._done + self._offset, sum(self._sizes)
 
+    def load_checkpoint(self) -> None:
+        """Read the checkpoint now (the runner waits out a store that is down)."""
+        self.resume.load()
+
     def commit(self) -> None:
         """Move the checkpoint (if it has one) past every record handed on so far."""
         self.resume.commit()
@@ -275,6 +279,10 @@ class ReplaySource:
         self.metrics.handed_on(self._clock())
         yield record
 
+    def load_checkpoint(self) -> None:
+        """Read the checkpoint now (the runner waits out a store that is down)."""
+        self.resume.load()
+
     def commit(self) -> None:
         """Move the checkpoint (if it has one) past every record handed on so far."""
         self.inner.commit()
@@ -353,17 +361,25 @@ class RecentSearchSource(_ApiSource):
         self._committed: str | None = None  # what the store holds
         self._marks: deque[tuple[int, str]] = deque()  # (records yielded when done, since_id)
         self._yielded = 0
+        self._loaded = False
 
     @property
     def cursor(self) -> str | None:
         """The ``since_id`` the next poll will use."""
         return self._cursor
 
-    def records(self) -> Iterator[InputRecord]:
-        """Poll, hand on every record, wait for the next poll; until closed."""
+    def load_checkpoint(self) -> None:
+        """Read the ``since_id`` checkpoint (once; ``records()`` does if the runner did not)."""
+        if self._loaded:
+            return
         self._cursor = self._committed = self._store.get(self.checkpoint_key)
+        self._loaded = True
         if self._cursor is not None:
             log.info("X API recent search: resuming after since_id %s", self._cursor)
+
+    def records(self) -> Iterator[InputRecord]:
+        """Poll, hand on every record, wait for the next poll; until closed."""
+        self.load_checkpoint()
         done = 0
         try:
             while True:

@@ -35,6 +35,7 @@ from shared.settings import (
 
 if TYPE_CHECKING:
     from services.embedded import RunSummary
+    from shared.bus import JsonlLog
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -107,6 +108,14 @@ def _parser() -> argparse.ArgumentParser:
         "--notify",
         action="store_true",
         help="push each post's digest to the targets in TWEETPULSE_NOTIFY__* (README: Notify)",
+    )
+    run.add_argument(
+        "--rejected",
+        type=Path,
+        metavar="FILE",
+        help="write every rejected record (a dead letter: reason, line, payload) to FILE as JSON "
+        "Lines (default: tweetpulse-rejected-<time>-<pid>.jsonl in the temp directory, made only "
+        "when a record is rejected; the summary names it)",
     )
     _add_verbose(run, top=False)
 
@@ -374,6 +383,7 @@ class Progress:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     from services.embedded import run_embedded
     from services.ingest.sources import build_source
+    from shared.bus import JsonlLog, MemoryBus
     from shared.store import MemoryStore
 
     if args.source == "file" and not args.input:
@@ -394,17 +404,33 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         rate=args.rate,
     )
     progress = Progress(sys.stderr, quiet=args.quiet, every_s=settings.ingest.progress_every_s)
-    summary = run_embedded(
-        source,
-        settings,
-        progress=progress,
-        progress_every_s=progress.every_s,
-        store=store,
-        opt_in=("notify",) if args.notify else (),
-    )
-    _print_summary(summary, sys.stdout)
+    rejected = JsonlLog(args.rejected or _default_rejected())
+    try:
+        summary = run_embedded(
+            source,
+            settings,
+            progress=progress,
+            progress_every_s=progress.every_s,
+            store=store,
+            bus=MemoryBus(dead_letters=rejected, keep_dead=KEEP_DEAD),
+            opt_in=("notify",) if args.notify else (),
+        )
+    finally:
+        rejected.close()
+    _print_summary(summary, sys.stdout, rejected=rejected)
     sys.stdout.flush()
     return _outcome(summary, strict=args.strict)
+
+
+KEEP_DEAD = 20
+"""Dead letters ``run`` keeps in memory per topic; the rest are counted and in the file."""
+
+
+def _default_rejected() -> Path:
+    """Where ``run`` writes rejected records without ``--rejected``: the temp directory, not
+    the site (a Jekyll site publishes what it holds, and these are other people's tweets)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return Path(tempfile.gettempdir()) / f"tweetpulse-rejected-{stamp}-{os.getpid()}.jsonl"
 
 
 def _outcome(summary: RunSummary, *, strict: bool) -> int:
@@ -425,7 +451,7 @@ def _outcome(summary: RunSummary, *, strict: bool) -> int:
     return code
 
 
-def _print_summary(s: RunSummary, out: TextIO) -> None:
+def _print_summary(s: RunSummary, out: TextIO, *, rejected: JsonlLog | None = None) -> None:
     ingest = s.ingest
     print(f"read        {ingest.read:,} records in {s.elapsed_s:.1f} s", file=out)
     print(
@@ -440,6 +466,8 @@ def _print_summary(s: RunSummary, out: TextIO) -> None:
     for letter in ingest.examples:
         where = f"{letter.source_topic} line {letter.line}" if letter.line else letter.source_topic
         print(f"            e.g. {where}: {letter.reason[:120]}", file=out)
+    if rejected is not None and rejected.count:
+        print(f"            all {rejected.count:,} dead letters in {rejected.path}", file=out)
     if ingest.noted:
         print("noted       what went in filled in or changed:", file=out)
         for note, count in ingest.noted.most_common():

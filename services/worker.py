@@ -20,18 +20,20 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from types import FrameType
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from services import topology
+from services.ingest.dedup import Dedup
 from services.ingest.source import Source
 from services.ingest.sources import build_source
 from services.ingest.stats import IngestStats
 from services.topology import Consumer, Wiring
 from shared.bus import Bus
 from shared.dispatch import Handler, Tries
-from shared.errors import BrokerUnavailable, PipelineError
+from shared.errors import BrokerUnavailable, PipelineError, RetryableError
 from shared.models import Contract, DeadLetter, ReportReady
 from shared.settings import Settings
 from shared.telemetry import Telemetry
@@ -39,6 +41,15 @@ from shared.telemetry import Telemetry
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=Contract)
+T = TypeVar("T")
+
+
+@runtime_checkable
+class Resumable(Protocol):
+    """A source with a checkpoint in the store to read before its records."""
+
+    def load_checkpoint(self) -> None:
+        """Read the checkpoint now (``records()`` would read it first otherwise)."""
 
 
 @dataclass
@@ -172,18 +183,70 @@ def _measure(telemetry: Telemetry) -> topology.Wrap:
     return wrap
 
 
-class _Publisher:
-    """Publishes ingest's events and moves the source's checkpoint only once they are acked.
+class _Stopping(Exception):
+    """SIGTERM came while waiting for a dependency: stop without waiting longer."""
 
-    While the broker is away it backs off and sends again everything not yet acknowledged:
-    ingest has already marked those tweets seen, so a record given up here would never come
-    back (downstream is idempotent, so one sent twice costs nothing).
+
+class _Patience:
+    """Waits out a dependency that is down (Redis, Kafka) for ingest: backs off, says why.
+
+    ``unavailable`` is the reason /healthz gives meanwhile; it clears when a call goes through.
+    A stop request ends the wait (``_Stopping``) within a tenth of a second.
     """
 
-    def __init__(self, bus: Bus, source: Source, stopping: Callable[[], bool]) -> None:
+    def __init__(self, stopping: Callable[[], bool], *, max_backoff_s: float = 5.0) -> None:
+        self._stopping = stopping
+        self._max_backoff_s = max_backoff_s
+        self.unavailable: str | None = None
+        self.outages = 0
+        self._since: float | None = None
+
+    def call(self, what: str, fn: Callable[[], T]) -> T:
+        delay = 0.0
+        while True:
+            try:
+                result = fn()
+            except RetryableError as exc:
+                if self._stopping():
+                    raise _Stopping from exc
+                if self.unavailable is None:
+                    self._since = time.monotonic()
+                    self.outages += 1
+                self.unavailable = f"{type(exc).__name__}: {exc}"
+                delay = min(max(0.5, delay * 2), self._max_backoff_s)
+                log.warning("ingest: %s failed, trying again in %.1f s: %s", what, delay, exc)
+                self.nap(delay)
+                continue
+            if self.unavailable is not None:
+                took = time.monotonic() - (self._since or time.monotonic())
+                log.info("ingest: %s works again after %.1f s (%s)", what, took, self.unavailable)
+                self.unavailable = self._since = None
+            return result
+
+    def nap(self, seconds: float) -> None:
+        """Sleep in short naps (a signal handler only sets a flag); ``_Stopping`` if asked."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if self._stopping():
+                raise _Stopping
+            time.sleep(min(0.1, left))
+
+
+class _Publisher:
+    """Publishes ingest's events; marks them seen and moves the checkpoint once they are acked.
+
+    The order is what makes a kill -9 lose nothing: send, flush (the broker acknowledged),
+    then mark the records seen (``Dedup.commit``), then move the source's checkpoint. A crash
+    before the marks publishes those records again on restart (downstream is idempotent); the
+    checkpoint never passes a record that is not marked. While the broker is away it backs off
+    and sends again everything not yet acknowledged; while Redis is away it waits to mark.
+    """
+
+    def __init__(self, bus: Bus, source: Source, dedup: Dedup, patience: _Patience) -> None:
         self._bus = bus
         self._source = source
-        self._stopping = stopping
+        self._dedup = dedup
+        self._patience = patience
         self._unacked: list[Contract] = []
 
     def publish(self, event: Contract) -> None:
@@ -194,28 +257,43 @@ class _Publisher:
             self.settle(resend=True)
 
     def settle(self, *, resend: bool = False) -> None:
-        delay = 0.0
-        while True:
-            try:
-                if resend or delay:
-                    for event in self._unacked:
-                        self._bus.publish(event)
-                self._bus.flush()
-            except BrokerUnavailable as exc:
-                if self._stopping():
-                    raise
-                delay = min(max(1.0, delay * 2), 30.0)
-                log.warning("broker unavailable (%s); resending %s events in %.0f s",
-                            exc, len(self._unacked), delay)  # fmt: skip
-                time.sleep(delay)
-                continue
-            self._unacked.clear()
-            self._source.commit()
-            return
+        tries = 0
+
+        def flush() -> None:
+            # A failed flush drops the producer and what it held: send it all again.
+            nonlocal tries
+            if resend or tries:
+                for event in self._unacked:
+                    self._bus.publish(event)
+            tries += 1
+            self._bus.flush()
+
+        self._patience.call("publishing to Kafka", flush)
+        self._unacked.clear()
+        self._patience.call("marking tweets seen in Redis", self._dedup.commit)
+        self._patience.call("writing the checkpoint", self._source.commit)
+
+
+def _stop_thread(source: Source) -> threading.Event:
+    """A thread that closes ``source`` once the returned event is set (by a signal handler).
+
+    Closing from the handler itself could deadlock on a lock the interrupted code holds (an
+    HTTP connection pool's); this thread holds nothing the main thread waits for. Closing the
+    source ends a wait on the X API at once, so SIGTERM stops an ingest whose API is down.
+    """
+    asked = threading.Event()
+
+    def run() -> None:
+        asked.wait()
+        source.close()
+
+    threading.Thread(target=run, name="ingest-stop", daemon=True).start()
+    return asked
 
 
 def _run_ingest(wiring: Wiring, bus: Bus, telemetry: Telemetry, options: IngestOptions) -> int:
     ingest = wiring.handler(topology.INGEST)
+    dedup = wiring.deps(topology.INGEST).dedup
     source = build_source(
         options.source,
         settings=wiring.settings,
@@ -224,13 +302,16 @@ def _run_ingest(wiring: Wiring, bus: Bus, telemetry: Telemetry, options: IngestO
         mapping=options.mapping,
         replay_speed=options.replay_speed,
         rate=options.rate,
+        resume=True,
     )
     stats = IngestStats()
     stopping = False
+    close_source = _stop_thread(source)
 
     def stop() -> None:
         nonlocal stopping
         stopping = True
+        close_source.set()
 
     def export_source_metrics() -> None:
         # fetched, published, rate_limited_waits, reconnects, last_tweet_time, … of the source
@@ -240,12 +321,17 @@ def _run_ingest(wiring: Wiring, bus: Bus, telemetry: Telemetry, options: IngestO
                 gauge.labels("ingest").set(value)
 
     _stop_on_signals(stop)
+    patience = _Patience(lambda: stopping)
+    telemetry.readiness.append(lambda: patience.unavailable)
+    outages = telemetry.gauge("tweetpulse_ingest_outages", "Dependency outages ingest waited out")
     telemetry.running = True
-    publisher = _Publisher(bus, source, lambda: stopping)
+    publisher = _Publisher(bus, source, dedup, patience)
     last_settle = time.monotonic()
     try:
+        if isinstance(source, Resumable):
+            patience.call("reading the checkpoint", source.load_checkpoint)
         for record in source.records():
-            outputs = ingest(record)
+            outputs = patience.call("checking for duplicates in Redis", partial(ingest, record))
             stats.count(outputs, record)
             for event in outputs:
                 publisher.publish(event)
@@ -260,12 +346,22 @@ def _run_ingest(wiring: Wiring, bus: Bus, telemetry: Telemetry, options: IngestO
                 publisher.settle()
                 last_settle = time.monotonic()
                 export_source_metrics()
+                outages.labels("ingest").set(patience.outages)
             if stopping:
                 break
         publisher.settle()
+    except _Stopping:
+        log.warning(
+            "ingest: stopped while a dependency was down (%s); what was not acknowledged and "
+            "marked seen is published again by the next run",
+            patience.unavailable,
+        )
     finally:
         source.close()
     export_source_metrics()
+    skipped = source.metrics.skipped
+    if skipped:
+        log.info("ingest: passed over %s records the checkpoint says were published", skipped)
     log.info("ingest: %s", stats.summary())
     print(stats.summary(), flush=True)
     return 0

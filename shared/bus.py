@@ -16,7 +16,8 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from typing import Any, Protocol, TypeVar
+from pathlib import Path
+from typing import Any, Protocol, TextIO, TypeVar
 
 from shared.dispatch import Delivery, Handler, Tries, dispatch
 from shared.errors import HandlerFailed, RetryableError
@@ -49,13 +50,52 @@ class Bus(Protocol):
         """Release connections."""
 
 
+DEFAULT_KEEP_DEAD = 1000
+"""Dead letters per topic a ``MemoryBus`` keeps in memory (it counts them all)."""
+
+
+class EventLog(Protocol):
+    """Where a bus writes events it does not keep whole (the dead letters of a run)."""
+
+    def write(self, event: Contract) -> None:
+        """Append one event."""
+
+
+class JsonlLog:
+    """Events appended to a JSON Lines file, one ``model_dump_json`` per line.
+
+    The file (and its folder) is made on the first event, so a run without any leaves none;
+    ``count`` says how many were written.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.count = 0
+        self._file: TextIO | None = None
+
+    def write(self, event: Contract) -> None:
+        """Append ``event`` as one line."""
+        if self._file is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("w", encoding="utf-8")
+        self._file.write(event.model_dump_json() + "\n")
+        self.count += 1
+
+    def close(self) -> None:
+        """Close the file, if one was opened."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
 class MemoryBus:
     """Delivers in process, in publish order; events are immutable so they are passed as is.
 
     With ``serialize=True`` every message goes through JSON as it would on Kafka, which the
     contract tests use to catch anything that would not survive the wire. ``retries`` bounds the
     retries of a ``RetryableError`` (in process, nothing comes back by waiting long); ``tries``
-    counts a poison message's tries (``shared.dispatch``).
+    counts a poison message's tries (``shared.dispatch``). Dead letters are counted, the first
+    ``keep_dead`` of each topic kept, and every one written to ``dead_letters`` when given.
     """
 
     def __init__(
@@ -65,6 +105,8 @@ class MemoryBus:
         retries: int = 3,
         backoff_s: float = 0.01,
         tries: Tries | None = None,
+        dead_letters: EventLog | None = None,
+        keep_dead: int = DEFAULT_KEEP_DEAD,
     ):
         self._serialize = serialize
         self._retries = retries
@@ -73,8 +115,11 @@ class MemoryBus:
         self._queue: deque[tuple[str, Any]] = deque()
         self._handlers: dict[str, list[tuple[type[Contract], Handler[Any]]]] = {}
         self._stopped = False
+        self._dead_letters = dead_letters
+        self._keep_dead = keep_dead
         self.published: dict[str, list[Contract]] = {}
-        """Everything published on topics nobody here subscribes to (the DLQs, posts.rendered)."""
+        """What was published on topics nobody here subscribes to (posts.rendered, …); of a
+        dead-letter topic only the first ``keep_dead`` (the rest: ``counts`` and the log)."""
         self.counts: dict[str, int] = {}
         """Messages published per topic."""
 
@@ -82,11 +127,20 @@ class MemoryBus:
         """Queue ``event`` for its topic's subscribers (or keep it, if it has none)."""
         topic = topic_of(event)
         self.counts[topic] = self.counts.get(topic, 0) + 1
-        payload: Any = event.model_dump_json() if self._serialize else event
         if topic in self._handlers:
+            payload: Any = event.model_dump_json() if self._serialize else event
             self._queue.append((topic, payload))
-        else:
-            self.published.setdefault(topic, []).append(event)
+            return
+        kept = self.published.setdefault(topic, [])
+        if not topic.endswith(".dlq"):
+            kept.append(event)
+            return
+        # Dead letters carry up to 64 KB of payload each: a file of a million bad records
+        # would hold gigabytes here. Count them all, keep a sample, write them to the log.
+        if self._dead_letters is not None:
+            self._dead_letters.write(event)
+        if len(kept) < self._keep_dead:
+            kept.append(event)
 
     def publish_raw(self, topic: str, payload: bytes) -> None:
         """Queue bytes as they would arrive from the wire (for poison-message tests)."""

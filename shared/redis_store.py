@@ -12,7 +12,7 @@ Layout, for prefix ``P`` and scope ``S`` (the braces keep a scope's keys in one 
     P:s:{S}:r:<group>     ZSET  ranking member -> score
     P:s:{S}:rd:<group>    HASH  ranking member -> doc
     P:scopes              SET   scope names (scopes that expired are pruned on read)
-    P:set:<namespace>     SET   ``add_once`` members
+    P:set:<namespace>     SET   ``add_once`` / ``add_many`` members
     P:kv:<key>            STR   ``get`` / ``put`` entries
 
 :meth:`RedisStore.apply` is one Lua script, so the seen-check and every update happen at once
@@ -377,6 +377,26 @@ class RedisStore:
         """Add ``member`` to the namespace's set; True if it was not there."""
         key = f"{self._prefix}:set:{namespace}"
         return bool(self._call("add_once", lambda: self._redis.sadd(key, member)))
+
+    def add_many(self, namespace: str, members: Sequence[str]) -> int:
+        """Add ``members`` to the namespace's set (one round trip per 1,000); how many were new."""
+        key = f"{self._prefix}:set:{namespace}"
+        unique = list(dict.fromkeys(members))
+
+        def run() -> int:
+            if not unique:
+                return 0
+            pipe = self._redis.pipeline(transaction=False)
+            for i in range(0, len(unique), 1000):
+                pipe.sadd(key, *unique[i : i + 1000])
+            return sum(int(n) for n in pipe.execute())
+
+        return self._call("add_many", run)
+
+    def contains(self, namespace: str, member: str) -> bool:
+        """Whether ``member`` is in the namespace's set."""
+        key = f"{self._prefix}:set:{namespace}"
+        return bool(self._call("contains", lambda: self._redis.sismember(key, member)))
 
     def get(self, key: str) -> str | None:
         """Read a key-value entry (None if missing or expired)."""

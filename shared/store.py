@@ -90,6 +90,12 @@ class StateStore(Protocol):
     def add_once(self, namespace: str, member: str) -> bool:
         """Add ``member`` to a set; True if it was not there (dedup)."""
 
+    def add_many(self, namespace: str, members: Sequence[str]) -> int:
+        """Add every one of ``members`` to a set; how many were not there."""
+
+    def contains(self, namespace: str, member: str) -> bool:
+        """Whether ``member`` is in the set (``add_once`` / ``add_many`` put it there)."""
+
     def get(self, key: str) -> str | None:
         """Read a key-value entry."""
 
@@ -217,6 +223,17 @@ class MemoryStore:
             return False
         members.add(member)
         return True
+
+    def add_many(self, namespace: str, members: Sequence[str]) -> int:
+        """Set-add them all; how many were new."""
+        held = self._sets.setdefault(namespace, set())
+        before = len(held)
+        held.update(members)
+        return len(held) - before
+
+    def contains(self, namespace: str, member: str) -> bool:
+        """Set membership."""
+        return member in self._sets.get(namespace, ())
 
     def get(self, key: str) -> str | None:
         """Read a key, unless expired."""

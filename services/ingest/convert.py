@@ -35,6 +35,13 @@ MONTH_FIRST = "month-first"
 SNOWFLAKE_EPOCH_MS = 1_288_834_974_657
 """X's id epoch: an id's top bits count milliseconds since 2010-11-04 01:42:54.657 UTC."""
 
+MAX_ID_DIGITS = 20
+"""Digits of the largest 64-bit id; a longer number is not a snowflake."""
+
+MAX_COUNT = 2**63 - 1
+"""The largest count accepted (likes, views, followers): a signed 64-bit integer, as X stores
+them; a larger number is a broken value, and Python would refuse one of 4,300 digits anyway."""
+
 
 def short(value: object, limit: int = 60) -> str:
     """``repr`` of a value, cut for a reason string."""
@@ -61,8 +68,16 @@ def _from_epoch(seconds: float, original: object) -> datetime:
         seconds /= 1000.0
     try:
         return _EPOCH + timedelta(seconds=seconds)
-    except OverflowError as exc:
+    except (OverflowError, ValueError) as exc:  # ValueError: NaN
         raise InvalidMessage(f"bad date: {short(original)} is out of range") from exc
+
+
+def _as_float(value: int | float) -> float:
+    """An epoch number as a float; a JSON integer too large for one is out of range."""
+    try:
+        return float(value)
+    except OverflowError as exc:
+        raise InvalidMessage(f"bad date: {short(value)} is out of range") from exc
 
 
 def _from_numeric(m: re.Match[str], order: str | None) -> datetime:
@@ -139,7 +154,12 @@ def parse_datetime(
             return cached
         when = _parse_date_text(text, date_format)
     else:
-        when = _from_epoch(float(value), value)
+        when = _from_epoch(_as_float(value), value)
+    # Checked before the zone is applied: 9999-12-31T23:59:59-14:00 (or year 1 east of UTC)
+    # has no UTC equivalent, and converting it raises OverflowError. A year either side of the
+    # range survives the conversion, which then decides.
+    if not _MIN_YEAR - 1 <= when.year <= _MAX_YEAR + 1:
+        raise InvalidMessage(f"bad date: {short(value)} is out of range ({when.year})")
     when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
     if not _MIN_YEAR <= when.year <= _MAX_YEAR:
         raise InvalidMessage(f"bad date: {short(value)} is out of range ({when.year})")
@@ -153,13 +173,15 @@ def parse_datetime(
 def snowflake_time(tweet_id: str) -> datetime | None:
     """When a tweet was posted, from its id (every id since late 2010 encodes it); None for an id
     that is not such a number."""
-    if not tweet_id.isdigit() or len(tweet_id) < 15:
+    # A snowflake is 64 bits: at most 20 digits (and int() refuses 4,300 and more).
+    if not tweet_id.isdigit() or not 15 <= len(tweet_id) <= MAX_ID_DIGITS:
         return None
     when = _EPOCH + timedelta(milliseconds=(int(tweet_id) >> 22) + SNOWFLAKE_EPOCH_MS)
     return when if _MIN_YEAR <= when.year <= _MAX_YEAR else None
 
 
 _COUNT = re.compile(r"(\d+(?:\.\d+)?)\s*([KkMm]?)")
+_COUNT_CHARS = 40  # 2^63 has 19 digits; room for "1,234,567.5 K" spellings, not for junk
 
 
 def parse_count(value: object, field: str) -> int:
@@ -172,8 +194,16 @@ def parse_count(value: object, field: str) -> int:
         count = int(value)
     elif isinstance(value, str):
         text = value.strip().replace(",", "").replace("_", "")
+        if len(text) > _COUNT_CHARS:
+            # Before int() and float(): int() refuses 4,300 digits, float() turns more into inf.
+            raise InvalidMessage(
+                f"number too large: {field} has {len(text):,} characters, more than a count can"
+            )
         if text.isdigit():
-            return int(text)
+            count = int(text)
+            if count > MAX_COUNT:
+                raise InvalidMessage(f"number too large: {field} {short(value)} is over 2^63")
+            return count
         m = _COUNT.fullmatch(text)
         if m is None:
             raise InvalidMessage(f"wrong type: {field} {short(value)} is not a count")
@@ -186,6 +216,8 @@ def parse_count(value: object, field: str) -> int:
         raise InvalidMessage(f"wrong type: {field} is {_kind(value)}, expected a count")
     if count < 0:
         raise InvalidMessage(f"wrong type: {field} {short(value)} is negative")
+    if count > MAX_COUNT:
+        raise InvalidMessage(f"number too large: {field} {short(value)} is over 2^63")
     return count
 
 
@@ -224,6 +256,8 @@ def parse_id(value: object, field: str = "id") -> str:
     if isinstance(value, bool):
         raise InvalidMessage(f"wrong type: {field} is a boolean, expected an id")
     if isinstance(value, int):
+        if value.bit_length() > 64:
+            raise InvalidMessage(f"wrong type: {field} {short(value)} is not an id")
         return str(value)
     if not isinstance(value, str):
         raise InvalidMessage(f"wrong type: {field} is {_kind(value)}, expected an id")

@@ -40,7 +40,7 @@ from typing import Any
 
 from services.ingest.convert import parse_datetime
 from services.ingest.json_readers import JsonLinesReader
-from services.ingest.jsonstream import BrokenDocument, JsonStream, array_items
+from services.ingest.jsonstream import TOO_DEEP, BrokenDocument, JsonStream, array_items
 from services.ingest.lines import BOM
 from services.ingest.objects import Fields, object_fields
 from services.ingest.record import InputRecord, source_of
@@ -118,10 +118,19 @@ class TwscrapeReader(JsonLinesReader):
         for record in records:
             # A cheap test first: only twscrape lines are decoded a second time.
             if record.error is None and '"rawContent"' in record.raw:
-                obj = json.loads(record.raw)
-                if is_twscrape(obj):
-                    fields, original = twscrape_fields(obj, mapping=mapping)
-                    record = replace(record, fields=fields, original=original)
+                try:
+                    obj = json.loads(record.raw)
+                    if is_twscrape(obj):
+                        fields, original = twscrape_fields(obj, mapping=mapping)
+                        record = replace(record, fields=fields, original=original)
+                except (ValueError, RecursionError, TypeError, LookupError) as exc:
+                    # It decoded once already; what fails now is the record's, not the file's.
+                    reason = (
+                        TOO_DEEP
+                        if isinstance(exc, RecursionError)
+                        else (f"unreadable value: {type(exc).__name__}: {str(exc)[:200]}")
+                    )
+                    record = replace(record, raw=record.raw[:1024], error=reason, fields={})
             yield record
 
 
@@ -159,7 +168,7 @@ def archive_account(path: Path) -> tuple[str, str | None]:
         entries = json.loads(account.read_bytes()[offset:].decode("utf-8").rstrip().rstrip(";"))
         info = entries[0]["account"]
         username = info["username"]
-    except (ValueError, LookupError, TypeError) as exc:
+    except (ValueError, LookupError, TypeError, RecursionError) as exc:
         raise InputError(f"{account}: no account username in it ({exc})") from exc
     if not isinstance(username, str) or not username:
         raise InputError(f"{account}: no account username in it")
@@ -205,7 +214,7 @@ class LongPosts:
             _, offset, _ = _archive_prefix(source)
             text = source.read_bytes()[offset:].decode("utf-8").rstrip().rstrip(";")
             entries = json.loads(text)
-        except (InputError, ValueError) as exc:
+        except (InputError, ValueError, RecursionError) as exc:
             log.warning("%s: not read, long posts stay cut short (%s)", source, exc)
             return notes
         for entry in entries if isinstance(entries, list) else []:

@@ -5,6 +5,11 @@ and metrics, with ``via_retweet`` naming the retweet. When the source does not g
 original's id (CSV rows ``RT @gdb: text…``), the id is synthetic and stable:
 ``"rt-" + sha1(author.lower() + "\\n" + normalized text)[:16]``, so every retweet of one original
 gets the same one. Duplicates are found by the record's own id (the retweet's, for a retweet).
+A record's id is marked seen only after the broker acknowledged its tweet (``dedup.py``), so a
+crash in between publishes it again rather than dropping it as a duplicate.
+
+A value no parser expected (an overflow, a recursion limit) is that record's dead letter, never
+the stream's end: ``_build`` is pure, so whatever it raises the record caused.
 
 What a source leaves out is filled in rather than refused, and :func:`record_notes` says so for
 the run summary: an author known only by ``author_id`` becomes ``id:<author_id>`` (no author at
@@ -15,9 +20,10 @@ turned into ``1.00534E+18`` is replaced by the synthetic ``h-`` id a record with
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
@@ -37,8 +43,10 @@ from services.ingest.convert import (
     snowflake_time,
     synthetic_id,
 )
+from services.ingest.dedup import DEFAULT_NAMESPACE, Dedup
+from services.ingest.jsonstream import TOO_DEEP
 from services.ingest.record import InputRecord
-from shared.errors import InvalidMessage
+from shared.errors import InvalidMessage, PipelineError
 from shared.models import (
     AUTHOR_ID_PREFIX,
     UNKNOWN_AUTHOR,
@@ -53,8 +61,10 @@ from shared.models import (
 from shared.settings import IngestSettings
 from shared.store import StateStore
 
-SEEN_NAMESPACE = "ingest:seen"
-"""The StateStore set of record ids already published."""
+SEEN_NAMESPACE = DEFAULT_NAMESPACE
+"""The StateStore set of record ids already published (and acknowledged by the broker)."""
+
+log = logging.getLogger(__name__)
 
 _RT = re.compile(r"RT @([A-Za-z0-9_]{1,50}):\s?")
 # X's codes for "no language": undetermined, no linguistic content, media/hashtags/... only.
@@ -65,10 +75,18 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class IngestDeps:
-    """What the ingest handler needs: the dedup store and the ingest settings."""
+    """What the ingest handler needs: the dedup store and the ingest settings.
+
+    ``dedup`` (built on ``store``) holds the ids of the tweets handed out but not yet marked
+    seen: the runner calls ``dedup.commit()`` once the broker acknowledged them.
+    """
 
     store: StateStore
     settings: IngestSettings
+    dedup: Dedup = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "dedup", Dedup(self.store, SEEN_NAMESPACE))
 
 
 def handle(record: InputRecord, *, deps: IngestDeps) -> list[Contract]:
@@ -79,8 +97,25 @@ def handle(record: InputRecord, *, deps: IngestDeps) -> list[Contract]:
         tweet, record_id = _build(record, deps.settings)
     except InvalidMessage as exc:
         return [_dead(record, exc.reason)]
-    if not deps.store.add_once(SEEN_NAMESPACE, record_id):
+    except PipelineError:
+        raise
+    except Exception as exc:  # _build is pure: whatever it raises, the record caused
+        log.warning(
+            "%s line %s: unreadable value: %s: %s",
+            record.source,
+            record.line,
+            type(exc).__name__,
+            exc,
+        )
+        reason = (
+            TOO_DEEP
+            if isinstance(exc, RecursionError)
+            else (f"unreadable value: {type(exc).__name__}: {str(exc)[:200]}")
+        )
+        return [_dead(record, reason)]
+    if deps.dedup.seen(record_id):
         return []
+    deps.dedup.publishing(record_id)
     return [tweet]
 
 

@@ -12,16 +12,19 @@ while each tweet in it, like any other line, is held to ``max_line_bytes``.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from services.ingest.jsonstream import (
+    TOO_DEEP,
     BrokenDocument,
     Element,
     JsonStream,
+    Undecodable,
     array_items,
-    json_error,
+    loads,
     object_keys,
     read_element,
 )
@@ -38,6 +41,8 @@ from services.ingest.objects import Includes, response_tweets, tweet_record
 from services.ingest.record import InputRecord, source_of
 from shared.errors import InputError
 from shared.settings import IngestSettings
+
+log = logging.getLogger(__name__)
 
 
 def _value_records(
@@ -94,6 +99,27 @@ def _value_records(
         )
 
 
+def guarded_records(
+    records: Iterator[InputRecord], *, source: str, line: int, raw: str, offset: int
+) -> list[InputRecord]:
+    """The records one decoded value gives, or one error record if making them failed.
+
+    A value that decoded can still break the code that reads it (nesting just under the
+    decoder's limit, a number no conversion takes): that is the record's fault, so it becomes
+    the record's rejection, and the file goes on. A value's records are few (a page: its tweets).
+    """
+    try:
+        return list(records)
+    except (ValueError, RecursionError, OverflowError, TypeError, LookupError) as exc:
+        log.warning("%s line %s: unreadable value: %s: %s", source, line, type(exc).__name__, exc)
+        reason = (
+            TOO_DEEP
+            if isinstance(exc, RecursionError)
+            else (f"unreadable value: {type(exc).__name__}: {str(exc)[:200]}")
+        )
+        return [InputRecord(source, line, raw, error=reason, offset=offset)]
+
+
 def is_page(obj: object) -> bool:
     """Whether a JSON value is an X API response (a page), whose ``data`` holds the tweets."""
     return isinstance(obj, dict) and isinstance(obj.get("data"), dict | list)
@@ -145,26 +171,31 @@ class JsonLinesReader:
                     yield InputRecord(source, line.no, shown, error=junk, offset=line.end)
                     continue
                 try:
-                    obj = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    reason = json_error(exc)
-                    yield InputRecord(source, line.no, shown, error=reason, offset=line.end)
+                    obj = loads(text)
+                except Undecodable as exc:
+                    yield InputRecord(source, line.no, shown, error=exc.reason, offset=line.end)
                     continue
                 if long and not is_page(obj):
                     # Only a page of tweets may be longer than one record may be.
                     reason = oversized_reason(line, limit)
                     yield InputRecord(source, line.no, shown, error=reason, offset=line.end)
                     continue
-                yield from _value_records(
-                    obj,
+                yield from guarded_records(
+                    _value_records(
+                        obj,
+                        source=source,
+                        line=line.no,
+                        raw=text,
+                        includes=None,
+                        mapping=mapping,
+                        date_format=date_format,
+                        offset=line.end,
+                        limit=limit,
+                    ),
                     source=source,
                     line=line.no,
-                    raw=text,
-                    includes=None,
-                    mapping=mapping,
-                    date_format=date_format,
+                    raw=shown,
                     offset=line.end,
-                    limit=limit,
                 )
 
 
@@ -174,7 +205,7 @@ def _first_line_is_object(line: bytes) -> bool:
         return False
     try:
         return isinstance(json.loads(first), dict)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
 
 
@@ -236,14 +267,20 @@ class JsonDocumentReader:
                         if error is not None:
                             yield InputRecord(source, line, raw, error=error, offset=offset)
                         else:
-                            yield from _value_records(
-                                obj,
+                            yield from guarded_records(
+                                _value_records(
+                                    obj,
+                                    source=source,
+                                    line=line,
+                                    raw=raw,
+                                    includes=info.includes,
+                                    mapping=mapping,
+                                    date_format=settings.date_format,
+                                    offset=offset,
+                                ),
                                 source=source,
                                 line=line,
-                                raw=raw,
-                                includes=info.includes,
-                                mapping=mapping,
-                                date_format=settings.date_format,
+                                raw=raw[:1024],
                                 offset=offset,
                             )
             except BrokenDocument as exc:

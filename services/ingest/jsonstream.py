@@ -52,6 +52,40 @@ def json_error(exc: json.JSONDecodeError) -> str:
     return f"malformed JSON: {exc.msg} at column {exc.colno}"
 
 
+TOO_DEEP = "too deeply nested: JSON nested deeper than the decoder's limit (about 1,000 levels)"
+"""The rejection reason for a value nested so deep that decoding it would overflow the stack."""
+
+
+def decode_error(exc: ValueError | RecursionError) -> str:
+    """The rejection reason for a JSON text the decoder refused.
+
+    Besides malformed JSON (``JSONDecodeError``), a well-formed text is refused when an integer in
+    it has more digits than Python converts (4,300: ``ValueError``) or when it nests deeper than
+    the stack allows (``RecursionError``); either is that record's fault, never the stream's.
+    """
+    if isinstance(exc, json.JSONDecodeError):
+        return json_error(exc)
+    if isinstance(exc, RecursionError):
+        return TOO_DEEP
+    return f"number too large: {str(exc).split(';')[0]}"
+
+
+class Undecodable(ValueError):
+    """A JSON text that does not decode; ``reason`` is the record's rejection reason."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def loads(text: str | bytes) -> Any:
+    """``json.loads``, raising :class:`Undecodable` with a reason for anything it refuses."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+        raise Undecodable(decode_error(exc)) from exc
+
+
 class JsonStream:
     """A JSON document read in chunks, decoded one element at a time, with line numbers.
 
@@ -136,6 +170,10 @@ class JsonStream:
                     continue
                 self.pos = max(exc.pos, self.pos)
                 raise self.fatal(exc.msg) from exc
+            except (ValueError, RecursionError) as exc:
+                # Whole but refused (a 4,300-digit number, nesting past the stack): where it
+                # ends cannot be told from here, so the document cannot be read further.
+                raise self.fatal(decode_error(exc)) from exc
             if end == len(self.buf) and self._fill():
                 continue  # a number may go on in the next chunk
             self.pos = end
@@ -152,7 +190,10 @@ class JsonStream:
             if (end < len(self.buf) or self.eof) and not self._too_long(start, end):
                 self.pos = end
                 return obj, self.buf[start:end]
-        except json.JSONDecodeError:
+        except (
+            ValueError,
+            RecursionError,
+        ):  # malformed, cut, or refused: the scanner finds the end
             pass
         end, prefix = self._scan_end()
         if prefix is not None:
@@ -165,9 +206,9 @@ class JsonStream:
         text = self.buf[self.pos : end]
         self.pos = end
         try:
-            return json.loads(text), text
-        except json.JSONDecodeError as exc:
-            raise BadElement(json_error(exc), text) from exc
+            return loads(text), text
+        except Undecodable as exc:
+            raise BadElement(exc.reason, text) from exc
 
     def _too_long(self, start: int, end: int) -> bool:
         """Whether ``buf[start:end]`` is over the limit in UTF-8 bytes (encoded only if it may be)."""

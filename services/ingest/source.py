@@ -39,6 +39,8 @@ class SourceMetrics:
     api_errors: int = 0
     cut_lines: int = 0
     late: int = 0
+    skipped: int = 0
+    """Records passed over on a restart: the checkpoint says they were published."""
     last_tweet_time: float | None = None
     last_event_time: float | None = None
 

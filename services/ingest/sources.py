@@ -21,7 +21,9 @@ record has been yielded (pages come newest first, so an earlier commit would ski
 pages). A crash anywhere before ``commit()`` loses nothing: the next process polls again from
 the last committed ``since_id`` and the handler's dedup (``ingest:seen``) drops what was
 already published. A runner that never commits still works, it only re-reads more after a
-restart. File sources and the stream have nothing to checkpoint: their ``commit()`` does nothing.
+restart. A file source asked to ``resume`` (the distributed worker) keeps a count of records
+published (:mod:`services.ingest.checkpoint`); a restart passes over that many, unhandled and
+unpaced. The stream has nothing to checkpoint: its ``commit()`` does nothing.
 
 **Replay.** :class:`ReplaySource` puts a file's records in event-time order (``created_at``)
 with a bounded reorder buffer (``TWEETPULSE_REPLAY__BUFFER_RECORDS``, 50,000 by default): a file
@@ -48,8 +50,9 @@ from hashlib import sha1
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from services.ingest.checkpoint import FileCheckpoint, Resume, file_checkpoint_key
 from services.ingest.convert import parse_datetime
-from services.ingest.jsonstream import json_error
+from services.ingest.jsonstream import decode_error
 from services.ingest.readers import iter_records
 from services.ingest.record import InputRecord
 from services.ingest.source import Clock, Sleep, Source, SourceMetrics
@@ -94,10 +97,12 @@ class FileSource:
         settings: IngestSettings,
         mapping: Mapping[str, str] | None = None,
         clock: Clock = time.time,
+        checkpoint: FileCheckpoint | None = None,
     ) -> None:
         if not inputs:
             raise InputError("no input file: name one with --input FILE")
         self.metrics = SourceMetrics()
+        self.resume = Resume(checkpoint)
         self._clock = clock
         self._closed = False
         # iter_records checks the file (and a CSV header) now; the rows are read lazily.
@@ -107,12 +112,16 @@ class FileSource:
         self._offset = 0  # bytes of the current file read
 
     def records(self) -> Iterator[InputRecord]:
-        """Every record of every file, in file order."""
+        """Every record of every file, in file order (after those the checkpoint covers)."""
+        self.resume.load()
         for iterator, size in zip(self._iterators, self._sizes, strict=True):
             for record in iterator:
                 if self._closed:
                     return
                 self._offset = record.offset
+                if self.resume.passed_over():
+                    self.metrics.skipped += 1
+                    continue
                 self.metrics.fetched += 1
                 self.metrics.handed_on(self._clock())
                 yield record
@@ -123,8 +132,13 @@ class FileSource:
         """(bytes read, bytes in all the files), for progress."""
         return self._done + self._offset, sum(self._sizes)
 
+    def load_checkpoint(self) -> None:
+        """Read the checkpoint now (the runner waits out a store that is down)."""
+        self.resume.load()
+
     def commit(self) -> None:
-        """Nothing to checkpoint: a file is read again from its start."""
+        """Move the checkpoint (if it has one) past every record handed on so far."""
+        self.resume.commit()
 
     def close(self) -> None:
         """Stop after the current record."""
@@ -182,6 +196,7 @@ class ReplaySource:
         buffer: int = 50_000,
         clock: Clock = time.time,
         sleep: Sleep | None = None,
+        checkpoint: FileCheckpoint | None = None,
     ) -> None:
         if (speed is None) == (rate is None):
             raise InputError("replay needs exactly one of --replay-speed and --rate")
@@ -192,6 +207,7 @@ class ReplaySource:
         self.inner = inner
         self.speed, self.rate = speed, rate
         self.metrics = SourceMetrics()
+        self.resume = Resume(checkpoint)
         self.buffer = buffer
         self._stop = threading.Event()
         self._clock = clock
@@ -205,11 +221,13 @@ class ReplaySource:
         """The inner records, reordered within the buffer and paced."""
         heap: list[tuple[float, int, InputRecord]] = []
         seq = 0
+        self.resume.load()
         for record in self.inner.records():
             self.metrics.fetched += 1
             when = event_time(record)
             if when is None:
-                yield from self._hand_on(record)
+                if not self._passed_over():
+                    yield from self._hand_on(record)
                 continue
             heapq.heappush(heap, (when, seq, record))
             seq += 1
@@ -222,8 +240,20 @@ class ReplaySource:
             when, _, held = heapq.heappop(heap)
             yield from self._paced_out(when, held)
 
+    def _passed_over(self) -> bool:
+        if self.resume.passed_over():
+            self.metrics.skipped += 1
+            return True
+        return False
+
     def _paced_out(self, when: float, record: InputRecord) -> Iterator[InputRecord]:
-        if self._last_event is not None and when < self._last_event:
+        late = self._last_event is not None and when < self._last_event
+        if self._passed_over():
+            # Published by an earlier run: no pause, and the pace starts at the first one left.
+            if not late:
+                self._last_event = when
+            return
+        if late:
             self.metrics.late += 1  # out of place by more than the buffer: no waiting for it
             yield from self._hand_on(record)
             return
@@ -249,9 +279,14 @@ class ReplaySource:
         self.metrics.handed_on(self._clock())
         yield record
 
+    def load_checkpoint(self) -> None:
+        """Read the checkpoint now (the runner waits out a store that is down)."""
+        self.resume.load()
+
     def commit(self) -> None:
-        """Passed on to the inner source."""
+        """Move the checkpoint (if it has one) past every record handed on so far."""
         self.inner.commit()
+        self.resume.commit()
 
     def position(self) -> tuple[int, int]:
         """The inner source's position (how far reading is, ahead of publishing)."""
@@ -326,17 +361,25 @@ class RecentSearchSource(_ApiSource):
         self._committed: str | None = None  # what the store holds
         self._marks: deque[tuple[int, str]] = deque()  # (records yielded when done, since_id)
         self._yielded = 0
+        self._loaded = False
 
     @property
     def cursor(self) -> str | None:
         """The ``since_id`` the next poll will use."""
         return self._cursor
 
-    def records(self) -> Iterator[InputRecord]:
-        """Poll, hand on every record, wait for the next poll; until closed."""
+    def load_checkpoint(self) -> None:
+        """Read the ``since_id`` checkpoint (once; ``records()`` does if the runner did not)."""
+        if self._loaded:
+            return
         self._cursor = self._committed = self._store.get(self.checkpoint_key)
+        self._loaded = True
         if self._cursor is not None:
             log.info("X API recent search: resuming after since_id %s", self._cursor)
+
+    def records(self) -> Iterator[InputRecord]:
+        """Poll, hand on every record, wait for the next poll; until closed."""
+        self.load_checkpoint()
         done = 0
         try:
             while True:
@@ -483,12 +526,12 @@ class FilteredStreamSource(_ApiSource):
             ]
         try:
             payload = json.loads(line)
-        except ValueError as exc:  # JSONDecodeError, or UnicodeDecodeError for broken UTF-8
+        except (ValueError, RecursionError) as exc:  # UnicodeDecodeError: broken UTF-8
             self._seq = n
             reason = (
-                json_error(exc)
-                if isinstance(exc, json.JSONDecodeError)
-                else "binary junk: invalid UTF-8"
+                "binary junk: invalid UTF-8"
+                if isinstance(exc, UnicodeDecodeError)
+                else decode_error(exc)
             )
             return [InputRecord(self.name, n, line[:1024].decode("utf-8", "replace"), error=reason)]
         if not isinstance(payload, dict):
@@ -521,10 +564,13 @@ def build_source(
     rate: float | None = None,
     clock: Clock = time.time,
     sleep: Sleep | None = None,
+    resume: bool = False,
 ) -> Source:
     """The source for ``--source KIND`` (``file``, ``recent-search``, ``filtered-stream``).
 
     Files are wrapped in a :class:`ReplaySource` when ``replay_speed`` or ``rate`` is given.
+    With ``resume`` (the distributed worker), a file source keeps a checkpoint in ``store``
+    (:mod:`services.ingest.checkpoint`) and a restart passes over what it says is published.
     Raises InputError for a combination that makes no sense (inputs with a live source, replay
     of a live source) and ConfigError when a live source has no bearer token.
     """
@@ -532,7 +578,22 @@ def build_source(
         raise InputError(f"unknown source {kind!r}; choose one of {', '.join(SOURCE_KINDS)}")
     replay = replay_speed is not None or rate is not None
     if kind == "file":
-        files = FileSource(inputs, settings=settings.ingest, mapping=mapping, clock=clock)
+        checkpoint: FileCheckpoint | None = None
+        if resume and inputs:
+            key = file_checkpoint_key(
+                inputs,
+                replay_buffer=settings.replay.buffer_records if replay else None,
+                mapping=mapping,
+                date_format=settings.ingest.date_format,
+            )
+            checkpoint = FileCheckpoint(store, key)
+        files = FileSource(
+            inputs,
+            settings=settings.ingest,
+            mapping=mapping,
+            clock=clock,
+            checkpoint=None if replay else checkpoint,
+        )
         if not replay:
             return files
         return ReplaySource(
@@ -542,6 +603,7 @@ def build_source(
             buffer=settings.replay.buffer_records,
             clock=clock,
             sleep=sleep,
+            checkpoint=checkpoint,
         )
     if inputs:
         raise InputError(f"--source {kind} reads the X API; --input is for --source file")

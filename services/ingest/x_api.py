@@ -526,7 +526,7 @@ def _payload(response: httpx.Response) -> object:
     """The response's JSON, or its text cut short when it is not JSON (a proxy's HTML page)."""
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested past the stack
         return {"detail": response.text[:_PROBLEM_CHARS] or response.reason_phrase}
 
 

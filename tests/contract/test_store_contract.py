@@ -212,6 +212,21 @@ class TestStoreContract:
         assert store.add_once("posts", "2026-01-02") is False
         assert store.add_once("other", "2026-01-02") is True
 
+    def test_contains_and_add_many(self, store: StateStore):
+        assert store.contains("seen", "1") is False
+        assert store.add_many("seen", []) == 0
+        assert store.add_many("seen", ["1", "2", "2"]) == 2
+        assert store.add_many("seen", ["2", "3"]) == 1
+        assert store.add_once("seen", "3") is False
+        assert store.add_once("seen", "4") is True
+        assert [store.contains("seen", m) for m in ("1", "2", "3", "4", "5")] == [
+            True, True, True, True, False
+        ]  # fmt: skip
+        assert store.contains("other", "1") is False
+        many = [str(i) for i in range(2500)]  # more than one SADD's worth
+        assert store.add_many("big", many) == 2500
+        assert store.contains("big", "2499") and not store.contains("big", "2500")
+
     def test_get_and_put_with_ttl(self, store: StateStore):
         assert store.get("checkpoint") is None
         store.put("checkpoint", "42")

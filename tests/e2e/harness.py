@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from shared.models import ReportReady, WindowStats
+from shared.models import ReportReady, TweetIngested, WindowStats
 
 if TYPE_CHECKING:
     from shared.kafka_bus import KafkaBus, TopicRecord
@@ -345,9 +345,17 @@ class Cluster:
         return [ReportReady.model_validate_json(r.value) for r in records if r.value]
 
     def wait_for_stats(
-        self, expected: WindowStats, *, timeout_s: float = 180
+        self,
+        expected: WindowStats,
+        *,
+        timeout_s: float = 180,
+        stories: list[StorySize] | None = None,
     ) -> ReportReady | None:
-        """The first report whose stats equal ``expected`` and whose post is on disk, or None."""
+        """The first report whose stats equal ``expected`` and whose post is on disk, or None.
+
+        With ``stories`` (:func:`story_sizes` of the embedded report), its stories' ids and sizes
+        must equal them too.
+        """
         from shared.errors import BrokerUnavailable
 
         deadline = time.monotonic() + timeout_s
@@ -358,11 +366,68 @@ class Cluster:
                 self.read_error = f"{type(exc).__name__}: {exc}"
                 reports = []  # the broker is restarting; ask again
             for report in reversed(reports):
-                if report.stats == expected and self._post_shows(report):
+                if (
+                    report.stats == expected
+                    and (stories is None or story_sizes(report) == stories)
+                    and self._post_shows(report)
+                ):
                     return report
             self.check_alive()
             time.sleep(1)
         return None
+
+    def published_ids(self) -> list[str]:
+        """The record id of every tweet on this run's ``tweets.raw`` (a retweet's own id), in
+        partition and offset order, repeats included."""
+        return [
+            record_id(TweetIngested.model_validate_json(r.value))
+            for r in self.read(TweetIngested.TOPIC, timeout_s=60)
+            if r.value
+        ]
+
+    def ingest_with_kills(
+        self, path: Path, *args: str, kills: int, every: int, timeout_s: float = 300
+    ) -> list[Kill]:
+        """Run the ingest worker over ``path`` and kill -9 it ``kills`` times, each time once it
+        has put ``every`` more records on tweets.raw, restarting it with the same arguments; the
+        last one runs to the end (exit 0 is required). Returns what each kill found."""
+        done: list[Kill] = []
+        deadline = time.monotonic() + timeout_s
+        mark = 0
+        proc = self.ingest(path, *args, wait=False)
+        while len(done) < kills:
+            started = time.monotonic()
+            while (on_topic := total(self.end_offsets(TweetIngested.TOPIC))) < mark + every:
+                if proc.poll() is not None:
+                    raise RuntimeError(
+                        f"ingest ended (rc={proc.returncode}) before kill {len(done) + 1}:\n"
+                        f"{self.log('ingest', latest=True)[-4000:]}"
+                    )
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"ingest stuck at {on_topic} records on tweets.raw")
+                time.sleep(0.05)
+            self.kill("ingest", signal.SIGKILL)
+            resumed = _RESUMED.search(self.log("ingest", latest=True))
+            done.append(
+                Kill(
+                    on_topic=on_topic,
+                    after_s=time.monotonic() - started,
+                    resumed_after=int(resumed.group(1)) if resumed else 0,
+                )
+            )
+            mark = on_topic
+            proc = self.ingest(path, *args, wait=False)
+        if proc.wait(timeout=max(1.0, deadline - time.monotonic())) != 0:
+            raise RuntimeError(f"ingest failed:\n{self.log('ingest', latest=True)[-4000:]}")
+        last = _RESUMED.search(self.log("ingest", latest=True))
+        done.append(
+            Kill(
+                on_topic=total(self.end_offsets(TweetIngested.TOPIC)),
+                after_s=0.0,
+                resumed_after=int(last.group(1)) if last else 0,
+            )
+        )
+        return done
 
     def _post_shows(self, report: ReportReady) -> bool:
         posts = list((self.site / "_posts").glob(f"{report.window.id}-*.md"))
@@ -409,6 +474,35 @@ class Cluster:
             if handle is not None:
                 with suppress(Exception):
                     handle.close()
+
+
+@dataclass(frozen=True)
+class Kill:
+    """One kill -9 of ingest (:meth:`Cluster.ingest_with_kills`); the last entry is the run
+    that finished."""
+
+    on_topic: int
+    """Records on tweets.raw when it was killed (at the end, for the last)."""
+    after_s: float
+    """How long that incarnation ran before the kill."""
+    resumed_after: int
+    """Records its checkpoint let it pass over when it started."""
+
+
+_RESUMED = re.compile(r"resuming after (\d+) records")
+
+StorySize = tuple[str, int, int]
+"""A story as the harness compares it: id, tweets, retweets."""
+
+
+def story_sizes(report: ReportReady) -> list[StorySize]:
+    """The ids and sizes of a report's stories, in its order (empty when it has none)."""
+    return [(story.id, story.tweets, story.retweets) for story in report.stories]
+
+
+def record_id(tweet: TweetIngested) -> str:
+    """The id of the record a tweet came from: a retweet's own id, else the tweet's."""
+    return tweet.via_retweet.retweet_id if tweet.via_retweet else tweet.tweet_id
 
 
 def _section(env: dict[str, str], section: str) -> dict[str, str]:
@@ -591,8 +685,8 @@ def stats_diff(got: WindowStats, expected: WindowStats) -> list[str]:
     return lines
 
 
-def embedded_stats(path: Path) -> WindowStats:
-    """The window stats the embedded mode gets from ``path`` (one window expected)."""
+def embedded_report(path: Path) -> ReportReady:
+    """The report the embedded mode makes of ``path`` (one window expected)."""
     from services.embedded import run_embedded
     from services.ingest.sources import build_source
     from shared.settings import RenderSettings, Settings
@@ -605,7 +699,31 @@ def embedded_stats(path: Path) -> WindowStats:
         summary = run_embedded(source, settings, store=store)
     if len(summary.reports) != 1:
         raise RuntimeError(f"expected one window, got {len(summary.reports)}")
-    return summary.reports[0].stats
+    return summary.reports[0]
+
+
+def embedded_stats(path: Path) -> WindowStats:
+    """The window stats the embedded mode gets from ``path`` (one window expected)."""
+    return embedded_report(path).stats
+
+
+def embedded_ids(path: Path) -> set[str]:
+    """The record ids of the distinct tweets the embedded ingest publishes from ``path``."""
+    from services.ingest.bootstrap import build_deps
+    from services.ingest.handler import handle
+    from services.ingest.readers import iter_records
+    from shared.models import TweetIngested
+    from shared.settings import Settings
+    from shared.store import MemoryStore
+
+    settings = Settings()
+    deps = build_deps(settings, store=MemoryStore())
+    return {
+        record_id(event)
+        for record in iter_records(path, settings=settings.ingest)
+        for event in handle(record, deps=deps)
+        if isinstance(event, TweetIngested)
+    }
 
 
 @contextmanager
@@ -625,34 +743,52 @@ def cluster(root: Path | None = None, *, keep: bool = False) -> Iterator[Cluster
                 c.cleanup()
 
 
-def main() -> int:
-    """Replay the sample through the distributed workers and compare with the embedded run."""
-    expected = embedded_stats(SAMPLE)
-    print(f"embedded run: {expected.tweets} tweets, {expected.retweets} retweets")
-    keep = ROOT / "out" / "e2e"
-    keep.mkdir(parents=True, exist_ok=True)
-    with cluster(keep) as c:
+def _round(name: str, keep: Path, embedded: ReportReady, *, kills: int) -> int:
+    """One distributed run of the sample, its ingest killed ``kills`` times; 0 if it matches."""
+    expected, stories = embedded.stats, story_sizes(embedded)
+    with cluster(keep / name.replace(" ", "-")) as c:
         started = time.monotonic()
         c.start_all()
-        c.ingest(SAMPLE, "--rate", "200")
-        report = c.wait_for_stats(expected)
+        if kills:
+            rounds = c.ingest_with_kills(SAMPLE, "--rate", "20", kills=kills, every=80)
+            seen = ", ".join(f"{k.on_topic} (resumed after {k.resumed_after})" for k in rounds)
+            print(f"{name}: ingest killed {kills} times; tweets.raw at each kill: {seen}")
+        else:
+            c.ingest(SAMPLE, "--rate", "200")
+        report = c.wait_for_stats(expected, stories=stories)
         elapsed = time.monotonic() - started
         if report is None:
             last = c.reports()[-1:]
-            print("FAILED: no report matched the embedded run within the time")
+            print(f"FAILED ({name}): no report matched the embedded run within the time")
             if last:
                 for line in stats_diff(last[0].stats, expected):
                     print(f"  {line}")
+                if story_sizes(last[0]) != stories:
+                    print(f"  stories: distributed {story_sizes(last[0])} != embedded {stories}")
             else:
                 print("  no report was published")
-            print(f"logs in {keep}")
+            print(f"logs in {keep / name.replace(' ', '-')}")
             return 1
         stats = report.stats
         post = next((c.site / "_posts").glob("*.md"))
-        print(f"distributed run: {stats.tweets} tweets, {stats.retweets} retweets, "
-              f"categories {stats.categories}")  # fmt: skip
-        print(f"matches the embedded run; post after {elapsed:.1f} s: {post}")
+        print(f"{name}: {stats.tweets} tweets, {stats.retweets} retweets, "
+              f"categories {stats.categories}, {len(report.stories)} stories")  # fmt: skip
+        print(f"{name}: matches the embedded run; post after {elapsed:.1f} s: {post}")
     return 0
+
+
+def main() -> int:
+    """Replay the sample through the distributed workers and compare with the embedded run:
+    once as it is, once with ingest killed (kill -9) three times mid-stream and restarted."""
+    embedded = embedded_report(SAMPLE)
+    expected = embedded.stats
+    print(f"embedded run: {expected.tweets} tweets, {expected.retweets} retweets, "
+          f"{len(embedded.stories)} stories")  # fmt: skip
+    keep = ROOT / "out" / "e2e"
+    keep.mkdir(parents=True, exist_ok=True)
+    return _round("distributed run", keep, embedded, kills=0) or _round(
+        "ingest kill -9 round", keep, embedded, kills=3
+    )
 
 
 if __name__ == "__main__":

@@ -258,6 +258,9 @@ def test_a_bad_record_does_not_hide_a_later_good_one_with_its_id(
     rows = "x,0,soon,1,a,0,FALSE,#N/A\r\nx,0,4/27/2023 17:00:00,1,a,0,FALSE,#N/A\r\n"
     run = ingest("t.csv", CSV_HEADER + rows)
     assert len(run.dead) == 1 and [t.tweet_id for t in run.tweets] == ["1"]
+    # Seen now, but marked in the store only once the runner says the broker acknowledged it.
+    assert deps.dedup.seen("1") and not deps.store.contains(SEEN_NAMESPACE, "1")
+    assert deps.dedup.commit() == 1
     assert not deps.store.add_once(SEEN_NAMESPACE, "1")
 
 

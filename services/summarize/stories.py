@@ -57,11 +57,12 @@ NUM_PERM = 32
 BAND_ROWS = 2
 BANDS = NUM_PERM // BAND_ROWS
 MAX_FEATURES = 40
-JOIN_THRESHOLD = 0.3
+JOIN_THRESHOLD = 0.4
 """IDF-weighted Jaccard of two tweets' features at or above which they tell one story."""
 COPY_THRESHOLD = 0.75
 """Overlap of near-copies: the only joins a story past the chain guard still accepts."""
-CHAIN_GUARD = 30
+CHAIN_GUARD = 12
+IDF_BASE = 1_000.0
 RARE_DF = 25
 """A feature in at most this many tweets of the table proposes candidate pairs."""
 MEMBERS_KEPT = 30
@@ -388,12 +389,17 @@ class _Graph:
 
     def __init__(self, items: list[_Item]) -> None:
         self.items = items
-        n = len(items)
+        # Frequencies count distinct feature sets, not tweets: a thousand copies of one promo are
+        # one text, so a flood changes neither the weights nor the guard of the other stories.
+        texts = {it.feats for it in items}
+        self.texts = len(texts)
         self.df: Counter[str] = Counter()
-        for it in items:
-            self.df.update(it.feats)
+        for feats in texts:
+            self.df.update(feats)
         self.idf = {
-            f: math.log(1.0 + n / c) * (1.5 if f[:2] in ("e:", "f:") else 1.0)
+            # Against a fixed corpus size rather than the table's: a new tweet changes the weight
+            # of its own features only, so unrelated stories keep their shape as the day goes on.
+            f: math.log(1.0 + IDF_BASE / c) * (1.5 if f[:2] in ("e:", "f:") else 1.0)
             for f, c in self.df.items()
         }
 
@@ -490,8 +496,9 @@ def cluster(entries: Iterable[tuple[str, float, str | None]]) -> list[list[_Item
     if n == 0:
         return []
     uf = _Union(n)
-    guard = max(CHAIN_GUARD, n // 100)
-    for s, a, b in _Graph(items).edges():
+    graph = _Graph(items)
+    guard = max(CHAIN_GUARD, graph.texts // 100)
+    for s, a, b in graph.edges():
         uf.union(a, b, limit=None if s >= COPY_THRESHOLD else guard)
     groups: dict[int, list[_Item]] = {}
     for i, it in enumerate(items):

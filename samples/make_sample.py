@@ -973,6 +973,12 @@ STORIES: dict[str, tuple[str, ...]] = {
         "Seed rounds at $100M+", "AI泡沫之争其实是两个问题", "铁路和互联网都有过泡沫", "一些种子轮估值已经离谱了",
     ),
     "tsmc-cowos": ("$TSM: CoWoS capacity", "台積電CoWoS產能"),
+    "vibe-coding": (
+        "Vibe coding went from meme", "Vibe coding is great until", "#vibecoding confession",
+        "Vibe coding（氛围编程）火了一年", "氛围编程最大的坑", "Non-programmer friend built",
+    ),
+    "robots-fold-laundry": ("Robotics prediction for 2026", "具身智能今年会有大进展"),
+    "predictions-2026": ("2026 predictions, quick:", "2026年预测："),
     "spam-giveaway": ("🎁 GIVEAWAY 🎁 Win a brand new iPhone",),
 }  # fmt: skip
 STORIES_OUT = OUT.with_name("stories-2026-01-02.csv")

@@ -11,8 +11,9 @@ tweets wrote several. The rule, in one place:
   ("model", "models" and "AI models" are "模型");
 - an English plural shows as its singular: a lower-case word ending in ``s`` whose singular is a
   common English word (``wordfreq``'s small English list, Zipf 3 or more: "companies" is
-  "company", "caches" is "cache", but "analysis" and "canvas" stay), the last word of a lower-case
-  phrase likewise, and an acronym's plural its acronym ("LLMs", "GPUs"). Words that only look
+  "company", "caches" is "cache"), else, when the word itself is not a common one, without its
+  ``s`` ("hyperscalers", "milliers"); "analysis", "status" and "canvas" stay; the last word of a
+  lower-case phrase likewise, and an acronym's plural its acronym ("LLMs", "GPUs"). Words that only look
   plural ("news", "physics") are listed in ``_NOT_PLURAL``;
 - the Latin letters of a Chinese alias ("SK" of "SK海力士") are not a term of their own.
 
@@ -96,7 +97,12 @@ def singular(word: str, common: frozenset[str]) -> str:
         candidates.append(word[:-2])
     if word.endswith("ies"):
         candidates.append(word[:-3] + "y")
-    return next((c for c in candidates if c in common), word)
+    known = next((c for c in candidates if c in common), None)
+    if known is not None:
+        return known
+    # A word no list knows ("hyperscalers", "millier"s) takes the regular rule; a common word
+    # whose singular is not one ("canvas", "atlas") is no plural.
+    return word if word in common else stem
 
 
 def _key(term: str) -> str:

@@ -22,7 +22,9 @@ Rules beyond plain term hits:
   Research" in a research tweet is the company, not a GOOGL market mention;
 - an AI tweet whose crypto words are all hashtags (#AI #ML #Web3) is not crypto;
 - a tweet with enough different spam phrases (giveaways, follow-for-follow, "DM me to earn") gets
-  no category and no sub-topic: it is bait, whatever it names.
+  no category, no sub-topic and no word-cloud terms: it is bait, whatever it names;
+- word-cloud terms are in one form per thing (``aliases.py``): a company's name for any alias,
+  a ``cloud_aliases`` list's first form, an English plural's singular.
 
 The trained model (``model.py``, optional: without it the rules decide alone) and the rules:
 - the rules decide where they are sure: a finance, AI or crypto term, a cashtag, a coin, a model
@@ -371,7 +373,8 @@ class Classifier:
             subtopics=subtopics,
             entities=entities,
             sentiment=sentiment,
-            terms=self._forms.finish(found.terms, found.dropped),
+            # bait is not the day's talk: it gives the word cloud nothing
+            terms=[] if spam else self._forms.finish(found.terms, found.dropped),
             near_dup_key=near_dup_key(
                 clean[: len(clean) - len(cut_word) - 1].lower() if cut_word else lower,
                 has_han=has_han,

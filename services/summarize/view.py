@@ -42,6 +42,7 @@ from services.summarize.aggregate import (
 from services.summarize.doc import TweetDoc, decode_doc
 from services.summarize.keys import scope_for
 from services.summarize.story import SetAsideCounts, Story
+from services.summarize.terms import weigh_terms
 from shared.models import (
     CATEGORIES,
     CountStat,
@@ -219,9 +220,9 @@ def view_from_snapshot(
         Cluster(key=m, size=n, representative=decode_doc(doc) if doc else None)
         for m, n, doc in _counts(snap, T_CLUSTERS)
     ]
-    terms = [TermWeight(term=m, weight=v) for m, v, _ in snap.tallies.get(T_TERMS, []) if v > 0][
-        :cloud_terms
-    ]
+    terms = weigh_terms(
+        [TermWeight(term=m, weight=v) for m, v, _ in snap.tallies.get(T_TERMS, []) if v > 0]
+    )[:cloud_terms]
     return WindowView(
         window=window,
         built_at=built_at,

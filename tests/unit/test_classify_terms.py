@@ -107,8 +107,10 @@ def test_load_taxonomy_reports_a_bad_cloud_alias(tmp_path) -> None:
         ("physics", "physics"),
         ("class", "class"),
         ("status", "status"),
-        ("milliers", "milliers"),
-        ("modelos", "modelos"),
+        ("atlas", "atlas"),
+        # a word no list knows takes the regular rule
+        ("hyperscalers", "hyperscaler"),
+        ("milliers", "millier"),
         ("Skills", "Skills"),  # a name keeps its case and its form
     ],
 )
@@ -133,3 +135,9 @@ def test_forms_are_deterministic_and_unique() -> None:
     seq = ["models", "model", "模型", "AI model", "SK海力士", "Hynix", "SK Hynix", "agents"]
     assert forms.finish(seq) == ["模型", "SK Hynix", "Agent"]
     assert forms.finish(seq) == forms.finish(list(seq))
+
+
+def test_bait_gives_the_cloud_nothing(classifier: Classifier) -> None:
+    bait = "GIVEAWAY! Follow RT and tag 3 friends to win a brand new H200 GPU, DM me"
+    assert classifier.classify(bait).terms == []
+    assert "H200" in terms(classifier, "ByteDance orders H200 GPUs")

@@ -31,6 +31,7 @@ from services.classify.lexicon import is_latin, term_tokens
 from services.classify.taxonomy import Taxonomy, Terms
 from services.classify.text import HAN
 
+_MEMO_CAP = 200_000
 COMMON_ZIPF = 3.0
 """A singular is a real word when it is at least this common (Zipf scale, wordfreq)."""
 
@@ -146,10 +147,20 @@ class TermForms:
                     pieces = frozenset({*latin, *han} - own)
                     fragments[alias.lower()] = (name, pieces)
         self.fragments: Mapping[str, tuple[str, frozenset[str]]] = fragments
+        # Terms repeat from tweet to tweet: each is worked out once (the rule is pure).
+        self._memo: dict[str, str] = {}
         """A mixed-script Chinese alias (lower-cased) -> (its name, the pieces it leaves)."""
 
     def shown(self, term: str) -> str:
         """The form the cloud shows for one term."""
+        memo = self._memo.get(term)
+        if memo is None:
+            if len(self._memo) >= _MEMO_CAP:
+                self._memo.clear()  # bounded: a stream's vocabulary has no end
+            memo = self._memo[term] = self._shown_uncached(term)
+        return memo
+
+    def _shown_uncached(self, term: str) -> str:
         hit = self._shown.get(_key(term))
         if hit is not None:
             return hit

@@ -22,7 +22,9 @@ Rules beyond plain term hits:
   Research" in a research tweet is the company, not a GOOGL market mention;
 - an AI tweet whose crypto words are all hashtags (#AI #ML #Web3) is not crypto;
 - a tweet with enough different spam phrases (giveaways, follow-for-follow, "DM me to earn") gets
-  no category and no sub-topic: it is bait, whatever it names.
+  no category, no sub-topic and no word-cloud terms: it is bait, whatever it names;
+- word-cloud terms are in one form per thing (``aliases.py``): a company's name for any alias,
+  a ``cloud_aliases`` list's first form, an English plural's singular.
 
 The trained model (``model.py``, optional: without it the rules decide alone) and the rules:
 - the rules decide where they are sure: a finance, AI or crypto term, a cashtag, a coin, a model
@@ -43,6 +45,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from services.classify.aliases import TermForms
 from services.classify.features import markers
 from services.classify.lexicon import (
     BEAR,
@@ -148,6 +151,7 @@ class _Found:
     models: dict[str, None] = field(default_factory=dict)
     model_words: set[str] = field(default_factory=set)
     terms: dict[str, None] = field(default_factory=dict)
+    dropped: set[str] = field(default_factory=set)  # pieces of mixed-script aliases (aliases.py)
     context: set[str] = field(default_factory=set)
     spam: set[str] = field(default_factory=set)
     score: int = 0
@@ -221,9 +225,11 @@ class Classifier:
         *,
         stopwords: frozenset[str],
         model: Model | None = None,
+        forms: TermForms | None = None,
     ) -> None:
         self.taxonomy = taxonomy
         self._model = model
+        self._forms = forms if forms is not None else TermForms(taxonomy)
         self._seg = segmenter
         self._lex = Lexicon()
         self._defined: frozenset[str] = frozenset(taxonomy.categories)
@@ -367,7 +373,8 @@ class Classifier:
             subtopics=subtopics,
             entities=entities,
             sentiment=sentiment,
-            terms=list(found.terms),
+            # bait is not the day's talk: it gives the word cloud nothing
+            terms=[] if spam else self._forms.finish(found.terms, found.dropped),
             near_dup_key=near_dup_key(
                 clean[: len(clean) - len(cut_word) - 1].lower() if cut_word else lower,
                 has_han=has_han,
@@ -527,6 +534,8 @@ class Classifier:
             return ""
         if display is not None:
             return display
+        if raw[-1] == "s" and raw[:-1].isupper():
+            return raw[:-1]  # an acronym's plural (H200s, APIs): the acronym
         # Capitals and camel case are names or acronyms; anything else is a plain word.
         return raw if (raw.isupper() or not raw[1:].islower()) else low
 
@@ -538,6 +547,10 @@ class Classifier:
             for m in pattern.finditer(lower):
                 targets = zh[m.group()]
                 if targets:
+                    mixed = self._forms.fragments.get(m.group())
+                    if mixed is not None:
+                        found.terms[mixed[0]] = None
+                        found.dropped.update(mixed[1])
                     start = m.start()
                     negated = (
                         lower[start - 1 : start] in self._neg_zh1

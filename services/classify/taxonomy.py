@@ -17,6 +17,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -169,6 +170,25 @@ class Taxonomy(_Spec):
     spam: SpamSpec = SpamSpec()
     stopwords: Terms = Terms()
     use_bundled_stopwords: bool = True
+    cloud_aliases: list[list[Term]] = Field(
+        default_factory=list,
+        description="Word-cloud terms that are one term across languages and forms, shown as "
+        "the first form of each list (companies, coins and models need none: their aliases show "
+        "as their name).",
+    )
+
+    @field_validator("cloud_aliases")
+    @classmethod
+    def _one_group_per_form(cls, groups: list[list[str]]) -> list[list[str]]:
+        forms: set[str] = set()
+        for group in groups:
+            if len(group) < 2:
+                raise ValueError(f"cloud_aliases {group!r}: a group needs two forms or more")
+            for form in group:
+                if form.casefold() in forms:
+                    raise ValueError(f"cloud_aliases: {form!r} is in two groups")
+                forms.add(form.casefold())
+        return groups
 
     @model_validator(mode="after")
     def _consistent(self) -> Taxonomy:
@@ -208,6 +228,7 @@ class Taxonomy(_Spec):
         lists += [c.aliases for c in self.companies] + [c.aliases for c in self.coins]
         lists += [self.sentiment.bullish, self.sentiment.bearish]
         words = {w for terms in lists for w in terms.zh if len(w) >= 2 and _HAN_ONLY.match(w)}
+        words.update(w for g in self.cloud_aliases for w in g if len(w) >= 2 and _HAN_ONLY.match(w))
         return sorted(words)
 
 

@@ -196,29 +196,16 @@ def normalize_term(raw: str) -> str | None:
     return term
 
 
-def _singulars(key: str) -> list[str]:
-    """The singular forms an English plural ``key`` may have (companies, boxes, models)."""
-    if len(key) <= 3 or not key.isascii() or not key.isalpha() or not key.endswith("s"):
-        return []
-    if key.endswith("ss"):
-        return []
-    out = []
-    if key.endswith("ies"):
-        out.append(key[:-3] + "y")
-    if key.endswith("es"):
-        out.append(key[:-2])
-    out.append(key[:-1])
-    return out
-
-
 def clean_terms(
     terms: Iterable[TermWeight],
     *,
     limit: int,
     drawable: Callable[[str], bool] = lambda _term: True,
 ) -> list[tuple[str, float]]:
-    """The terms fit to draw, heaviest first, at most ``limit``. Case variants are merged, and an
-    English plural joins its singular when both were seen (a plural alone stays as it is)."""
+    """The terms fit to draw, heaviest first, at most ``limit``; case variants are merged.
+
+    Aliases and plurals are merged where terms are made (``services/classify/aliases.py``) and
+    weighed in summarize (``services/summarize/terms.py``): what arrives is one term per thing."""
     merged: dict[str, tuple[str, float, float]] = {}  # casefold -> (shown, its weight, total)
     for item in terms:
         if not math.isfinite(item.weight) or item.weight <= 0:
@@ -231,11 +218,6 @@ def clean_terms(
         if item.weight > best or (item.weight == best and term < shown):
             shown, best = term, item.weight
         merged[key] = (shown, best, total + item.weight)
-    for key in sorted(merged, key=len, reverse=True):
-        singular = next((k for k in _singulars(key) if k in merged and k != key), None)
-        if singular is not None:  # "models" joins "model" when both were seen
-            shown, best, total = merged[singular]
-            merged[singular] = (shown, best, total + merged.pop(key)[2])
     ranked = sorted(((s, total) for s, _b, total in merged.values()), key=lambda t: (-t[1], t[0]))
     kept: list[tuple[str, float]] = []
     for term, weight in ranked:

@@ -44,6 +44,7 @@ from services.summarize.doc import TweetDoc, decode_doc
 from services.summarize.keys import scope_for
 from services.summarize.stories import build_stories, split
 from services.summarize.story import SetAsideCounts, Story
+from services.summarize.terms import weigh_terms
 from shared.models import (
     CATEGORIES,
     CountStat,
@@ -232,9 +233,9 @@ def view_from_snapshot(
         Cluster(key=m, size=n, representative=decode_doc(doc) if doc else None)
         for m, n, doc in _counts(snap, T_CLUSTERS)
     ]
-    terms = [TermWeight(term=m, weight=v) for m, v, _ in snap.tallies.get(T_TERMS, []) if v > 0][
-        :cloud_terms
-    ]
+    terms = weigh_terms(
+        [TermWeight(term=m, weight=v) for m, v, _ in snap.tallies.get(T_TERMS, []) if v > 0]
+    )[:cloud_terms]
     all_stories = build_stories(snap.tallies.get(T_STORIES, []), window.end)
     stories, set_aside = split(all_stories, report_stories)
     aside = sorted(

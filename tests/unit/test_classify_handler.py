@@ -431,8 +431,8 @@ def test_terms_drop_urls_handles_numbers_markup_emoji_and_stopwords(
         "www.example.com &amp; `code` > 2024 100% 12,000 $5 ~~gone~~ — via @someone http…"
     )
     terms = classify(text).terms
-    assert "AI agents" in terms
-    assert "code" in terms
+    assert "Agent" in terms  # "AI agents", in its cloud form (aliases.py)
+    assert "代码" in terms  # "code"
     assert "gone" in terms
     for bad in (
         "RT",
@@ -482,7 +482,8 @@ def test_terms_use_the_phrase_for_a_multiword_term(
     classify: Callable[[str], TweetClassified],
 ) -> None:
     terms = classify("Machine learning and deep learning need open source").terms
-    assert terms[:3] == ["machine learning", "deep learning", "open source"]
+    # one term each, in the form the taxonomy's cloud_aliases show them
+    assert terms[:3] == ["机器学习", "深度学习", "开源"]
     assert "learning" not in terms
 
 
@@ -490,14 +491,16 @@ def test_chinese_terms_are_words_of_two_or_more_characters_without_stopwords(
     classify: Callable[[str], TweetClassified],
 ) -> None:
     terms = classify("我们认为大模型和具身智能是2026年的热点，SK海力士和英伟达都受益，三十亿").terms
-    assert {"大模型", "具身智能", "热点", "海力士", "英伟达"} <= set(terms)
+    assert {"大模型", "具身智能", "热点"} <= set(terms)
+    assert {"SK Hynix", "NVIDIA"} <= set(terms)  # companies show as their name
+    assert "SK" not in terms and "海力士" not in terms and "英伟达" not in terms
     assert "我们" not in terms and "三十亿" not in terms
     assert all(len(t) >= 2 for t in terms)
 
 
 def test_terms_skip_the_word_cut_by_truncation(classify: Callable[[str], TweetClassified]) -> None:
     terms = classify("Les gens gagnent des milliers avec ChatGPT pour l… https://t.co/x").terms
-    assert "gens" in terms
+    assert "millier" in terms  # "milliers", by the regular plural rule (aliases.py)
     assert not any(t in ("l", "pour") for t in terms)
     assert "gagnent" in terms
     cut = classify("Prompt engineering is a critical skillset to develop… https://t.co/y").terms

@@ -39,6 +39,7 @@ from services.summarize.writers.phrasing import (
     handle,
     join,
     num,
+    quotable_text,
     quote,
     said,
     share,
@@ -52,7 +53,7 @@ from services.summarize.writers.telling import (
     substantial,
     tell,
 )
-from services.summarize.writers.titles import story_title
+from services.summarize.writers.titles import titled
 from shared.models import Block, CorePoint, Report, SymbolStat, TweetRef
 
 INSIGHT_BLOCKS = 4
@@ -92,10 +93,28 @@ class _Plan:
 
     stories: list[Story]
     titles: dict[str, str]
+    sources: dict[str, TweetDoc | None]
+    """The tweet each story's title was taken from."""
     core: list[Story]
 
     def title(self, story: Story) -> str:
         return self.titles[story.id]
+
+    def prefer(self, story: Story) -> TweetDoc | None:
+        """The title's source, to lead the story's telling (see :func:`_prefer`)."""
+        return _prefer(self.titles[story.id], self.sources.get(story.id))
+
+    def lead(self, story: Story, avoid: set[str] | None = None) -> TweetDoc | None:
+        """The tweet that leads the telling of ``story``: its title's source where it may."""
+        return lead_of(story, avoid, title=self.titles[story.id], prefer=self.prefer(story))
+
+
+def _prefer(title: str, source: TweetDoc | None) -> TweetDoc | None:
+    """``source`` to lead a story titled from it, unless the title already says all it says
+    (the body would only repeat the title)."""
+    if source is None or len(quotable_text(source.ref.text)) < len(title) + 12:
+        return None
+    return source
 
 
 def _plan(view: WindowView) -> _Plan:
@@ -108,9 +127,11 @@ def _plan(view: WindowView) -> _Plan:
         stories.append(story)
     stories.sort(key=lambda s: (-s.score, s.id))
     titles: dict[str, str] = {}
+    sources: dict[str, TweetDoc | None] = {}
     used: dict[str, int] = {}
     for story in stories:
-        title = story_title(story, view.subtopic_labels)
+        named = titled(story, view.subtopic_labels)
+        title, sources[story.id] = named.title, named.source
         n = used.get(title, 0)
         used[title] = n + 1
         if n:
@@ -121,14 +142,19 @@ def _plan(view: WindowView) -> _Plan:
     core: list[Story] = []
     leads: set[str] = set()
     for story in stories:
-        lead = lead_of(story, leads, title=titles[story.id])
+        lead = lead_of(
+            story,
+            leads,
+            title=titles[story.id],
+            prefer=_prefer(titles[story.id], sources[story.id]),
+        )
         if lead is None or lead.id in leads:
             continue
         core.append(story)
         leads.add(lead.id)
         if len(core) == CORE_POINTS:
             break
-    return _Plan(stories=stories, titles=titles, core=core)
+    return _Plan(stories=stories, titles=titles, sources=sources, core=core)
 
 
 def _refs(docs: Iterable[TweetDoc]) -> list[TweetRef]:
@@ -214,7 +240,7 @@ class ExtractiveWriter:
             + _mood_sentence(view)
         )
         paragraphs = [first, _stories_paragraph(view, plan)]
-        leads = [d for s in plan.core[:3] if (d := lead_of(s, title=plan.title(s))) is not None]
+        leads = [d for s in plan.core[:3] if (d := plan.lead(s)) is not None]
         return [finish(p) for p in paragraphs if p], _refs(leads)
 
     def core_points(self, view: WindowView) -> list[CorePoint]:
@@ -229,7 +255,13 @@ class ExtractiveWriter:
         points: list[CorePoint] = []
         cited: set[str] = set()
         for story in plan.core:
-            told = tell(rotor, story, avoid=cited, title=plan.title(story))
+            told = tell(
+                rotor,
+                story,
+                avoid=cited,
+                title=plan.title(story),
+                prefer=plan.prefer(story),
+            )
             if told is None:
                 continue
             cited.update(d.id for d in told.cited)
@@ -252,7 +284,7 @@ class ExtractiveWriter:
         core = {s.id for s in plan.core}
 
         def voiced(s: Story) -> bool:
-            lead = lead_of(s, avoid, title=plan.title(s))
+            lead = plan.lead(s, avoid)
             return lead is not None and bool(OPINION.search(lead.ref.text))
 
         # Opinion and debate stories first, then stories whose lead voices a view; a story
@@ -455,7 +487,7 @@ def _langs(story: Story) -> str:
 
 
 def _insight_block(plan: _Plan, story: Story, avoid: set[str]) -> Block | None:
-    lead = lead_of(story, avoid, title=plan.title(story))
+    lead = plan.lead(story, avoid)
     if lead is None:
         return None
     paragraphs = [f"{said(lead, '认为')}。"]
@@ -507,7 +539,7 @@ def _event_block(plan: _Plan, title: str, stories: Sequence[Story]) -> Block:
         return _no_data(title)
     bullets, cited = [], []
     for story in stories:
-        lead = lead_of(story, title=plan.title(story))
+        lead = plan.lead(story)
         if lead is None:
             continue
         carried = _carried(story) if story.tweets > 1 else handle(lead)
@@ -560,7 +592,7 @@ def _analysis(view: WindowView, area: str, limit: int) -> list[Block]:
         fresh = [s for s in stories if s.id not in core][:2]
         bullets, cited = [], []
         for story in fresh:
-            lead = lead_of(story, title=plan.title(story))
+            lead = plan.lead(story)
             if lead is not None:
                 bullets.append(said(lead))
                 cited.append(lead)

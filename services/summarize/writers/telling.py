@@ -88,10 +88,19 @@ def overlap(title: str, doc: TweetDoc) -> int:
     return sum(1 for t in set(_TOKEN.findall(title.casefold())) if t in text)
 
 
-def lead_of(story: Story, avoid: set[str] | None = None, *, title: str = "") -> TweetDoc | None:
-    """The member that tells the story best, not one of ``avoid``: substantial, not a reply,
-    saying what its ``title`` says and carrying most of the story's names and figures; members
-    come best first, which breaks ties."""
+def lead_of(
+    story: Story,
+    avoid: set[str] | None = None,
+    *,
+    title: str = "",
+    prefer: TweetDoc | None = None,
+) -> TweetDoc | None:
+    """The member that tells the story best, not one of ``avoid``: ``prefer`` (the tweet its
+    title was taken from) if it may, else one substantial, not a reply, saying what its
+    ``title`` says and carrying most of the story's names and figures; members come best first,
+    which breaks ties."""
+    if prefer is not None and (not avoid or prefer.id not in avoid) and substantial(prefer):
+        return prefer
     docs = [d for d in story.members if substantial(d)] or list(story.members)
     pool = [d for d in docs if not avoid or d.id not in avoid] or docs
     if not pool:
@@ -136,19 +145,25 @@ def reaction_of(story: Story, lead: TweetDoc, avoid: set[str]) -> tuple[str, Twe
     return None
 
 
-def chinese_member(story: Story, lead: TweetDoc, avoid: set[str]) -> TweetDoc | None:
-    """A Chinese member by another author, when the lead is not Chinese."""
-    if lead.ref.lang == "zh":
+def other_language_member(story: Story, lead: TweetDoc, avoid: set[str]) -> TweetDoc | None:
+    """A member by another author in the other of Chinese and English than the lead: the
+    Chinese retelling of an English report, or the English report a Chinese lead retells."""
+    want = "en" if lead.ref.lang == "zh" else "zh"
+    docs = [
+        d
+        for d in (*story.representatives.get(want, ()), *story.members)
+        if d.ref.lang == want
+        and d.id not in avoid
+        and d.ref.author.casefold() != lead.ref.author.casefold()
+        and substantial(d)
+    ]
+    if not docs:
         return None
-    for doc in (*story.representatives.get("zh", ()), *story.members):
-        if (
-            doc.ref.lang == "zh"
-            and doc.id not in avoid
-            and doc.ref.author.casefold() != lead.ref.author.casefold()
-            and substantial(doc)
-        ):
-            return doc
-    return None
+    order = {d.id: i for i, d in reversed(list(enumerate(docs)))}
+    return min(
+        docs,
+        key=lambda d: (d.ref.text.lstrip().startswith("@"), -centrality(story, d), order[d.id]),
+    )
 
 
 _WHAT = (
@@ -204,6 +219,12 @@ _CHINESE = (
     "{h}的中文转述是：{q}。",
     "中文圈也在讨论，{h}写道：{q}。",
     "{h}用中文写道：{q}。",
+)
+_ENGLISH = (
+    "英文推文中，{h}写道：{q}。",
+    "英语圈的讨论里，{h}写道：{q}。",
+    "{h}用英文写道：{q}。",
+    "英语推文里，{h}的说法是：{q}。",
 )
 _MARKET_UP = (
     "市场情绪偏多，{b} 条推文看涨。",
@@ -300,12 +321,17 @@ def mood(rotor: Rotor, story: Story) -> str:
 
 
 def tell(
-    rotor: Rotor, story: Story, *, avoid: set[str] | None = None, title: str = ""
+    rotor: Rotor,
+    story: Story,
+    *,
+    avoid: set[str] | None = None,
+    title: str = "",
+    prefer: TweetDoc | None = None,
 ) -> Told | None:
-    """The story in two or three sentences, and the tweets they quote (lead first, the one that
-    says what ``title`` says)."""
+    """The story in two or three sentences, and the tweets they quote (lead first: ``prefer``
+    where it may, else the one that says what ``title`` says)."""
     avoid = avoid or set()
-    lead = lead_of(story, avoid, title=title)
+    lead = lead_of(story, avoid, title=title, prefer=prefer)
     if lead is None:
         return None
     parts = [what(rotor, story, lead), breadth(rotor, story, lead)]
@@ -317,10 +343,13 @@ def tell(
         parts.append(rotor.pick(label, variants).format(h=handle(doc), q=quote(doc)))
         cited.append(doc)
     else:
-        zh = chinese_member(story, lead, avoid)
-        if zh is not None:
-            parts.append(rotor.pick("chinese", _CHINESE).format(h=handle(zh), q=quote(zh)))
-            cited.append(zh)
+        other = other_language_member(story, lead, avoid)
+        if other is not None:
+            key, variants = (
+                ("english", _ENGLISH) if other.ref.lang == "en" else ("chinese", _CHINESE)
+            )
+            parts.append(rotor.pick(key, variants).format(h=handle(other), q=quote(other)))
+            cited.append(other)
         else:
             parts.append(mood(rotor, story))
     return Told(text="".join(parts), cited=tuple(cited))
@@ -333,10 +362,12 @@ __all__ = [
     "Rotor",
     "Told",
     "breadth",
-    "chinese_member",
+    "centrality",
     "languages",
     "lead_of",
     "mood",
+    "other_language_member",
+    "overlap",
     "reaction_of",
     "substantial",
     "tell",

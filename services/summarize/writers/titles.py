@@ -7,8 +7,11 @@ In order of preference:
 2. an English tweet's ``<subject> <verb> <object>`` opening (``IQuest Labs releases a 40B code
    LLM``) told with a Chinese verb and the subject's Chinese name (``IQuest Labs 发布 40B code
    LLM``);
-3. the Chinese names of its lead entities (``Story.entity_labels``), what kind of story it is,
-   and its lead figure (``三星、SK海力士股价异动：+280%``).
+3. the Chinese names of the lead entities its lead tweet names (``Story.entity_labels``), what
+   kind of story it is, and its lead figure (``三星、SK海力士股价异动：+280%``);
+4. what kind of story it is and an English tweet's opening clause, as written (``新研究：small
+   human hints help frontier models solve IMO-level problems``);
+5. whose post it is and on what (``@tessa_ships 谈智能代理``).
 
 Nothing is translated beyond the verb and the names the story layer knows: a title only says
 what a tweet of the story says.
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from services.summarize.doc import TweetDoc
 from services.summarize.story import Story
@@ -204,33 +208,139 @@ def _reply(doc: TweetDoc) -> bool:
     return doc.ref.text.lstrip().startswith("@")
 
 
-def story_title(story: Story, subtopic_labels: Mapping[str, str] | None = None) -> str:
-    """The story's title (see the module docstring for the order tried)."""
+@dataclass(frozen=True)
+class Titled:
+    """A story's title and the tweet it was taken from (None for one built from names)."""
+
+    title: str
+    source: TweetDoc | None
+
+
+def titled(story: Story, subtopic_labels: Mapping[str, str] | None = None) -> Titled:
+    """The story's title and its source tweet (see the module docstring for the order tried)."""
     found = [
-        (t, i)
+        (t, i, doc)
         for i, doc in enumerate(_chinese_docs(story)[:6])
         if not _reply(doc) and (t := chinese_opening(doc, story.figures))
     ]
     # Best named first; of two as good, the shorter, then the better tweet.
     best = max(
-        found, key=lambda ti: (_title_score(ti[0], story), -len(ti[0]) // 8, -ti[1]), default=None
+        found,
+        key=lambda f: (_title_score(f[0], story), -len(f[0]) // 8, -f[1]),
+        default=None,
     )
     if best is not None and _title_score(best[0], story) >= 0:
-        return best[0]
+        return Titled(best[0], best[2])
     labels = dict(story.entity_labels)
-    for doc in [d for d in story.members[:6] if not _reply(d)]:
+    originals = [d for d in story.members[:6] if not _reply(d)]
+    for doc in originals:
         title = english_opening(doc, labels)
         if title:
-            return title
+            return Titled(title, doc)
     # A hedged Chinese opening (a question, a condition) still beats a title without a verb.
-    return best[0] if best is not None else entity_title(story, subtopic_labels)
+    if best is not None:
+        return Titled(best[0], best[2])
+    named = entity_title(story, subtopic_labels)
+    if not named.startswith("@"):
+        return Titled(named, None)
+    for doc in originals:
+        clause = english_clause(doc)
+        if clause:
+            return Titled(f"{_kind_label(story, subtopic_labels)}：{clause}", doc)
+    return Titled(named, None)
+
+
+def story_title(story: Story, subtopic_labels: Mapping[str, str] | None = None) -> str:
+    """The story's title (see the module docstring for the order tried)."""
+    return titled(story, subtopic_labels).title
+
+
+_LEAD_IN = re.compile(
+    r"^(?:new paper|paper|hot take|thread|pso|reminder|fun fact|psa|unpopular opinion|"
+    r"prediction|counterpoint[^:]*|year in review)\s*[:：]\s*",
+    re.I,
+)
+_CLAUSE_END = re.compile(r"[.!?;:。！？；：—]|\s[-–]\s")
+_KIND_LABELS = {
+    "release": "新发布",
+    "research": "新研究",
+    "tool": "新工具",
+    "market": "市场",
+    "funding": "投资",
+    "policy": "政策",
+    "incident": "事件",
+    "opinion": "观点",
+    "debate": "争论",
+}
+
+
+_DANGLING = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "with",
+        "and",
+        "or",
+        "but",
+        "by",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "that",
+        "this",
+        "than",
+        "its",
+        "their",
+        "your",
+        "our",
+        "my",
+    ]
+)
+
+
+def _kind_label(story: Story, subtopic_labels: Mapping[str, str] | None) -> str:
+    if story.kind in _KIND_LABELS:
+        return _KIND_LABELS[story.kind]
+    sub = story.subtopics[0] if story.subtopics else ""
+    return (subtopic_labels or {}).get(sub, sub) or "热议"
+
+
+def english_clause(doc: TweetDoc, limit: int = 60) -> str | None:
+    """An English tweet's opening clause (after a lead-in such as "New paper:"), its words up to
+    ``limit`` characters; None when it is too short to name anything."""
+    text = _LEAD_IN.sub("", clean(doc.ref.text))
+    if _CJK_CHAR.search(text):
+        return None
+    clause = _CLAUSE_END.split(text, maxsplit=1)[0].strip()
+    words = clause.split()
+    out: list[str] = []
+    for word in words:
+        if len(" ".join([*out, word])) > limit:
+            break
+        out.append(word)
+    # A clause cut short must not end on a word that leads into what was cut.
+    while out and out[-1].casefold().strip(",") in _DANGLING:
+        out.pop()
+    return " ".join(out) if len(out) >= 3 else None
 
 
 __all__ = [
     "TITLE_CHARS",
+    "Titled",
     "chinese_opening",
     "clean",
+    "english_clause",
     "english_opening",
     "entity_title",
     "story_title",
+    "titled",
 ]

@@ -337,6 +337,11 @@ def tell(
     parts = [what(rotor, story, lead), breadth(rotor, story, lead)]
     cited = [lead]
     reaction = reaction_of(story, lead, avoid)
+    moved = story.sentiment.get("bullish", 0) or story.sentiment.get("bearish", 0)
+    if reaction is not None and reaction[0] == "echo" and story.kind in _MARKET_KINDS and moved:
+        # How a market took the news says more than one more voice agreeing.
+        parts.append(mood(rotor, story))
+        return Told(text="".join(parts), cited=tuple(cited))
     if reaction is not None:
         label, doc = reaction
         variants = _DISSENT if label == "dissent" else _ECHO

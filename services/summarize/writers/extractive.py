@@ -58,6 +58,8 @@ from shared.models import Block, CorePoint, Report, SymbolStat, TweetRef
 
 INSIGHT_BLOCKS = 4
 EVENT_BULLETS = 6
+EVENT_SINGLES = 3
+"""A heading lists a story only one tweet told while it has fewer lines than this."""
 AI_BLOCKS = 5
 FINANCE_BLOCKS = 3
 ANALYSIS_STORIES = 4
@@ -314,10 +316,18 @@ class ExtractiveWriter:
         """关键事件与发展: the four fixed headings, each event story one line, strongest first."""
         plan = _plan(view)
         by_heading: dict[str, list[Story]] = {t: [] for t in EVENT_TITLES}
-        for story in plan.stories:
+        # An event more than one tweet reported comes before one a single tweet did; a single
+        # tweet is listed only under a heading that has few events.
+        ordered = sorted(plan.stories, key=lambda s: s.tweets < 2)
+        for story in ordered:
             heading = _EVENT_HEADING.get(story.kind)
-            if heading is not None and len(by_heading[heading]) < EVENT_BULLETS:
-                by_heading[heading].append(story)
+            if heading is None:
+                continue
+            listed = by_heading[heading]
+            if len(listed) < (EVENT_BULLETS if story.tweets > 1 else EVENT_SINGLES):
+                listed.append(story)
+        for listed in by_heading.values():
+            listed.sort(key=lambda s: (-s.score, s.id))
         return finish_blocks(_event_block(plan, t, by_heading[t]) for t in EVENT_TITLES)
 
     def markets(self, view: WindowView) -> list[Block]:
@@ -588,7 +598,10 @@ def _analysis(view: WindowView, area: str, limit: int) -> list[Block]:
             f"{share(stat.count, view.stats.tweets)}。"
         )
         items = [f"{_named(plan, [s])[0]}（{num(s.tweets)} 条）" for s in stories]
-        text += f"其中讨论较多的是{join(items)}。"
+        if stories[0].tweets > 1:
+            text += f"其中讨论较多的是{join(items)}。"
+        else:
+            text += f"其中的代表性话题是{join(items)}。"
         fresh = [s for s in stories if s.id not in core][:2]
         bullets, cited = [], []
         for story in fresh:

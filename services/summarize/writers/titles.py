@@ -260,7 +260,7 @@ _LEAD_IN = re.compile(
     r"prediction|counterpoint[^:]*|year in review)\s*[:：]\s*",
     re.I,
 )
-_CLAUSE_END = re.compile(r"[.!?;:。！？；：—]|\s[-–]\s")
+_CLAUSE_END = re.compile(r"[.!?;:,。！？；：，—(]|\s[-–]\s")
 _KIND_LABELS = {
     "release": "新发布",
     "research": "新研究",

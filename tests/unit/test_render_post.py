@@ -520,3 +520,18 @@ def test_a_source_linked_through_its_retweet_says_so(template):
     [line] = [ln for ln in text.splitlines() if ln.startswith("   来源：")]
     assert "[@gpu&#95;girl&#95;nyc（经 @mayacodes 转推）](https://x.com/mayacodes/status/" in line
     assert "[@Rosa](https://x.com/rosa/status/1004)" in line  # same account, other case
+
+
+def test_a_long_tweet_quoted_under_a_point_is_cut_at_a_sentence_or_a_word(template):
+    sentences = "Closed wins early. Open wins eventually. " * 6  # 240 characters, 12 sentences
+    words = "word " * 60  # no sentence end before the cut
+    points = [
+        CorePoint(title="开源", body="分析。", citations=[make_ref(1, text=sentences)]),
+        CorePoint(title="词", body="分析。", citations=[make_ref(2, text=words)]),
+    ]
+    out = render(make_ready(report=make_report(core_points=points)), template)
+    quotes = re.findall(r"^\s*> (.*)（", out, re.M)
+    assert len(quotes) == 2
+    assert quotes[0].endswith(("early.", "eventually.")) and len(quotes[0]) <= 160
+    assert sentences.startswith(quotes[0])
+    assert quotes[1].endswith("word…") and "wor…" not in quotes[1].replace("word…", "")

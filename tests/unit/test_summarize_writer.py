@@ -63,12 +63,21 @@ def data_numbers(view: WindowView, report: Report) -> set[str]:
     counts |= set(view.subtopic_retweets.values()) | set(view.retweets_by_category.values())
     for moods in view.sentiment_by_category.values():
         counts |= set(moods.values())
+    for story in view.stories:
+        counts |= {story.tweets, story.retweets, story.authors, *story.sentiment.values()}
+        counts |= {n for _, n in story.languages}
+    a = view.set_aside
+    counts |= {a.spam_stories, a.spam_tweets, a.chatter_stories, a.chatter_tweets}
     allowed = {num(n) for n in counts}
     allowed |= {share(a, b).rstrip("%") for a in counts for b in counts if b}
     docs = [*view.top_all, *view.ticker_docs.values(), *view.coin_docs.values()]
     for top in [*view.top_by_category.values(), *view.top_by_subtopic.values()]:
         docs.extend(top)
     allowed |= {num(d.engagement) for d in docs}
+    # A story's title is its own tweets' words: the figures its members wrote are data too.
+    for story in view.stories:
+        for member in story.members:
+            allowed |= set(_NUM.findall(quotable_text(member.ref.text)))
     names = [*view.subtopic_labels.values(), *(c.label for c in [*view.models, *view.companies])]
     names += [s.symbol for s in [*st.tickers, *st.coins]] + [s.name or "" for s in st.tickers]
     w = view.window
@@ -122,30 +131,40 @@ def test_rich_window_fills_every_section_with_ten_cited_points() -> None:
     assert len(report.overview) == 2
     assert report.overview[0].startswith("本时段（2026-01-02")
     assert f"共收录 {view.stats.tweets} 条推文" in report.overview[0]
-    assert report.overview_citations
+    # the second paragraph names the day's stories, by their titles
+    assert "当天最受关注的是「" + report.core_points[0].title + "」" in report.overview[1]
 
     assert len(report.core_points) == CORE_POINTS
     leads = [p.citations[0].tweet_id for p in report.core_points]
     assert len(set(leads)) == CORE_POINTS
     titles = [p.title for p in report.core_points]
     assert len(set(titles)) == CORE_POINTS
+    stories = {s.id: s for s in view.stories}
+    assert len({p.story_id for p in report.core_points}) == CORE_POINTS  # never one story twice
     for point in report.core_points:
         assert 1 <= len(point.citations) <= 3
         assert "条" in point.body and "“" in point.body
-    assert titles[0] == "智能代理：Claude Skills"  # the largest sub-topic and its leading entity
+        assert point.story_id in stories
+        assert "互动量" not in point.body
+    # the strongest stories, in order
+    assert [p.story_id for p in report.core_points] == [s.id for s in view.stories][:CORE_POINTS]
 
     assert report.insights and all(b.citations for b in report.insights)
     assert [b.title for b in report.events] == list(EVENT_TITLES)
+    assert sum(1 for b in report.events if b.bullets) >= 2
     for block in report.events:
-        assert block.paragraphs and block.bullets
-        assert len(block.citations) == len(block.bullets)
+        assert block.paragraphs
+        assert len(block.citations) == len(block.bullets)  # one event story a line, cited
     assert [b.title for b in report.markets] == ["个股与市场情绪", NO_CRYPTO_TITLE]
     assert "NVDA（NVIDIA，8 次，看涨 5）" in report.markets[0].paragraphs[1]
     assert any("+124%、+280%、76%" in b for b in report.markets[0].bullets)
     assert report.markets[1].paragraphs == [NO_CRYPTO_TEXT]
     assert [b.title for b in report.ai_analysis][:3] == ["智能代理", "伦理与治理", "模型发布"]
     assert [b.title for b in report.finance_analysis] == ["股票市场", "投资与融资"]
-    assert len(report.footer_notes) == 2  # no "fewer points" note
+    assert not any("只能区分出" in n for n in report.footer_notes)  # no "fewer points" note
+    assert any("未作为新闻报道" in n for n in report.footer_notes) == bool(
+        view.set_aside.chatter_stories or view.set_aside.spam_stories
+    )
     assert "123 条" in report.footer_notes[0]
     assert_traceable(view, report)
 
@@ -156,7 +175,7 @@ def test_the_retweeted_tweet_leads_with_its_highest_engagement() -> None:
     assert view.top_all[0].engagement == 502 + 2 * 50  # the last, largest retweet's metrics
     point = ExtractiveWriter().write(view).report.core_points[0]
     assert point.citations[0].tweet_id == "100001"
-    assert "（互动量 602）" in point.body and "相关转发 3 次" in point.body
+    assert "另有 3 次转发" in point.body
 
 
 def test_tiny_window_gives_fewer_points_and_says_why() -> None:
@@ -168,9 +187,9 @@ def test_tiny_window_gives_fewer_points_and_says_why() -> None:
         ]
     )
     report = ExtractiveWriter().write(view).report
-    assert [p.title for p in report.core_points] == ["智能代理", "学术研究"]
-    assert report.core_points[0].citations[0].tweet_id == "1"
-    assert "只能区分出 2 个互不重复的话题" in report.footer_notes[-1]
+    assert len(report.core_points) == len(view.stories) < CORE_POINTS
+    assert {p.citations[0].tweet_id for p in report.core_points} <= {"1", "2", "3"}
+    assert f"只能区分出 {len(view.stories)} 个互不重复的事件" in report.footer_notes[-1]
     events = {b.title: b for b in report.events}
     assert events["学术研究进展"].bullets
     assert events["产业合作与投资"].paragraphs == [NO_DATA]
@@ -208,7 +227,7 @@ def test_near_duplicate_cluster_becomes_a_point_with_its_size() -> None:
     report = ExtractiveWriter().write(view).report
     cluster = report.core_points[0]
     assert cluster.citations[0].tweet_id == "4"  # the most engaging copy represents the cluster
-    assert "共有 5 条不同推文内容高度相近" in cluster.body
+    assert "5 条推文、5 位作者" in cluster.body
     assert_traceable(view, report)
 
 
@@ -273,7 +292,7 @@ def test_plain_text_keeps_quotes_verbatim_and_spaces_latin_off_chinese() -> None
     report = ExtractiveWriter().write(view).report
     body = report.core_points[0].body
     assert "“看好GPT-5的推理能力”" in body  # the tweet as written, its link left to the citation
-    assert "来自 @alice（互动量 2）" in body
+    assert "@alice" in body and "互动量" not in body
     assert report.core_points[0].citations[0].url == "https://x.com/alice/status/1"
     assert "推文语言以中文为主" in report.overview[0]
 

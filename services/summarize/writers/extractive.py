@@ -1,36 +1,41 @@
-"""The offline, extractive report writer: Chinese template sentences filled from the aggregates.
+"""The offline, extractive report writer: the window's stories, told in Chinese from their tweets.
 
-Nothing is invented. Every figure in the text is a count from the window's statistics, a share
-computed from two of them, an engagement score of a cited tweet, or a figure quoted from a cited
-tweet; tweets are quoted in their own language, and every quote is in the section's citations.
-A section without data says so instead of being padded. Text is plain: render adds the markup.
+Nothing is invented. Every figure in the text is a count from the window's statistics or
+stories, a share computed from two of them, or a figure quoted from a cited tweet; tweets are
+quoted in their own language, whole or cut at a sentence's end (never inside a word), and every
+quote is in the section's citations. A section without data says so instead of being padded.
+Text is plain: render adds the markup.
 
-This module owns what the extractive report says and which tweets it cites (themes, selection,
-the event rules, the section layouts); how a sentence is phrased (labels, figures, quotes,
-attributions, spacing) is ``phrasing``'s, which the model writers share. Its public section
-methods are the :class:`~services.summarize.writers.SectionWriter` a model writer falls back to.
+The report is built from ``WindowView.stories`` (reported stories, strongest first; spam and
+chatter already set aside): the ten strongest are the core points, one story each; the event
+stories fill 关键事件与发展 by kind; opinion and debate stories, with the other side where a
+member takes it, fill 重要观点与见解; the overview names the leading stories. A view without
+stories (a store written before the story layer) gets rough ones from ``fallback``.
+
+This module owns what the report says and which tweets it cites; ``titles`` names a story,
+``telling`` tells one in sentences, ``phrasing`` (shared with the model writers) holds labels,
+figures, quotes and spacing. Its public section methods are the
+:class:`~services.summarize.writers.SectionWriter` a model writer falls back to.
 """
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 from services.summarize.doc import TweetDoc
-from services.summarize.view import WindowView, entity_key
+from services.summarize.story import Story
+from services.summarize.view import WindowView
 from services.summarize.writers import CORE_POINTS, EVENT_TITLES, Written
+from services.summarize.writers.fallback import stories_of
 from services.summarize.writers.phrasing import (
     CATEGORY_LABELS,
-    CJK,
     LANG_LABELS,
     NO_DATA,
     SENTIMENT_LABELS,
     finish,
     finish_blocks,
-    from_,
     handle,
     join,
     num,
@@ -38,133 +43,124 @@ from services.summarize.writers.phrasing import (
     quote,
     said,
     share,
-    tail,
 )
-from shared.models import Block, CorePoint, CountStat, Report, SymbolStat, TweetRef
+from services.summarize.writers.telling import (
+    DISSENT,
+    OPINION,
+    Rotor,
+    lead_of,
+    reaction_of,
+    substantial,
+    tell,
+)
+from services.summarize.writers.titles import titled
+from shared.models import Block, CorePoint, Report, SymbolStat, TweetRef
 
 INSIGHT_BLOCKS = 4
-EVENT_BULLETS = 5
-AI_BLOCKS = 6
-FINANCE_BLOCKS = 4
+EVENT_BULLETS = 6
+EVENT_SINGLES = 3
+"""A heading lists a story only one tweet told while it has fewer lines than this."""
+AI_BLOCKS = 5
+FINANCE_BLOCKS = 3
+ANALYSIS_STORIES = 4
 NO_CRYPTO_TITLE = "未涉及数字货币"
 NO_CRYPTO_TEXT = "本时段推文未涉及数字货币或加密货币相关内容。"
 
-_MENTION = re.compile(r"@\w+")
-_OPINION = re.compile(
-    r"\b(i think|i believe|imo|imho|in my (?:view|opinion)|should|must|will|won't|predict\w*|"
-    r"bet|future|matters?|wrong|right|never|always|why|truth|lesson)\b|(?<!\?)\?(?!\?)|？|认为|"
-    r"觉得|观点|"
-    r"应该|未来|预测|其实|必须|将会",
-    re.IGNORECASE,
-)
+_LAUNCHES, _TOOLS, _DEALS, _RESEARCH = EVENT_TITLES
+_EVENT_HEADING = {
+    "release": _LAUNCHES,
+    "tool": _TOOLS,
+    "funding": _DEALS,
+    "policy": _DEALS,
+    "market": _DEALS,
+    "incident": _DEALS,
+    "research": _RESEARCH,
+}
+"""Which 关键事件与发展 heading an event story goes under, by its kind."""
+_OPINION_KINDS = {"opinion", "debate"}
+_EVENT_LEADS = {
+    _LAUNCHES: "本时段的模型与技术发布：",
+    _TOOLS: "新上线或受到关注的应用与工具：",
+    _DEALS: "产业、投资与政策方面的动态：",
+    _RESEARCH: "获得讨论的研究成果：",
+}
+
+
+# ---------------------------------------------------------------------------- the plan
 
 
 @dataclass(frozen=True)
-class _EventRule:
-    """Which sub-topics (by words in their id or label) and which tweets feed an event block."""
+class _Plan:
+    """The window's stories, their titles, and which ten are the core points."""
 
-    title: str
-    subtopic_words: tuple[str, ...]
-    text: re.Pattern[str]
-    about_models: bool | None = None
-    """For a sub-topic shared with another block: True takes its tweets that name a model,
-    False those that do not, None all of them."""
+    stories: list[Story]
+    titles: dict[str, str]
+    sources: dict[str, TweetDoc | None]
+    """The tweet each story's title was taken from."""
+    core: list[Story]
 
+    def title(self, story: Story) -> str:
+        return self.titles[story.id]
 
-_RELEASE = (
-    r"\b(launch\w*|releas\w*|introduc\w*|announc\w*|unveil\w*|open[- ]?sourc\w*|now available|"
-    r"ship(?:s|ped)?|rolls? out)\b|发布|推出|上线|开源"
-)
-_LAUNCHES, _TOOLS, _DEALS, _RESEARCH = EVENT_TITLES
-_EVENT_RULES = (
-    _EventRule(
-        _LAUNCHES,
-        (
-            "model",
-            "llm",
-            "release",
-            "launch",
-            "breakthrough",
-            "multimodal",
-            "reasoning",
-            "performance",
-            "architecture",
-            "efficiency",
-            "opensource",
-            "open_source",
-            "模型",
-            "突破",
-            "多模态",
-            "推理",
-            "架构",
-            "性能",
-            "开源",
-            "发布",
-        ),
-        re.compile(_RELEASE + r"|\b(benchmark|state[- ]of[- ]the[- ]art|sota)\b|突破", re.I),
-        about_models=True,
-    ),
-    _EventRule(
-        _TOOLS,
-        (
-            "tool",
-            "app",
-            "product",
-            "launch",
-            "coding",
-            "codegen",
-            "developer",
-            "agent",
-            "enterprise",
-            "工具",
-            "应用",
-            "产品",
-            "编程",
-            "代码",
-            "代理",
-            "智能体",
-            "开发",
-            "发布",
-        ),
-        re.compile(
-            r"(?=.*(" + _RELEASE + r"))(?=.*(\b(app|tool|plugin|extension|api|sdk|feature|agent|"
-            r"assistant)s?\b|工具|应用|插件|功能|助手|智能体))",
-            re.I | re.S,
-        ),
-        about_models=False,
-    ),
-    _EventRule(
-        _DEALS,
-        (
-            "invest",
-            "funding",
-            "venture",
-            "deal",
-            "partner",
-            "acqui",
-            "industry",
-            "投资",
-            "融资",
-            "合作",
-            "并购",
-            "收购",
-            "产业",
-        ),
-        re.compile(
-            r"\b(invest\w*|funding|raise[sd]?|raising|valuation|acqui\w*|partner\w*|ipo|"
-            r"series [a-e])\b|融资|投资|合作|收购|并购|估值",
-            re.I,
-        ),
-    ),
-    _EventRule(
-        _RESEARCH,
-        ("research", "paper", "academ", "science", "study", "研究", "论文", "学术", "科研"),
-        re.compile(r"\b(paper|arxiv|research\w*|study|studies|preprint)\b|论文|研究|学术", re.I),
-    ),
-)
+    def prefer(self, story: Story) -> TweetDoc | None:
+        """The title's source, to lead the story's telling (see :func:`_prefer`)."""
+        return _prefer(self.titles[story.id], self.sources.get(story.id))
+
+    def lead(self, story: Story, avoid: set[str] | None = None) -> TweetDoc | None:
+        """The tweet that leads the telling of ``story``: its title's source where it may."""
+        return lead_of(story, avoid, title=self.titles[story.id], prefer=self.prefer(story))
 
 
-# ---------------------------------------------------------------------------- selection
+def _prefer(title: str, source: TweetDoc | None) -> TweetDoc | None:
+    """``source`` to lead a story titled from it, unless the title already says all it says
+    (the body would only repeat the title)."""
+    if source is None or len(quotable_text(source.ref.text)) < len(title) + 12:
+        return None
+    return source
+
+
+def _plan(view: WindowView) -> _Plan:
+    stories: list[Story] = []
+    seen: set[str] = set()
+    for story in stories_of(view):
+        if story.id in seen or not story.reported or not story.members:
+            continue
+        seen.add(story.id)
+        stories.append(story)
+    stories.sort(key=lambda s: (-s.score, s.id))
+    titles: dict[str, str] = {}
+    sources: dict[str, TweetDoc | None] = {}
+    used: dict[str, int] = {}
+    for story in stories:
+        named = titled(story, view.subtopic_labels)
+        title, sources[story.id] = named.title, named.source
+        n = used.get(title, 0)
+        used[title] = n + 1
+        if n:
+            # Two stories whose tweets open alike: the second is told apart by its lead author.
+            lead = lead_of(story)
+            title = f"{title}（{handle(lead)}）" if lead else f"{title}（{n + 1}）"
+        titles[story.id] = title
+    core: list[Story] = []
+    leads: set[str] = set()
+    for story in stories:
+        lead = lead_of(
+            story,
+            leads,
+            title=titles[story.id],
+            prefer=_prefer(titles[story.id], sources[story.id]),
+        )
+        if lead is None or lead.id in leads:
+            continue
+        core.append(story)
+        leads.add(lead.id)
+        if len(core) == CORE_POINTS:
+            break
+    return _Plan(stories=stories, titles=titles, sources=sources, core=core)
+
+
+def _refs(docs: Iterable[TweetDoc]) -> list[TweetRef]:
+    return [d.ref for d in docs]
 
 
 def _unique(docs: Iterable[TweetDoc]) -> list[TweetDoc]:
@@ -177,14 +173,12 @@ def _unique(docs: Iterable[TweetDoc]) -> list[TweetDoc]:
     return sorted(seen.values(), key=lambda d: (-d.engagement, d.id))
 
 
-def _distinct(
-    docs: Iterable[TweetDoc], limit: int, avoid: set[str] | None = None
-) -> list[TweetDoc]:
-    """Up to ``limit`` docs, skipping ``avoid`` ids and repeats of one near-duplicate text."""
+def _distinct(docs: Iterable[TweetDoc], limit: int) -> list[TweetDoc]:
+    """Up to ``limit`` docs, skipping repeats of one near-duplicate text."""
     out: list[TweetDoc] = []
     keys: set[str] = set()
     for doc in docs:
-        if (avoid and doc.id in avoid) or (doc.near_dup_key and doc.near_dup_key in keys):
+        if doc.near_dup_key and doc.near_dup_key in keys:
             continue
         out.append(doc)
         keys.add(doc.near_dup_key)
@@ -193,78 +187,18 @@ def _distinct(
     return out
 
 
-def _refs(docs: Iterable[TweetDoc]) -> list[TweetRef]:
-    return [d.ref for d in docs]
-
-
-def _all_docs(view: WindowView) -> list[TweetDoc]:
-    docs = list(view.top_all)
-    for group in (*view.top_by_category.values(), *view.top_by_subtopic.values()):
-        docs.extend(group)
-    return _unique(docs)
-
-
-def _ubiquitous(view: WindowView) -> set[str]:
-    """Names in more than half of all tweets: true everywhere, so they tell no theme apart."""
-    return {c.key for c in (*view.models, *view.companies) if 2 * c.count > view.stats.tweets}
-
-
-def _leading_entities(
-    docs: Sequence[TweetDoc], skip: set[str] | None = None, *, min_share: float = 0.0
-) -> list[str]:
-    """Models and companies named in ``docs``, most often first (ties: first seen).
-
-    Spellings of one name count together (see ``entity_key``); ``skip`` holds keys to leave out;
-    a name must appear in at least ``min_share`` of ``docs``.
-    """
-    counts: Counter[str] = Counter()
-    spelling: dict[str, str] = {}
-    for doc in docs:
-        keys = {entity_key(n): n for n in (*doc.models, *doc.companies)}
-        for key, name in keys.items():
-            spelling.setdefault(key, name)
-        counts.update(dict.fromkeys(keys, 1))
-    least = min_share * len(docs)
-    return [
-        spelling[k] for k, n in counts.most_common() if n >= least and (not skip or k not in skip)
-    ]
-
-
-def _substantial(doc: TweetDoc) -> bool:
-    """Enough text to stand for a theme (not a bare link, mention or emoji row)."""
-    text = _MENTION.sub("", quotable_text(doc.ref.text)).strip()
-    return len(text) >= 12 or (len(text) >= 4 and bool(re.search(CJK, text)))
-
-
-def _subtopic_area(view: WindowView, subtopic_id: str) -> str:
-    """'finance' if half its top tweets are about markets, 'ai' if half are about AI, else ''."""
-    docs = view.top_by_subtopic.get(subtopic_id, [])
-    if not docs:
-        return ""
-    money = sum(1 for d in docs if "finance" in d.categories or "crypto" in d.categories)
-    ai = sum(1 for d in docs if "ai" in d.categories)
-    if money and 2 * money >= len(docs):
-        return "finance"
-    if ai and 2 * ai >= len(docs):
-        return "ai"
-    return ""
-
-
 def _no_data(title: str, text: str = NO_DATA) -> Block:
     return Block(title=title, paragraphs=[text])
 
 
+def _carried(story: Story) -> str:
+    """``12 条推文、9 位作者``."""
+    if story.authors > 1:
+        return f"{num(story.tweets)} 条推文、{num(story.authors)} 位作者"
+    return f"{num(story.tweets)} 条推文"
+
+
 # ---------------------------------------------------------------------------- the writer
-
-
-@dataclass
-class _Theme:
-    weight: int
-    order: int
-    key: str
-    label: str
-    docs: list[TweetDoc]
-    cluster_size: int = 0
 
 
 class ExtractiveWriter:
@@ -281,7 +215,7 @@ class ExtractiveWriter:
         """The whole report, sections in the seed's order; no model is involved."""
         overview, overview_citations = self.overview(view)
         points = self.core_points(view)
-        leads = {p.citations[0].tweet_id for p in points}
+        leads = {c.tweet_id for p in points for c in p.citations}
         report = Report(
             overview=overview,
             overview_citations=overview_citations,
@@ -296,147 +230,128 @@ class ExtractiveWriter:
         return Written(report=report, usage=None)
 
     def overview(self, view: WindowView) -> tuple[list[str], list[TweetRef]]:
-        """主要话题与行业趋势概述: what was discussed (counts, shares), then what drew engagement."""
+        """主要话题与行业趋势概述: the day's volume in a sentence, then its main stories in prose."""
         st = view.stats
         if st.tweets == 0:
             return [finish(f"{_period(view)}未收录到推文，以下各部分均无数据。")], []
-        first = [
-            _volume_sentence(view),
-            _category_sentence(view),
-            _subtopic_sentence(view),
-            _sentiment_sentence(view),
-            _entity_sentence(view),
-            _lang_sentence(view),
-        ]
-        top = _distinct(view.top_all, 3)
-        paragraphs = ["".join(first), _engagement_paragraph(view, top)]
-        return [finish(p) for p in paragraphs if p], _refs(top)
+        plan = _plan(view)
+        first = (
+            _volume_sentence(view)
+            + _category_sentence(view)
+            + _lang_sentence(view)
+            + _mood_sentence(view)
+        )
+        paragraphs = [first, _stories_paragraph(view, plan)]
+        leads = [d for s in plan.core[:3] if (d := plan.lead(s)) is not None]
+        return [finish(p) for p in paragraphs if p], _refs(leads)
 
     def core_points(self, view: WindowView) -> list[CorePoint]:
-        """核心信息: up to ten points, one per distinct theme (sub-topic or near-duplicate cluster).
+        """核心信息: the ten strongest reported stories, one point each, titled and told.
 
-        Themes are taken largest first; no two points lead with the same tweet or the same
-        near-duplicate text. Fewer themes give fewer points (the footer says so), never padding.
+        Fewer stories give fewer points (the footer says so), never padding.
         """
         if view.stats.tweets == 0:
             return []
+        plan = _plan(view)
+        rotor = Rotor()
         points: list[CorePoint] = []
-        used_ids: set[str] = set()
-        used_keys: set[str] = set()
-        used_titles: set[str] = set()
-        used_entities = _ubiquitous(view)
-        for theme in _themes(view):
-            if theme.cluster_size and theme.key in used_keys:
+        cited: set[str] = set()
+        for story in plan.core:
+            told = tell(
+                rotor,
+                story,
+                avoid=cited,
+                title=plan.title(story),
+                prefer=plan.prefer(story),
+            )
+            if told is None:
                 continue
-            leads = [
-                d for d in theme.docs if d.id not in used_ids and d.near_dup_key not in used_keys
-            ]
-            if not leads:
-                continue
-            lead = leads[0]
-            cited = _distinct([lead, *(d for d in theme.docs if d.id not in used_ids)], 3)
-            title = _point_title(theme, cited, used_entities, used_titles)
-            body = _point_body(view, theme, cited)
-            points.append(CorePoint(title=finish(title), body=finish(body), citations=_refs(cited)))
-            used_ids.add(lead.id)
-            used_keys.add(lead.near_dup_key)
-            used_titles.add(title)
-            if len(points) == CORE_POINTS:
-                break
+            cited.update(d.id for d in told.cited)
+            extra = _another_language(story, told.cited)
+            docs = [*told.cited, *extra][:3]
+            points.append(
+                CorePoint(
+                    title=finish(plan.title(story)),
+                    body=finish(told.text),
+                    citations=_refs(docs),
+                    story_id=story.id,
+                )
+            )
         return points
 
     def insights(self, view: WindowView, *, avoid: set[str] | None = None) -> list[Block]:
-        """重要观点与见解: the most engaging opinion-like tweets, then the most repeated content."""
-        docs = _all_docs(view)
-        fresh = [d for d in docs if not avoid or d.id not in avoid] or docs
-        opinions = [d for d in fresh if _OPINION.search(quotable_text(d.ref.text))]
-        ordered = opinions + [d for d in fresh if d not in opinions]
-        groups: dict[str, list[TweetDoc]] = {}
-        keys: set[str] = set()
-        for doc in ordered:
-            if doc.near_dup_key in keys:
-                continue
-            title = _doc_theme(view, doc)
-            if title not in groups and len(groups) == INSIGHT_BLOCKS:
-                continue
-            group = groups.setdefault(title, [])
-            if len(group) < 2:
-                group.append(doc)
-                keys.add(doc.near_dup_key)
-        blocks = [_insight_block(view, title, group) for title, group in groups.items()]
-        repeated = _repeated_block(view, keys)
-        if repeated is not None:
-            blocks.append(repeated)
+        """重要观点与见解: opinion and debate stories, each with the other side where one is heard."""
+        plan = _plan(view)
+        avoid = set(avoid or ())
+        core = {s.id for s in plan.core}
+
+        def voiced(s: Story) -> bool:
+            lead = plan.lead(s, avoid)
+            return lead is not None and bool(OPINION.search(lead.ref.text))
+
+        # Opinion and debate stories first, then stories whose lead voices a view; a story
+        # already told as a core point only when there are not enough others.
+        ranked = [
+            *(s for s in plan.stories if s.kind in _OPINION_KINDS and s.id not in core),
+            *(
+                s
+                for s in plan.stories
+                if s.kind not in _OPINION_KINDS and s.id not in core and voiced(s)
+            ),
+            *(s for s in plan.stories if s.kind in _OPINION_KINDS and s.id in core),
+        ]
+        chosen = list({s.id: s for s in reversed(ranked)}.values())[::-1][:INSIGHT_BLOCKS]
+        chosen.sort(key=lambda s: (-s.score, s.id))
+        blocks: list[Block] = []
+        for story in chosen[:INSIGHT_BLOCKS]:
+            block = _insight_block(plan, story, avoid)
+            if block is not None:
+                avoid.update(c.tweet_id for c in block.citations)
+                blocks.append(block)
         if not blocks:
             blocks = [_no_data("未见观点类推文", "本时段未收录到可归纳观点的推文。")]
         return finish_blocks(blocks)
 
     def events(self, view: WindowView) -> list[Block]:
-        """关键事件与发展: the four fixed sub-sections, each a lead sentence and cited bullets."""
-        matched: dict[str, list[str]] = {rule.title: [] for rule in _EVENT_RULES}
-        shared: set[str] = set()
-        for stat in view.stats.subtopics:
-            rules = _rules_for(f"{stat.key} {stat.label}".lower())
-            for rule in rules:
-                matched[rule.title].append(stat.key)
-            if len(rules) > 1:
-                shared.add(stat.key)
-        pool = _unique(
-            [
-                *view.top_all,
-                *view.top_by_category.get("ai", []),
-                *view.top_by_category.get("finance", []),
-            ]
-        )
-        taken: set[str] = set()
-        blocks = []
-        for rule in _EVENT_RULES:
-            subs = matched[rule.title]
-            tops = {
-                s: [
-                    d for d in view.top_by_subtopic.get(s, []) if s not in shared or _takes(rule, d)
-                ]
-                for s in subs
-            }
-            # A few from each matched sub-topic first, so one busy sub-topic does not fill the block.
-            firsts = [d for s in subs for d in _distinct(tops[s], 2)]
-            rest = [d for s in subs for d in tops[s]]
-            texts = [d for d in pool if _text_matches(rule, d)]
-            candidates = [*_unique(firsts), *_unique(rest), *texts]
-            picked = _distinct(candidates, EVENT_BULLETS, avoid=taken)
-            taken.update(d.id for d in picked)
-            picked.sort(key=lambda d: (-d.engagement, d.id))
-            blocks.append(_event_block(view, rule.title, subs, picked))
-        return finish_blocks(blocks)
+        """关键事件与发展: the four fixed headings, each event story one line, strongest first."""
+        plan = _plan(view)
+        by_heading: dict[str, list[Story]] = {t: [] for t in EVENT_TITLES}
+        # An event more than one tweet reported comes before one a single tweet did; a single
+        # tweet is listed only under a heading that has few events.
+        ordered = sorted(plan.stories, key=lambda s: s.tweets < 2)
+        for story in ordered:
+            heading = _EVENT_HEADING.get(story.kind)
+            if heading is None:
+                continue
+            listed = by_heading[heading]
+            if len(listed) < (EVENT_BULLETS if story.tweets > 1 else EVENT_SINGLES):
+                listed.append(story)
+        for listed in by_heading.values():
+            listed.sort(key=lambda s: (-s.score, s.id))
+        return finish_blocks(_event_block(plan, t, by_heading[t]) for t in EVENT_TITLES)
 
     def markets(self, view: WindowView) -> list[Block]:
         """个股与数字货币: a stocks block, then a crypto block (or the statement that none was seen)."""
         return finish_blocks([_stocks_block(view), _crypto_block(view)])
 
     def ai_analysis(self, view: WindowView) -> list[Block]:
-        """专项分析 / 人工智能相关内容: a block per leading AI sub-topic."""
+        """专项分析 / 人工智能相关内容: the leading AI sub-topics and the stories told in them."""
         if view.stats.categories.get("ai", 0) == 0:
             return [_no_data("人工智能", "本时段未见人工智能相关推文。")]
-        subs = [s for s in view.stats.subtopics if _subtopic_area(view, s.key) == "ai"]
-        if not subs:
-            return finish_blocks([_category_block(view, "ai", "人工智能讨论")])
-        used: set[str] = set()
-        return finish_blocks([_subtopic_block(view, s, used) for s in subs[:AI_BLOCKS]])
+        return finish_blocks(_analysis(view, "ai", AI_BLOCKS) or [_no_data("人工智能讨论")])
 
     def finance_analysis(self, view: WindowView) -> list[Block]:
-        """专项分析 / 金融市场相关内容: market and investment sub-topics, or that there were none."""
+        """专项分析 / 金融市场相关内容: market and investment sub-topics and their stories."""
         cats = view.stats.categories
         if cats.get("finance", 0) == 0 and cats.get("crypto", 0) == 0:
             return [_no_data("金融市场", "本时段未见金融市场相关推文。")]
-        subs = [s for s in view.stats.subtopics if _subtopic_area(view, s.key) == "finance"]
-        if not subs:
-            cat = "finance" if cats.get("finance", 0) else "crypto"
-            return finish_blocks([_category_block(view, cat, "金融市场讨论")])
-        used: set[str] = set()
-        return finish_blocks([_subtopic_block(view, s, used) for s in subs[:FINANCE_BLOCKS]])
+        return finish_blocks(
+            _analysis(view, "finance", FINANCE_BLOCKS) or [_no_data("金融市场讨论")]
+        )
 
     def footer_notes(self, view: WindowView, *, core_points: int | None = None) -> list[str]:
-        """How the report was made: sources, window, build time, and any section left short."""
+        """How the report was made: sources, window, build time, what was set aside, and any
+        section left short."""
         w = view.window
         built = view.built_at.astimezone(w.start.tzinfo)
         notes = [
@@ -447,15 +362,48 @@ class ExtractiveWriter:
         ]
         if view.stats.tweets:
             notes.append(
-                "互动量按点赞与回复各计一次、转发与引用各计两次累加；转发不单独计为推文，"
-                "而计入原推文。"
+                "核心信息按事件的传播强度排序（互动、作者数、语言数与时效）；转发不单独计为推文，"
+                "而计入原推文，互动按点赞与回复各计一次、转发与引用各计两次累加。"
             )
+        aside = _set_aside_note(view)
+        if aside:
+            notes.append(aside)
         points = len(self.core_points(view)) if core_points is None else core_points
         if view.stats.tweets and points < CORE_POINTS:
             notes.append(
-                f"本时段数据只能区分出 {num(points)} 个互不重复的话题，核心信息据实列出，未作填充。"
+                f"本时段数据只能区分出 {num(points)} 个互不重复的事件，核心信息据实列出，未作填充。"
             )
         return [finish(n) for n in notes]
+
+
+def _another_language(story: Story, cited: Sequence[TweetDoc]) -> list[TweetDoc]:
+    """A representative in a language the cited tweets are not in, to show the story's reach;
+    none more engaging than the tweets quoted (render would quote it again under the point)."""
+    have = {d.ref.lang for d in cited}
+    ids = {d.id for d in cited}
+    most = max((d.engagement for d in cited), default=0.0)
+    for lang, _ in story.languages:
+        if lang in have:
+            continue
+        for doc in story.representatives.get(lang, ()):
+            if doc.id not in ids and doc.engagement <= most:
+                return [doc]
+    return []
+
+
+def _set_aside_note(view: WindowView) -> str:
+    a = view.set_aside
+    parts = []
+    if a.spam_stories:
+        parts.append(f"{num(a.spam_stories)} 组推广类重复内容（{num(a.spam_tweets)} 条推文）")
+    if a.chatter_stories:
+        parts.append(
+            f"{num(a.chatter_stories)} 组与人工智能、金融和数字货币无关的闲聊"
+            f"（{num(a.chatter_tweets)} 条推文）"
+        )
+    if not parts:
+        return ""
+    return f"另有{join(parts)}未作为新闻报道。"
 
 
 # ---------------------------------------------------------------------------- overview parts
@@ -480,45 +428,18 @@ def _volume_sentence(view: WindowView) -> str:
 def _category_sentence(view: WindowView) -> str:
     st = view.stats
     parts = [
-        f"{CATEGORY_LABELS[c]}相关 {num(n)} 条（{share(n, st.tweets)}）"
+        f"{CATEGORY_LABELS[c]} {num(n)} 条"
         for c in ("ai", "finance", "crypto")
         if (n := st.categories.get(c, 0))
     ]
-    other = st.categories.get("none", 0)
-    if other:
-        parts.append(f"未归入上述类别 {num(other)} 条")
     if not parts:
         return ""
-    return "按类别统计（一条推文可属多个类别），" + "，".join(parts) + "。"
-
-
-def _subtopic_sentence(view: WindowView) -> str:
-    subs = view.stats.subtopics[:4]
-    if not subs:
-        return "本时段推文未归入任何子话题。"
-    items = [
-        f"「{s.label}」（{num(s.count)} 条，{share(s.count, view.stats.tweets)}）" for s in subs
-    ]
-    return f"讨论最集中的子话题依次为{join(items)}。"
-
-
-def _sentiment_sentence(view: WindowView) -> str:
-    sent = view.stats.sentiment
-    parts = [f"{SENTIMENT_LABELS[k]} {num(sent.get(k, 0))} 条" for k in SENTIMENT_LABELS]
-    return "情绪标注为" + "、".join(parts) + "。"
-
-
-def _counted(stats: Sequence[CountStat], limit: int = 3) -> str:
-    return join([f"{s.label}（{num(s.count)} 次）" for s in stats[:limit]])
-
-
-def _entity_sentence(view: WindowView) -> str:
-    parts = []
-    if view.models:
-        parts.append(f"被提及最多的模型为{_counted(view.models)}")
-    if view.companies:
-        parts.append(f"公司为{_counted(view.companies)}")
-    return "，".join(parts) + "。" if parts else ""
+    lead = max(("ai", "finance", "crypto"), key=lambda c: st.categories.get(c, 0))
+    n = st.categories.get(lead, 0)
+    return (
+        f"讨论以{CATEGORY_LABELS[lead]}为主（{share(n, st.tweets)}），按类别计{join(parts)}"
+        "（一条推文可属多个类别）。"
+    )
 
 
 def _lang_sentence(view: WindowView) -> str:
@@ -529,180 +450,169 @@ def _lang_sentence(view: WindowView) -> str:
     return f"推文语言以{lang}为主（{num(top.count)} 条，{share(top.count, view.stats.tweets)}）。"
 
 
-def _engagement_paragraph(view: WindowView, top: Sequence[TweetDoc]) -> str:
-    parts = []
-    if top and top[0].engagement > 0:
-        lead = top[0]
-        parts.append(f"互动量最高的推文{from_(lead)}。")
-        rest = [f"{handle(d)}（{num(d.engagement)}）" for d in top[1:] if d.engagement > 0]
-        if rest:
-            parts.append(f"其后依次为{join(rest)}。")
-    retweeted = sorted(view.subtopic_retweets.items(), key=lambda kv: (-kv[1], kv[0]))
-    if retweeted:
-        sub, count = retweeted[0]
-        parts.append(f"被转发最多的子话题是「{view.label(sub)}」（{num(count)} 次转发）。")
-    repeated = [c for c in view.clusters if c.size >= 2]
-    if repeated:
-        parts.append(
-            f"另有 {num(len(repeated))} 组内容高度相近的推文反复出现，"
-            f"最大一组 {num(repeated[0].size)} 条。"
-        )
+def _mood_sentence(view: WindowView) -> str:
+    sent = view.stats.sentiment
+    b, s, n = (sent.get(k, 0) for k in ("bullish", "bearish", "neutral"))
+    if not (b or s):
+        return "推文情绪以中性为主。"
+    tone = "偏多" if b > s else "偏空" if s > b else "多空相当"
+    return f"情绪整体{tone}：看涨 {num(b)} 条，看跌 {num(s)} 条，其余 {num(n)} 条中性。"
+
+
+def _named(plan: _Plan, stories: Sequence[Story]) -> list[str]:
+    return [f"「{plan.title(s)}」" for s in stories]
+
+
+def _stories_paragraph(view: WindowView, plan: _Plan) -> str:
+    """The day's main stories named in prose: the strongest, then the rest of the core points,
+    then the debates."""
+    core = plan.core
+    if not core:
+        return ""
+    top = core[0]
+    parts = [f"当天最受关注的是{_named(plan, [top])[0]}，{_carried(top)}"]
+    if _spoken_languages(top) >= 2:
+        parts[0] += f"，横跨{_langs(top)}"
+    parts[0] += "。"
+    if len(core) > 1:
+        parts.append(f"紧随其后的是{join(_named(plan, core[1:3]))}。")
+    events = [s for s in core[3:] if s.kind not in _OPINION_KINDS][:4]
+    if events:
+        parts.append(f"此外，{join(_named(plan, events))}也有不少讨论。")
+    debates = [s for s in plan.stories if s.kind in _OPINION_KINDS][:2]
+    if debates:
+        parts.append(f"观点层面，{join(_named(plan, debates))}引发了较多讨论。")
     return "".join(parts)
 
 
-# ---------------------------------------------------------------------------- core points
+def _spoken_languages(story: Story) -> int:
+    return sum(1 for lang, _ in story.languages if lang != "und")
 
 
-def _themes(view: WindowView) -> list[_Theme]:
-    themes = [
-        _Theme(
-            weight=s.count,
-            order=0,
-            key=s.key,
-            label=s.label,
-            docs=_unique(view.top_by_subtopic.get(s.key, [])),
-        )
-        for s in view.stats.subtopics
-    ]
-    known = _all_docs(view)
-    for c in view.clusters:
-        if c.size < 2 or c.representative is None or not _substantial(c.representative):
-            continue
-        rep = c.representative
-        same = [d for d in known if d.near_dup_key == c.key and d.id != rep.id]
-        themes.append(
-            _Theme(
-                weight=c.size,
-                order=1,
-                key=c.key,
-                label=_doc_theme(view, rep, fallback="热传内容"),
-                docs=[rep, *same],
-                cluster_size=c.size,
-            )
-        )
-    themes.sort(key=lambda t: (-t.weight, t.order, t.key))
-    return themes
-
-
-def _doc_theme(view: WindowView, doc: TweetDoc, fallback: str = "") -> str:
-    for sub in doc.subtopics:
-        if sub in view.subtopic_labels:
-            return view.subtopic_labels[sub]
-    for cat in doc.categories:
-        return CATEGORY_LABELS.get(cat, cat) + "讨论"
-    return fallback or "其他讨论"
-
-
-def _point_title(
-    theme: _Theme, cited: Sequence[TweetDoc], used_entities: set[str], used_titles: set[str]
-) -> str:
-    # A title names an entity only if a third of the theme's top tweets name it.
-    entities = _leading_entities(theme.docs or cited, skip=used_entities, min_share=1 / 3)
-    title = f"{theme.label}：{entities[0]}" if entities else theme.label
-    if entities:
-        used_entities.add(entity_key(entities[0]))
-    if title in used_titles:
-        title = f"{title}（{handle(cited[0])}）"
-    return title
-
-
-def _point_body(view: WindowView, theme: _Theme, cited: Sequence[TweetDoc]) -> str:
-    total = view.stats.tweets
-    lead = cited[0]
-    if theme.cluster_size:
-        first = (
-            f"共有 {num(theme.cluster_size)} 条不同推文内容高度相近，"
-            f"占全部推文的 {share(theme.cluster_size, total)}。"
-        )
-        second = f"代表推文{from_(lead)}。"
-    else:
-        first = f"本时段「{theme.label}」相关推文 {num(theme.weight)} 条，占全部推文的 {share(theme.weight, total)}"
-        retweets = view.subtopic_retweets.get(theme.key, 0)
-        first += f"，相关转发 {num(retweets)} 次。" if retweets else "。"
-        verb = "互动量最高的一条" if lead.engagement > 0 else "代表推文"
-        second = f"{verb}{from_(lead)}。"
-    third = f"另见{join([handle(d) for d in cited[1:]])}的相关推文。" if len(cited) > 1 else ""
-    return first + second + third
+def _langs(story: Story) -> str:
+    return join([LANG_LABELS.get(lang, lang) for lang, _ in story.languages if lang != "und"])
 
 
 # ---------------------------------------------------------------------------- insights
 
 
-def _insight_block(view: WindowView, title: str, docs: Sequence[TweetDoc]) -> Block:
-    lead = docs[0]
-    verb = "认为" if _OPINION.search(quotable_text(lead.ref.text)) else "写道"
-    paragraphs = [said(lead, verb) + "。"]
-    sub = next((s for s in lead.subtopics if s in view.subtopic_labels), None)
-    if sub is not None:
-        paragraphs.append(
-            f"该推文属于「{view.label(sub)}」子话题，本时段该子话题共 "
-            f"{num(view.subtopic_count(sub))} 条推文。"
-        )
-    bullets = [said(d) for d in docs[1:]]
-    return Block(title=title, paragraphs=paragraphs, bullets=bullets, citations=_refs(docs))
-
-
-def _repeated_block(view: WindowView, used_keys: set[str]) -> Block | None:
-    clusters = [
-        c
-        for c in view.clusters
-        if c.size >= 2
-        and c.representative is not None
-        and c.key not in used_keys
-        and _substantial(c.representative)
-    ][:3]
-    if not clusters:
+def _insight_block(plan: _Plan, story: Story, avoid: set[str]) -> Block | None:
+    lead = plan.lead(story, avoid)
+    if lead is None:
         return None
-    bullets = []
-    reps = []
-    for c in clusters:
-        rep = c.representative
-        assert rep is not None  # noqa: S101 - filtered above; narrows the type for mypy
-        bullets.append(f"{quote(rep)}——共 {num(c.size)} 条相近推文，代表账号 {handle(rep)}")
-        reps.append(rep)
+    paragraphs = [f"{said(lead, '认为')}。"]
+    if story.tweets > 1:
+        paragraphs[0] += f"持类似说法的共有 {_carried(story)}。"
+    cited = [lead]
+    reaction = reaction_of(story, lead, avoid)
+    if reaction is not None and reaction[0] == "dissent":
+        other = reaction[1]
+        paragraphs.append(f"另一方的看法来自 {handle(other)}：{quote(other)}。")
+        cited.append(other)
+    else:
+        b, s = story.sentiment.get("bullish", 0), story.sentiment.get("bearish", 0)
+        if b and s:
+            paragraphs.append(f"支持与反对两方都有：看涨 {num(b)} 条，看跌 {num(s)} 条。")
+        elif reaction is not None:
+            other = reaction[1]
+            paragraphs.append(f"附和者如 {handle(other)}：{quote(other)}。")
+            cited.append(other)
+        else:
+            paragraphs.append("本时段未见不同意见。")
+    # Up to two more voices by other authors, those taking issue first.
+    authors = {d.ref.author.casefold() for d in cited}
+    others = [
+        d
+        for d in story.members
+        if d.id not in avoid and d.ref.author.casefold() not in authors and substantial(d)
+    ]
+    others.sort(key=lambda d: not DISSENT.search(d.ref.text))
+    bullets: list[str] = []
+    for doc in others:
+        if len(bullets) == 2:
+            break
+        if doc.ref.author.casefold() in authors:
+            continue
+        bullets.append(said(doc))
+        cited.append(doc)
+        authors.add(doc.ref.author.casefold())
     return Block(
-        title="广泛转述的内容",
-        paragraphs=["以下内容被多条推文以相同或相近的文字发布："],
-        bullets=bullets,
-        citations=_refs(reps),
+        title=plan.title(story), paragraphs=paragraphs, bullets=bullets, citations=_refs(cited)
     )
 
 
 # ---------------------------------------------------------------------------- events
 
 
-def _rules_for(text: str) -> list[_EventRule]:
-    return [r for r in _EVENT_RULES if any(word in text for word in r.subtopic_words)]
-
-
-def _takes(rule: _EventRule, doc: TweetDoc) -> bool:
-    return rule.about_models is None or rule.about_models == bool(doc.models)
-
-
-def _text_matches(rule: _EventRule, doc: TweetDoc) -> bool:
-    if rule.about_models and not doc.models:
-        return False
-    return bool(rule.text.search(quotable_text(doc.ref.text)))
-
-
-def _event_block(
-    view: WindowView, title: str, subs: Sequence[str], docs: Sequence[TweetDoc]
-) -> Block:
-    if not docs:
+def _event_block(plan: _Plan, title: str, stories: Sequence[Story]) -> Block:
+    if not stories:
         return _no_data(title)
-    counted = [(s, view.subtopic_count(s)) for s in subs]
-    counted = [(s, n) for s, n in counted if n]
-    if counted:
-        items = [f"「{view.label(s)}」（{num(n)} 条）" for s, n in counted[:4]]
-        lead = f"本时段相关子话题为{join(items)}，以下为其中互动量较高的推文。"
-    else:
-        lead = "以下推文提及相关进展（按互动量排序）。"
-    bullets = []
-    for doc in docs:
-        names = list(dict.fromkeys((*doc.models, *doc.companies)))[:3]
-        prefix = "、".join(names) + "：" if names else ""
-        bullets.append(f"{prefix}{quote(doc)}{tail(doc)}")
-    return Block(title=title, paragraphs=[lead], bullets=bullets, citations=_refs(docs))
+    bullets, cited = [], []
+    for story in stories:
+        lead = plan.lead(story)
+        if lead is None:
+            continue
+        carried = _carried(story) if story.tweets > 1 else handle(lead)
+        bullets.append(f"{plan.title(story)}（{carried}）")
+        cited.append(lead)
+    return Block(
+        title=title, paragraphs=[_EVENT_LEADS[title]], bullets=bullets, citations=_refs(cited)
+    )
+
+
+# ---------------------------------------------------------------------------- analysis
+
+
+def _subtopic_area(view: WindowView, subtopic_id: str) -> str:
+    """'finance' if half its top tweets are about markets, 'ai' if half are about AI, else ''."""
+    docs = view.top_by_subtopic.get(subtopic_id, [])
+    if not docs:
+        return ""
+    money = sum(1 for d in docs if "finance" in d.categories or "crypto" in d.categories)
+    ai = sum(1 for d in docs if "ai" in d.categories)
+    if money and 2 * money >= len(docs):
+        return "finance"
+    if ai and 2 * ai >= len(docs):
+        return "ai"
+    return ""
+
+
+def _analysis(view: WindowView, area: str, limit: int) -> list[Block]:
+    """A block per leading sub-topic of ``area``: its size, the stories told in it, and the
+    strongest one's lead tweet."""
+    plan = _plan(view)
+    core = {s.id for s in plan.core}
+    by_sub: dict[str, list[Story]] = {}
+    for story in plan.stories:
+        if story.subtopics:
+            by_sub.setdefault(story.subtopics[0], []).append(story)
+    blocks: list[Block] = []
+    for stat in view.stats.subtopics:
+        if len(blocks) == limit:
+            break
+        if _subtopic_area(view, stat.key) != area or stat.key not in by_sub:
+            continue
+        stories = by_sub[stat.key][:ANALYSIS_STORIES]
+        text = (
+            f"「{stat.label}」共 {num(stat.count)} 条推文，占全部推文的 "
+            f"{share(stat.count, view.stats.tweets)}。"
+        )
+        items = [f"{_named(plan, [s])[0]}（{num(s.tweets)} 条）" for s in stories]
+        if stories[0].tweets > 1:
+            text += f"其中讨论较多的是{join(items)}。"
+        else:
+            text += f"其中的代表性话题是{join(items)}。"
+        fresh = [s for s in stories if s.id not in core][:2]
+        bullets, cited = [], []
+        for story in fresh:
+            lead = plan.lead(story)
+            if lead is not None:
+                bullets.append(said(lead))
+                cited.append(lead)
+        blocks.append(
+            Block(title=stat.label, paragraphs=[text], bullets=bullets, citations=_refs(cited))
+        )
+    return blocks
 
 
 # ---------------------------------------------------------------------------- markets
@@ -795,34 +705,3 @@ def _crypto_block(view: WindowView) -> Block:
     if not coins and view.stats.categories.get("crypto", 0) == 0:
         return _no_data(NO_CRYPTO_TITLE, NO_CRYPTO_TEXT)
     return _markets_block(view, "数字货币", "crypto", "币种", coins, view.coin_docs)
-
-
-# ---------------------------------------------------------------------------- analysis
-
-
-def _subtopic_block(view: WindowView, stat: CountStat, used: set[str]) -> Block:
-    """One sub-topic's figures and representative tweets (none already cited in ``used``)."""
-    top = _unique(view.top_by_subtopic.get(stat.key, []))
-    docs = _distinct(top, 3, avoid=used) or _distinct(top, 3)
-    used.update(d.id for d in docs)
-    first = f"「{stat.label}」共 {num(stat.count)} 条推文，占全部推文的 {share(stat.count, view.stats.tweets)}"
-    retweets = view.subtopic_retweets.get(stat.key, 0)
-    first += f"，相关转发 {num(retweets)} 次。" if retweets else "。"
-    names = _leading_entities(top, skip=_ubiquitous(view))[:4]
-    if names:
-        first += f"讨论中出现较多的有{join(names)}。"
-    paragraphs = [first]
-    if docs:
-        paragraphs.append(f"代表性推文{from_(docs[0])}。")
-    bullets = [said(d) for d in docs[1:]]
-    return Block(title=stat.label, paragraphs=paragraphs, bullets=bullets, citations=_refs(docs))
-
-
-def _category_block(view: WindowView, cat: str, title: str) -> Block:
-    docs = _distinct(_unique(view.top_by_category.get(cat, [])), 3)
-    paragraphs = [
-        _category_intro(view, cat) + "本时段没有以此为主的子话题，以下为互动量最高的相关推文。"
-    ]
-    return Block(
-        title=title, paragraphs=paragraphs, bullets=[said(d) for d in docs], citations=_refs(docs)
-    )

@@ -121,14 +121,45 @@ def quotable_text(text: str) -> str:
     return _SPACE.sub(" ", _URL.sub(" ", _RT.sub("", text))).strip()
 
 
-def quote(doc: TweetDoc, limit: int = 120) -> str:
-    """The tweet quoted in its own language, cut to ``limit`` characters."""
+QUOTE_CHARS = 200
+"""A quote longer than this is cut at a sentence's end (or, failing one, between words)."""
+
+_SENTENCE_END = re.compile(r"[。！？!?]+[”\"'）)]*|[.;；…]+[”\"'）)]*(?=\s)")
+_CLAUSE_END = re.compile(r"[，、：；,:;—]+\s*|\s+")
+
+
+def excerpt(text: str, limit: int = QUOTE_CHARS) -> str:
+    """``text`` whole if it fits in ``limit`` characters; else its sentences that fit, or, when
+    the first sentence alone is longer, its words that fit; never cut inside a word.
+
+    Whole sentences need no mark; a text cut between words ends with "…". A single word longer
+    than ``limit`` is kept whole.
+    """
+    if len(text) <= limit:
+        return text
+    ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, limit) if m.end() <= limit]
+    if ends:
+        return text[: ends[-1]].rstrip()
+    # Between two Chinese characters is a word boundary too; inside a Latin word or number is not.
+    cut = 0
+    for m in _CLAUSE_END.finditer(text, 0, limit):
+        cut = m.start()
+    for i in range(limit - 1, cut, -1):
+        if re.match(CJK, text[i - 1]) and (re.match(CJK, text[i]) or not text[i].isalnum()):
+            cut = i
+            break
+    if cut == 0:
+        end = _CLAUSE_END.search(text, limit)
+        return text if end is None else text[: end.start()] + "…"
+    return text[:cut].rstrip(" ，、：；,:;—") + "…"
+
+
+def quote(doc: TweetDoc, limit: int = QUOTE_CHARS) -> str:
+    """The tweet quoted in its own language: whole, or cut by :func:`excerpt`."""
     text = quotable_text(doc.ref.text)
     if not text:
         return "（该推文仅含链接）"
-    if len(text) > limit:
-        text = text[: limit - 1].rstrip() + "…"
-    return f"{_Q_OPEN}{text}{_Q_CLOSE}"
+    return f"{_Q_OPEN}{excerpt(text, limit)}{_Q_CLOSE}"
 
 
 def handle(doc: TweetDoc) -> str:
@@ -143,19 +174,18 @@ def attrib(doc: TweetDoc) -> str:
 
 
 def said(doc: TweetDoc, verb: str = "写道") -> str:
-    """``@a（互动量 E）写道：“…”``."""
-    return f"{attrib(doc)}{verb}：{quote(doc)}"
+    """``@a写道：“…”``."""
+    return f"{handle(doc)}{verb}：{quote(doc)}"
 
 
 def tail(doc: TweetDoc) -> str:
-    """``（@a，互动量 E）`` after a quote."""
-    score = f"，互动量 {num(doc.engagement)}" if doc.engagement > 0 else ""
-    return f"（{handle(doc)}{score}）"
+    """``（@a）`` after a quote."""
+    return f"（{handle(doc)}）"
 
 
 def from_(doc: TweetDoc) -> str:
-    """``来自 @a（互动量 E），原文为“…”``."""
-    return f"来自 {attrib(doc)}，原文为{quote(doc)}"
+    """``来自 @a：“…”``."""
+    return f"来自 {handle(doc)}：{quote(doc)}"
 
 
 __all__ = [
@@ -163,8 +193,10 @@ __all__ = [
     "CJK",
     "LANG_LABELS",
     "NO_DATA",
+    "QUOTE_CHARS",
     "SENTIMENT_LABELS",
     "attrib",
+    "excerpt",
     "finish",
     "finish_block",
     "finish_blocks",

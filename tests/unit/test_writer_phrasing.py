@@ -1,0 +1,41 @@
+"""Quotes are whole or cut at a sentence's end, never inside a word (issue 9)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from services.summarize.writers.phrasing import excerpt
+
+_LATIN_END = re.compile(r"[A-Za-z0-9]…$")
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("Short tweet.", 200, "Short tweet."),
+        ("One sentence here. Another one is long enough to be cut off.", 30, "One sentence here."),
+        (
+            "斯坦福研究提出语义崩溃。知识库规模超过临界点后检索失效。",
+            20,
+            "斯坦福研究提出语义崩溃。",
+        ),
+        ("Wild stat that keeps on going without any end at all", 20, "Wild stat that…"),
+        ("Supercalifragilisticexpialidocious is long", 10, "Supercalifragilisticexpialidocious…"),
+        ("Version 3.5 beats 3.4 by a lot and then some more", 14, "Version 3.5…"),
+    ],
+)
+def test_excerpt_cuts_at_a_sentence_or_between_words(text: str, limit: int, expected: str) -> None:
+    assert excerpt(text, limit) == expected
+
+
+def test_a_cut_never_splits_a_latin_word() -> None:
+    text = "The 4 best performing S&P 500 stocks of 2025 were all memory/storage makers " * 4
+    for limit in range(10, len(text), 7):
+        cut = excerpt(text, limit)
+        if cut.endswith("…"):
+            head = cut[:-1]
+            assert text.startswith(head)
+            following = text[len(head)]
+            assert not (head[-1].isalnum() and following.isalnum()), cut

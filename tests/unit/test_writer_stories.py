@@ -1,0 +1,291 @@
+"""The extractive writer on hand-built stories: ten distinct stories, titled in Chinese, each told
+in a few sentences with no phrasing serving more than three points (issue 9, part 4)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.summarize.doc import TweetDoc
+from services.summarize.story import SetAsideCounts, Story
+from services.summarize.view import load_view
+from services.summarize.writers import CORE_POINTS, EVENT_TITLES
+from services.summarize.writers.extractive import ExtractiveWriter
+from services.summarize.writers.fallback import stories_of
+from services.summarize.writers.phrasing import quotable_text
+from services.summarize.writers.titles import english_clause, story_title
+from shared.models import StoryKind, TweetRef
+from shared.settings import ReportSettings
+from tests.unit.test_summarize_factories import WINDOW, load, rich_window
+from tests.unit.test_summarize_writer import BUILT, assert_traceable
+
+T0 = datetime(2026, 1, 2, 2, 0, tzinfo=UTC)
+_QUOTE = re.compile(r"“(.*?)”")
+
+
+def doc(
+    n: int,
+    text: str,
+    *,
+    author: str | None = None,
+    lang: str = "en",
+    engagement: float = 10.0,
+    companies: tuple[str, ...] = (),
+    percentages: tuple[str, ...] = (),
+    sentiment: str = "neutral",
+) -> TweetDoc:
+    ref = TweetRef(
+        tweet_id=str(1000 + n),
+        author=author or f"user{n}",
+        text=text,
+        url=f"https://x.com/{author or f'user{n}'}/status/{1000 + n}",
+        created_at=T0 + timedelta(minutes=n),
+        engagement=engagement,
+        lang=lang,
+    )
+    return TweetDoc(
+        ref=ref,
+        categories=("ai",),
+        subtopics=("agents",),
+        sentiment=sentiment,
+        companies=companies,
+        percentages=percentages,
+    )
+
+
+def story(
+    sid: str,
+    members: list[TweetDoc],
+    *,
+    kind: StoryKind = "release",
+    score: float = 1.0,
+    entities: tuple[str, ...] = (),
+    figures: tuple[str, ...] = (),
+    labels: dict[str, str] | None = None,
+    retweets: int = 0,
+) -> Story:
+    langs = Counter(d.ref.lang or "und" for d in members)
+    by_lang: dict[str, tuple[TweetDoc, ...]] = {}
+    for d in members:
+        by_lang[d.ref.lang or "und"] = (*by_lang.get(d.ref.lang or "und", ()), d)
+    return Story(
+        id=sid,
+        kind=kind,
+        tweets=len(members),
+        retweets=retweets,
+        authors=len({d.ref.author for d in members}),
+        languages=tuple(langs.most_common()),
+        engagement=sum(d.engagement for d in members),
+        first_seen=min(d.ref.created_at for d in members),
+        last_seen=max(d.ref.created_at for d in members),
+        entities=entities,
+        figures=figures,
+        subtopics=("agents",),
+        categories=("ai",),
+        sentiment=dict(Counter(d.sentiment for d in members)),
+        representatives=by_lang,
+        members=tuple(members),
+        score=score,
+        entity_labels=labels or {},
+    )
+
+
+def day() -> list[Story]:
+    """Twelve stories of a day, strongest first, in English and Chinese."""
+    n = iter(range(1, 1000))
+    stories = [
+        story(
+            "s-skills",
+            [
+                doc(next(n), "Anthropic's Claude Skills library: 39 deep guides for real work"),
+                doc(
+                    next(n), "Anthropic 推出 Claude Skills 资源库，包含39个深度使用指南", lang="zh"
+                ),
+                doc(next(n), "Claude Skills is a goldmine, bookmark this"),
+            ],
+            kind="tool",
+            entities=("Anthropic", "Claude Skills"),
+        ),
+        story(
+            "s-memory",
+            [
+                doc(
+                    next(n),
+                    "Samsung +124%, SK Hynix +280%, Kospi +76% in 2025.",
+                    percentages=("+124%", "+280%"),
+                    sentiment="bullish",
+                ),
+                doc(next(n), "SK Hynix +280% is wild", sentiment="bullish"),
+            ],
+            kind="market",
+            entities=("SK Hynix", "Samsung"),
+            figures=("+280%", "+124%"),
+            labels={"SK Hynix": "SK海力士", "Samsung": "三星"},
+        ),
+        story(
+            "s-bytedance",
+            [
+                doc(next(n), "ByteDance plans to spend $14B on Nvidia H200 chips in 2026"),
+                doc(next(n), "But watch the policy risk: one rule change and it is gone."),
+            ],
+            kind="funding",
+            entities=("ByteDance", "NVIDIA"),
+            figures=("$14B",),
+            labels={"ByteDance": "字节跳动", "NVIDIA": "英伟达"},
+        ),
+        story(
+            "s-open",
+            [
+                doc(next(n), "Closed wins early. Open wins eventually. It will happen with AI."),
+                doc(next(n), "@user10 Disagree. Frontier runs cost too much for open to catch up."),
+            ],
+            kind="debate",
+        ),
+        story(
+            "s-imo",
+            [
+                doc(
+                    next(n),
+                    "New paper: small human hints help frontier models solve IMO-level problems",
+                )
+            ],
+            kind="research",
+        ),
+    ]
+    for i in range(7):
+        stories.append(
+            story(
+                f"s-extra{i}",
+                [
+                    doc(next(n), f"Lab {i} ships a new agent framework for spreadsheets today"),
+                    doc(next(n), f"Tried the agent framework from lab {i}, impressive"),
+                ],
+                kind=("release", "tool", "research", "policy")[i % 4],
+            )
+        )
+    return [dataclasses.replace(s, score=100.0 - i) for i, s in enumerate(stories)]
+
+
+@pytest.fixture
+def view():
+    settings = ReportSettings()
+    base = load_view(load(rich_window(), settings), WINDOW, settings, built_at=BUILT)
+    return dataclasses.replace(
+        base,
+        stories=day(),
+        set_aside=SetAsideCounts(
+            spam_stories=1, spam_tweets=40, chatter_stories=3, chatter_tweets=5
+        ),
+    )
+
+
+def skeleton(sentence: str) -> str:
+    s = re.sub(r"“.*?”", "Q", sentence)
+    s = re.sub(r"@\w+", "@", s)
+    s = re.sub(r"[A-Za-z][\w'.&-]*(?:\s+[A-Za-z][\w'.&-]*)*", "W", s)
+    return re.sub(r"\d+", "N", s)
+
+
+def test_core_points_are_the_ten_strongest_stories_once_each(view) -> None:
+    points = ExtractiveWriter().core_points(view)
+    assert [p.story_id for p in points] == [s.id for s in view.stories][:CORE_POINTS]
+    assert len({p.story_id for p in points}) == CORE_POINTS
+    assert len({p.citations[0].tweet_id for p in points}) == CORE_POINTS
+
+
+def test_no_sentence_template_serves_more_than_three_points(view) -> None:
+    points = ExtractiveWriter().core_points(view)
+    seen: Counter[str] = Counter()
+    for p in points:
+        blanked = _QUOTE.sub("Q", p.body)
+        seen.update({skeleton(s) for s in re.split(r"(?<=。)", blanked) if s.strip()})
+    template, uses = seen.most_common(1)[0]
+    assert uses <= 3, template
+
+
+def test_a_body_says_what_happened_how_widely_and_how_it_was_received(view) -> None:
+    points = {p.story_id: p for p in ExtractiveWriter().core_points(view)}
+    skills = points["s-skills"]
+    assert skills.title == "Anthropic 推出 Claude Skills 资源库"  # the Chinese member's opening
+    assert "3 条推文" in skills.body or "3 条" in skills.body
+    assert "英语和中文" in skills.body  # carried in two languages
+    debate = points["s-open"]
+    assert "不同的声音来自 @user9" in debate.body and "Disagree" in debate.body  # the other side
+    memory = points["s-memory"]
+    assert "看涨" in memory.body  # a market story's reaction is its sentiment
+    for p in points.values():
+        assert "互动量" not in p.body and "占全部推文" not in p.body
+
+
+def test_titles_name_the_story_in_chinese_from_its_entities_or_its_opening() -> None:
+    stories = {s.id: s for s in day()}
+    # No Chinese member: the subject by its Chinese name and the verb in Chinese.
+    assert story_title(stories["s-bytedance"]) == "字节跳动计划投入$14B on Nvidia H200 chips"
+    # No verb to take: the kind and the opening clause, as written.
+    assert story_title(stories["s-imo"]) == (
+        "新研究：small human hints help frontier models solve IMO-level"
+    )
+    assert english_clause(doc(1, "The divide does not make sense in a world of agents")) == (
+        "The divide does not make sense in a world of agents"
+    )
+
+
+def test_quotes_are_whole_or_cut_at_a_sentence_never_inside_a_word(view) -> None:
+    long = "Closed wins early. " * 20
+    stories = [
+        dataclasses.replace(s, members=(doc(900, long), *s.members[1:]), representatives={})
+        if s.id == "s-open"
+        else s
+        for s in view.stories
+    ]
+    report = ExtractiveWriter().write(dataclasses.replace(view, stories=stories)).report
+    texts = [p.body for p in report.core_points]
+    for block in [*report.insights, *report.events, *report.ai_analysis]:
+        texts += [*block.paragraphs, *block.bullets]
+    cited = [quotable_text(s.ref.text) for st in stories for s in st.members]
+    for text in texts:
+        for q in _QUOTE.findall(text):
+            whole = [c for c in cited if c.startswith(q.rstrip("…"))]
+            assert whole, q
+            if q.endswith("…"):
+                head = q[:-1]
+                rest = next(c for c in whole)[len(head) :]
+                assert not (head[-1].isalnum() and rest[:1].isalnum()), q
+            elif q not in cited:
+                assert q.endswith((".", "。", "!", "?")), q  # cut at a sentence's end
+
+
+def test_events_list_event_stories_under_their_heading_and_insights_both_sides(view) -> None:
+    writer = ExtractiveWriter()
+    events = {b.title: b for b in writer.events(view)}
+    assert list(events) == list(EVENT_TITLES)
+    assert any("字节跳动" in line for line in events["产业合作与投资"].bullets)
+    assert any("IMO" in line for line in events["学术研究进展"].bullets)
+    assert all(len(b.bullets) == len(b.citations) for b in events.values())
+    insights = writer.insights(view)
+    debate = next(b for b in insights if "Closed wins early" in " ".join(b.paragraphs))
+    assert any("另一方的看法" in p for p in debate.paragraphs)
+
+
+def test_the_overview_names_the_stories_and_the_footer_counts_what_was_set_aside(view) -> None:
+    report = ExtractiveWriter().write(view).report
+    assert "当天最受关注的是「Anthropic 推出 Claude Skills 资源库」" in report.overview[1]
+    assert any(
+        "1 组推广类重复内容（40 条推文）" in n and "3 组与人工智能" in n
+        for n in report.footer_notes
+    )
+
+
+def test_without_stories_the_writer_groups_the_tweets_itself(view) -> None:
+    bare = dataclasses.replace(view, stories=[])
+    report = ExtractiveWriter().write(bare).report
+    assert len(report.core_points) == CORE_POINTS
+    assert len({p.story_id for p in report.core_points}) == CORE_POINTS
+    assert all(p.story_id and p.story_id.startswith("v") for p in report.core_points)
+    assert [b.title for b in report.events] == list(EVENT_TITLES)
+    # the stand-in stories are made of the view's tweets: their figures are the view's data
+    assert_traceable(dataclasses.replace(bare, stories=stories_of(bare)), report)

@@ -122,6 +122,12 @@ class ReportSettings(_Section):
     top_k: int = Field(default=10, ge=1, le=100, description="Top tweets kept per sub-topic.")
     term_cap: int = Field(default=5_000, ge=100, description="Word-cloud terms kept per window.")
     cluster_cap: int = Field(default=1_000, ge=10, description="Near-duplicate clusters kept.")
+    story_cap: int = Field(
+        default=5_000, ge=10, description="Tweets kept per window in the story table."
+    )
+    report_stories: int = Field(
+        default=50, ge=1, le=500, description="Reported stories a report carries."
+    )
     cloud_terms: int = Field(default=200, ge=10, description="Terms drawn in the word cloud.")
     refresh_debounce_s: float = Field(
         default=20.0, gt=0, description="Distributed: rebuild a changed window at most this often."

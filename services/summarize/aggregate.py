@@ -31,6 +31,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.summarize.keys import scope_for
+from services.summarize.stories import story_doc
 from shared.errors import InvalidMessage
 from shared.models import CATEGORIES, TweetClassified, Window
 from shared.settings import ReportSettings
@@ -65,6 +66,8 @@ T_MODELS = "models"
 T_COMPANIES = "companies"
 T_HASHTAGS = "hashtags"
 T_LANGS = "langs"
+T_STORIES = "stories"
+"""The story table: member = tweet identity, amount = 1 + its retweets, doc = its fingerprint."""
 R_ALL = "top:all"
 R_PREFIX = "top:"
 R_SUB_PREFIX = "top:sub:"
@@ -147,6 +150,7 @@ def _tally_caps(settings: ReportSettings) -> dict[str, int]:
         T_COMPANIES: ENTITY_CAP,
         T_HASHTAGS: ENTITY_CAP,
         T_LANGS: LANG_CAP,
+        T_STORIES: settings.story_cap,
     }
 
 
@@ -187,6 +191,10 @@ def tweet_doc(msg: TweetClassified) -> str:
     $ money, h hashtags, k near-dup key. Empty lists are left out. Decoded by
     :func:`services.summarize.doc.decode_doc`.
     """
+    return json.dumps(_doc_fields(msg), ensure_ascii=False, separators=(",", ":"))
+
+
+def _doc_fields(msg: TweetClassified) -> dict[str, Any]:
     t = msg.tweet
     ent = msg.entities
     text = t.text if len(t.text) <= DOC_TEXT_CHARS else t.text[: DOC_TEXT_CHARS - 1] + "…"
@@ -213,7 +221,7 @@ def tweet_doc(msg: TweetClassified) -> str:
         "h": ent.hashtags,
     }
     doc.update((k, v) for k, v in optional.items() if v)
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    return doc
 
 
 def _tickers(msg: TweetClassified) -> list[str]:
@@ -240,6 +248,7 @@ def deltas_for(msg: TweetClassified, settings: ReportSettings) -> list[tuple[str
     scope = scope_for(_checked_window_id(t.observed_at, settings))
     caps = _tally_caps(settings)
     cats: list[str] = list(dict.fromkeys(msg.categories))
+    who = identity(msg)
     subs = list({s.id: s for s in msg.subtopics}.values())
     sentiment = msg.sentiment
     tickers = _tickers(msg)
@@ -249,6 +258,7 @@ def deltas_for(msg: TweetClassified, settings: ReportSettings) -> list[tuple[str
         T_TERMS: [Tally(term) for term in msg.terms],
         T_CLUSTERS: [Tally(msg.near_dup_key)],
         T_LANGS: [Tally(t.lang or "und")],
+        T_STORIES: [Tally(who)],
     }
     if subs:
         tallies[T_SUBTOPICS] = [Tally(s.id, 1.0, s.label) for s in subs]
@@ -278,10 +288,10 @@ def deltas_for(msg: TweetClassified, settings: ReportSettings) -> list[tuple[str
         counters[C_CATEGORIES] = _NO_CATEGORY
     counts = Delta(counters=counters, tallies=tallies, tally_caps=caps)
 
-    doc = tweet_doc(msg)
+    fields = _doc_fields(msg)
+    doc = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
     score = t.metrics.engagement()
     top_k = settings.top_k
-    who = identity(msg)
     offer = [Ranked(who, score, doc)]
     rankings = {R_ALL: offer}
     ranking_caps = {R_ALL: 2 * top_k}
@@ -290,6 +300,9 @@ def deltas_for(msg: TweetClassified, settings: ReportSettings) -> list[tuple[str
         ranking_caps[key] = top_k
     # Amount 0: these only offer the representative document; the counts came with the tweet id.
     offer_tallies = {T_CLUSTERS: [Tally(msg.near_dup_key, 0.0, doc, score)]}
+    # The story table: the tweet's fingerprint as its document; a retweet adds one to its weight.
+    story = story_doc(msg, fields)
+    offer_tallies[T_STORIES] = [Tally(who, 0.0 if t.via_retweet is None else 1.0, story, score)]
     if tickers:
         offer_tallies[T_TICKERS] = [Tally(s, 0.0, doc, score) for s in tickers]
     if coins:

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from services.summarize import keys
 from services.summarize.aggregate import deltas_for, window_by_id
+from services.summarize.stories import summaries
 from services.summarize.view import load_view
 from services.summarize.writers import ReportWriter
 from shared.models import Contract, ReportReady, TweetClassified, utcnow
@@ -69,6 +70,7 @@ def build_report(window_id: str, *, deps: SummarizeDeps, final: bool = False) ->
         stats=view.stats,
         report=report,
         terms=view.terms,
+        stories=summaries(view.stories, view.set_aside_stories),
         model_usage=written.usage,
     )
     if mark is not None:

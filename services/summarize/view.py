@@ -30,6 +30,7 @@ from services.summarize.aggregate import (
     T_HASHTAGS,
     T_LANGS,
     T_MODELS,
+    T_STORIES,
     T_SUBTOPIC_RETWEETS,
     T_SUBTOPICS,
     T_TERMS,
@@ -41,6 +42,7 @@ from services.summarize.aggregate import (
 )
 from services.summarize.doc import TweetDoc, decode_doc
 from services.summarize.keys import scope_for
+from services.summarize.stories import build_stories, split
 from services.summarize.story import SetAsideCounts, Story
 from shared.models import (
     CATEGORIES,
@@ -97,6 +99,8 @@ class WindowView:
     """Reported stories, strongest first (``Story.score``); none is spam or chatter."""
     set_aside: SetAsideCounts = field(default_factory=SetAsideCounts)
     """Stories and tweets not reported (spam, chatter), for the footer."""
+    set_aside_stories: list[Story] = field(default_factory=list)
+    """The stories set aside themselves, largest first (for ``ReportReady.stories``)."""
 
     def label(self, subtopic_id: str) -> str:
         """A sub-topic's Chinese label (its id if unknown)."""
@@ -175,8 +179,17 @@ def _ticker_names(snap: Snapshot) -> dict[str, str]:
     return names
 
 
+SET_ASIDE_LISTED = 20
+"""Set-aside stories carried in a report (the largest); the counts cover them all."""
+
+
 def view_from_snapshot(
-    snap: Snapshot, window: Window, *, built_at: datetime, cloud_terms: int
+    snap: Snapshot,
+    window: Window,
+    *,
+    built_at: datetime,
+    cloud_terms: int,
+    report_stories: int = 50,
 ) -> WindowView:
     """Decode a window scope's snapshot."""
     totals = snap.counters.get(C_TOTALS, {})
@@ -222,6 +235,11 @@ def view_from_snapshot(
     terms = [TermWeight(term=m, weight=v) for m, v, _ in snap.tallies.get(T_TERMS, []) if v > 0][
         :cloud_terms
     ]
+    all_stories = build_stories(snap.tallies.get(T_STORIES, []), window.end)
+    stories, set_aside = split(all_stories, report_stories)
+    aside = sorted(
+        (s for s in all_stories if not s.reported), key=lambda s: (-s.tweets, -s.score, s.id)
+    )[:SET_ASIDE_LISTED]
     return WindowView(
         window=window,
         built_at=built_at,
@@ -243,6 +261,9 @@ def view_from_snapshot(
         companies=_count_stats(snap, T_COMPANIES, 50),
         hashtags=_count_stats(snap, T_HASHTAGS, 50),
         langs=_count_stats(snap, T_LANGS, 50, merge=False),
+        stories=stories,
+        set_aside=set_aside,
+        set_aside_stories=aside,
     )
 
 
@@ -259,4 +280,5 @@ def load_view(
         window_by_id(window_id, settings),
         built_at=built_at or utcnow(),
         cloud_terms=settings.cloud_terms,
+        report_stories=settings.report_stories,
     )

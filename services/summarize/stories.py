@@ -1,0 +1,712 @@
+"""The story layer: which of a window's tweets tell the same story, built from bounded state.
+
+**At aggregate time** (:func:`story_doc`, called by ``aggregate.deltas_for``) every tweet gets a
+deterministic fingerprint that depends on nothing but the tweet: its *features* (content terms,
+canonical entities ``e:samsung``, figures normalised by value so ``$14B`` and ``140亿美元`` are
+both ``f:$1.4e+10`` and ``+280%`` / ``280%`` both ``f:280%``) and the MinHash LSH *band keys* of
+that feature set (datasketch's ``MinHash``, 32 permutations in 16 bands of 2 rows, fixed seed).
+The fingerprint rides in the tweet's document in the window's ``stories`` tally, whose member is
+the tweet's identity (author + near-duplicate key, so a retweet row or a copy with another link
+is the same member), amount 1 for the tweet plus 1 per retweet. The tally is capped by
+``REPORT__STORY_CAP`` like every other tally: past twice the cap the store keeps the ``cap`` most
+carried tweets (smallest evicted). Nothing depends on what arrived before.
+
+**At build time** (:func:`build_stories`) the table is read from a snapshot, so the input is a
+set, not a sequence: candidate pairs are tweets sharing a band key or a feature rare in the
+window, a pair is joined when its IDF-weighted feature overlap passes a threshold (or it shares a
+lead entity and a figure, which is how an English and a Chinese tweet on one event meet), a reply
+joins the story of the author it answers, and pairs are merged by union-find in a fixed order
+(strongest first, then by member). A chain guard keeps templated text from swallowing a window: a
+story past :data:`CHAIN_GUARD` tweets (or a hundredth of the table) only grows by near-copies, and two
+tweets naming different entities are not joined on wording alone. The result is a function of the
+table's contents, so it is the same in any arrival order, under redelivery, and in embedded and
+distributed mode (the store primitives are the same). A story's id is its earliest tweet's
+(``s-<tweet id>``), so rebuilding the window gives the same ids.
+
+Spam (promotional bait repeated by accounts) and chatter (no ai/finance/crypto tweet) are built
+like any story and then set aside; :func:`story_score` documents the strength order.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from services.summarize.doc import TweetDoc, decode_doc
+from services.summarize.story import SetAsideCounts, Story
+from shared.models import (
+    CATEGORIES,
+    SetAside,
+    StoryKind,
+    StorySummary,
+    TweetClassified,
+    TweetRef,
+)
+
+NUM_PERM = 32
+BAND_ROWS = 2
+BANDS = NUM_PERM // BAND_ROWS
+MAX_FEATURES = 40
+JOIN_THRESHOLD = 0.3
+"""IDF-weighted Jaccard of two tweets' features at or above which they tell one story."""
+COPY_THRESHOLD = 0.75
+"""Overlap of near-copies: the only joins a story past the chain guard still accepts."""
+CHAIN_GUARD = 30
+RARE_DF = 25
+"""A feature in at most this many tweets of the table proposes candidate pairs."""
+MEMBERS_KEPT = 30
+REPRESENTATIVES = 3
+
+# ---------------------------------------------------------------------------- features
+
+_URL = re.compile(r"https?://\S+")
+_RT = re.compile(r"^RT @\w+:\s*")
+_MENTION = re.compile(r"@\w+")
+_REPLY = re.compile(r"^@(\w{1,15})\b")
+_WORD = re.compile(r"[a-z][a-z0-9+'\-]*[a-z0-9+]|[a-z]")
+_SCALE = {
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "mn": 1e6,
+    "million": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+    "t": 1e12,
+    "trillion": 1e12,
+    "万": 1e4,
+    "百万": 1e6,
+    "千万": 1e7,
+    "亿": 1e8,
+    "十亿": 1e9,
+    "百亿": 1e10,
+    "千亿": 1e11,
+    "万亿": 1e12,
+}
+_PCT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
+_USD = re.compile(
+    r"\$\s?(\d+(?:\.\d+)?)\s*(thousand|million|billion|trillion|bn|mn|[kmbt])?(?![a-z])", re.I
+)
+_ZH_MONEY = re.compile(r"(\d+(?:\.\d+)?)?\s*(万亿|千亿|百亿|十亿|亿|千万|百万|万)?\s*美元")
+_COUNT = re.compile(
+    r"(?<![\w$.])(\d+(?:\.\d+)?)\s*(thousand|million|billion|trillion|[mbk](?=\+|\b|-|参数))", re.I
+)
+_ZH_COUNT = re.compile(r"(\d+(?:\.\d+)?)?\s*(万亿|千亿|百亿|十亿|亿|千万|百万|万)(?!美元)")
+_STOP = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "that",
+        "this",
+        "from",
+        "are",
+        "was",
+        "were",
+        "has",
+        "have",
+        "had",
+        "not",
+        "but",
+        "you",
+        "your",
+        "our",
+        "their",
+        "its",
+        "just",
+        "about",
+        "into",
+        "than",
+        "then",
+        "them",
+        "they",
+        "will",
+        "would",
+        "can",
+        "could",
+        "what",
+        "when",
+        "who",
+        "how",
+        "all",
+        "any",
+        "per",
+        "via",
+        "more",
+        "most",
+        "very",
+        "also",
+        "over",
+        "out",
+        "now",
+        "new",
+        "one",
+        "two",
+        "get",
+        "got",
+        "it's",
+        "i'm",
+        "don't",
+    ]
+)
+
+
+def _value(num: str | None, unit: str | None) -> float | None:
+    scale = _SCALE.get((unit or "").lower(), 1.0)
+    if num is None:
+        return scale if unit else None
+    try:
+        return float(num) * scale
+    except ValueError:
+        return None
+
+
+def figures_of(text: str) -> list[str]:
+    """Figures in ``text`` normalised by value: ``+124%`` → ``124%``, ``$14B`` and ``140亿美元``
+    → ``$1.4e+10``, ``2 million`` and ``200万`` → ``2e+06``."""
+    out: dict[str, None] = {}
+    for m in _PCT.finditer(text):
+        out[f"{float(m.group(1)):g}%"] = None
+    for m in _USD.finditer(text):
+        v = _value(m.group(1), m.group(2))
+        if v:
+            out[f"${v:.3g}"] = None
+    for m in _ZH_MONEY.finditer(text):
+        v = _value(m.group(1), m.group(2))
+        if v and m.group(1):
+            out[f"${v:.3g}"] = None
+    stripped = _ZH_MONEY.sub(" ", _USD.sub(" ", text))
+    for m in _COUNT.finditer(stripped):
+        v = _value(m.group(1), m.group(2))
+        if v:
+            out[f"{v:.3g}"] = None
+    for m in _ZH_COUNT.finditer(stripped):
+        v = _value(m.group(1), m.group(2))
+        if v and v >= 1e4:
+            out[f"{v:.3g}"] = None
+    return list(out)
+
+
+def clean_text(text: str) -> str:
+    """The words of a tweet: no retweet prefix, links or mentions."""
+    return _MENTION.sub(" ", _URL.sub(" ", _RT.sub("", text)))
+
+
+def reply_to(text: str) -> str | None:
+    """The handle a reply answers (a text that opens with ``@handle``), lower-cased."""
+    m = _REPLY.match(_RT.sub("", text))
+    return m.group(1).lower() if m else None
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[\W_]+", "", name.casefold()) or name
+
+
+# Places and institutions classify does not name, in both languages: a Chinese and an English
+# tweet about one country's or lab's news meet on these as on a company.
+_ALIASES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (key, re.compile(pattern, re.I))
+    for key, pattern in (
+        ("korea", r"\bkorea|韩国|南韩|韓國"),
+        ("china", r"\bchin(?:a|ese)\b|中国|国内|國內"),
+        ("eu", r"\beu\b|\beurope|欧盟|欧洲"),
+        ("us", r"\bus\b|\bu\.s\.|\bamerica|美国"),
+        ("japan", r"\bjapan|日本"),
+        ("stanford", r"stanford|斯坦福"),
+        ("mit", r"\bmit\b|麻省理工"),
+        ("imo", r"\bimo\b|奥数|国际数学奥林匹克"),
+    )
+)
+
+
+def features(msg: TweetClassified) -> list[str]:
+    """A tweet's features: entities, figures, then content words and terms (bounded)."""
+    ent = msg.entities
+    text = clean_text(msg.tweet.text)
+    feats: dict[str, None] = {}
+    for name in (*(c.name for c in ent.companies), *ent.models, *ent.cashtags, *ent.coins):
+        feats["e:" + _key(name)] = None
+    for fig in figures_of(text):
+        feats["f:" + fig] = None
+    for key, pattern in _ALIASES:
+        if pattern.search(text):
+            feats["e:" + key] = None
+    for word in _WORD.findall(text.lower()):
+        if len(word) > 2 and word not in _STOP:
+            feats[word[:-1] if word.endswith("s") and len(word) > 4 else word] = None
+    for term in msg.terms:
+        t = term.lower()
+        if len(t) > 1 and t not in _STOP:
+            feats.setdefault(t[:-1] if t.endswith("s") and len(t) > 4 else t)
+    return list(feats)[:MAX_FEATURES]
+
+
+# ---------------------------------------------------------------------------- band keys
+
+_ROWS_CAP = 1 << 16
+
+
+class _Hasher:
+    """Per-feature MinHash rows from datasketch, cached: a tweet's signature is their minimum.
+
+    MinHash of a set is the element-wise minimum of its members' MinHashes (datasketch's
+    ``merge``), so a feature is hashed once and reused; the cache only saves time.
+    """
+
+    def __init__(self) -> None:
+        self._rows: dict[str, int] = {}
+        self._matrix = np.zeros((_ROWS_CAP, NUM_PERM), dtype=np.uint32)
+        self._perms: Any = None
+
+    def _row(self, feature: str) -> int:
+        row = self._rows.get(feature)
+        if row is None:
+            if len(self._rows) >= _ROWS_CAP:
+                self._rows.clear()
+            from datasketch import MinHash  # heavy import (numpy, scipy): only when first used
+
+            if self._perms is None:
+                self._perms = MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32").permutations
+            mh = MinHash(
+                num_perm=NUM_PERM, hashfunc=_crc, permutations=self._perms, scheme="affine32"
+            )
+            mh.update(feature.encode("utf-8"))
+            row = self._rows[feature] = len(self._rows)
+            self._matrix[row] = mh.hashvalues
+        return row
+
+    def bands(self, feats: Sequence[str]) -> list[int]:
+        """The LSH band keys of a feature set: one 64-bit value per band, salted by band."""
+        if not feats:
+            return []
+        rows = [self._row(f) for f in feats]
+        signature = self._matrix[rows].min(axis=0)
+        values: list[int] = signature.view(np.uint64).tolist()
+        # Salted by the band's index, so equal rows in different bands are different keys; cut
+        # to 52 bits so a key survives JSON in any reader.
+        return [(v ^ (i * 0x9E3779B97F4A7C15)) & 0xFFFFFFFFFFFFF for i, v in enumerate(values)]
+
+
+def _crc(data: bytes) -> int:
+    return zlib.crc32(data)
+
+
+@lru_cache(maxsize=1)
+def _hasher() -> _Hasher:
+    return _Hasher()
+
+
+def story_doc(msg: TweetClassified, fields: dict[str, Any]) -> str:
+    """The story table's document for a tweet: its ``tweet_doc`` fields plus its fingerprint.
+
+    Extra keys: w features, b band keys, cl Chinese labels of its companies, r the handle it
+    replies to.
+    """
+    feats = features(msg)
+    doc = dict(fields)
+    doc["w"] = feats
+    doc["b"] = _hasher().bands(feats)
+    labels = {c.name: c.label for c in msg.entities.companies if c.label}
+    if labels:
+        doc["cl"] = labels
+    to = reply_to(msg.tweet.text) or (msg.tweet.in_reply_to or "").lower() or None
+    if to:
+        doc["r"] = to
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+
+# ---------------------------------------------------------------------------- build
+
+
+@dataclass
+class _Item:
+    member: str
+    weight: int
+    doc: TweetDoc
+    feats: frozenset[str]
+    bands: tuple[int, ...]
+    labels: dict[str, str]
+    reply: str | None
+    author: str
+    entities: frozenset[str]
+
+
+def _item(member: str, weight: float, raw: str) -> _Item:
+    d = json.loads(raw)
+    doc = decode_doc(raw)
+    feats = frozenset(str(f) for f in d.get("w") or ())
+    return _Item(
+        member=member,
+        weight=max(1, round(weight)),
+        doc=doc,
+        feats=feats,
+        bands=tuple(int(b) for b in d.get("b") or ()),
+        labels={str(k): str(v) for k, v in (d.get("cl") or {}).items()},
+        reply=d.get("r"),
+        author=doc.ref.author.lower(),
+        entities=frozenset(f for f in feats if f.startswith("e:")),
+    )
+
+
+class _Union:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+        self.size = [1] * n
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int, *, limit: int | None) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        if limit is not None and self.size[ra] + self.size[rb] > limit:
+            return
+        if (self.size[ra], -ra) < (self.size[rb], -rb):
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.size[ra] += self.size[rb]
+
+
+class _Graph:
+    """The table's tweets with their document frequencies: similarity and candidate pairs."""
+
+    def __init__(self, items: list[_Item]) -> None:
+        self.items = items
+        n = len(items)
+        self.df: Counter[str] = Counter()
+        for it in items:
+            self.df.update(it.feats)
+        self.idf = {
+            f: math.log(1.0 + n / c) * (1.5 if f[:2] in ("e:", "f:") else 1.0)
+            for f, c in self.df.items()
+        }
+
+    def sim(self, a: _Item, b: _Item) -> float:
+        """IDF-weighted Jaccard; across languages, the overlap of what both can share."""
+        inter = a.feats & b.feats
+        if not inter:
+            return 0.0
+        idf = self.idf
+        shared = sum(idf[f] for f in inter)
+        jaccard = shared / (sum(idf[f] for f in a.feats | b.feats) or 1.0)
+        if a.doc.ref.lang == b.doc.ref.lang:
+            return jaccard
+        # An English and a Chinese tweet share only names, figures and Latin words: compare on
+        # those, and only when at least two rare ones meet.
+        rare = [f for f in inter if self.df[f] <= RARE_DF]
+        if len(rare) < 2 or all(f.startswith("e:") for f in rare):
+            return jaccard  # sharing only names (lists of models) is not one story
+        na = sum(idf[f] for f in a.feats if _neutral(f))
+        nb = sum(idf[f] for f in b.feats if _neutral(f))
+        overlap = sum(idf[f] for f in inter if _neutral(f)) / (min(na, nb) or 1.0)
+        return max(jaccard, 0.6 * overlap)
+
+    def candidates(self) -> set[tuple[int, int]]:
+        """Pairs sharing an LSH band key or a feature rare in the table."""
+        buckets: dict[object, list[int]] = {}
+        for i, it in enumerate(self.items):
+            for b in it.bands:
+                buckets.setdefault(b, []).append(i)
+            for f in it.feats:
+                if 1 < self.df[f] <= RARE_DF:
+                    buckets.setdefault(f, []).append(i)
+        out: set[tuple[int, int]] = set()
+        for group in buckets.values():
+            if len(group) <= 40:
+                out.update(
+                    (group[x], group[y])
+                    for x in range(len(group))
+                    for y in range(x + 1, len(group))
+                )
+            else:  # a crowd of look-alikes: each meets the first and its neighbour
+                for x in range(1, len(group)):
+                    out.add((group[0], group[x]))
+                    out.add((group[x - 1], group[x]))
+        return out
+
+    def edges(self) -> list[tuple[float, int, int]]:
+        """Joined pairs with their strength, strongest first (ties: by position)."""
+        items = self.items
+        edges: list[tuple[float, int, int]] = []
+        for a, b in self.candidates():
+            x, y = items[a], items[b]
+            s = self.sim(x, y)
+            figs = [f for f in x.feats & y.feats if f.startswith("f:")]
+            ents = x.entities & y.entities
+            if x.entities and y.entities and not ents and s < COPY_THRESHOLD:
+                continue  # different names, alike only in wording (a template)
+            rare = [f for f in x.feats & y.feats if self.df[f] <= RARE_DF]
+            if rare and all(f.startswith("e:") for f in rare) and s < COPY_THRESHOLD:
+                continue  # alike only in the names they list (roundups, model lists)
+            if s >= JOIN_THRESHOLD or (figs and ents) or len(figs) >= 2:
+                edges.append((max(s, JOIN_THRESHOLD), a, b))
+        edges += self._reply_edges()
+        edges.sort(key=lambda e: (-e[0], e[1], e[2]))
+        return edges
+
+    def _reply_edges(self) -> list[tuple[float, int, int]]:
+        """A reply joins the story of the author it answers (that author's best-matching tweet)."""
+        items = self.items
+        by_author: dict[str, list[int]] = {}
+        for i, it in enumerate(items):
+            by_author.setdefault(it.author, []).append(i)
+        out = []
+        for i, it in enumerate(items):
+            targets = by_author.get(it.reply or "")
+            if targets and it.reply != it.author:
+                best = max(
+                    targets, key=lambda j: (self.sim(it, items[j]), items[j].doc.engagement, -j)
+                )
+                out.append((JOIN_THRESHOLD, min(i, best), max(i, best)))
+        return out
+
+
+def _neutral(feature: str) -> bool:
+    """Whether a feature can appear in a tweet of any language (a name, a figure, Latin)."""
+    return feature[:2] in ("e:", "f:") or feature.isascii()
+
+
+def cluster(entries: Iterable[tuple[str, float, str | None]]) -> list[list[_Item]]:
+    """Group the story table's ``(member, amount, doc)`` entries; each group is one story."""
+    items = [_item(m, v, doc) for m, v, doc in entries if doc and round(v) > 0]
+    items.sort(key=lambda it: it.member)
+    n = len(items)
+    if n == 0:
+        return []
+    uf = _Union(n)
+    guard = max(CHAIN_GUARD, n // 100)
+    for s, a, b in _Graph(items).edges():
+        uf.union(a, b, limit=None if s >= COPY_THRESHOLD else guard)
+    groups: dict[int, list[_Item]] = {}
+    for i, it in enumerate(items):
+        groups.setdefault(uf.find(i), []).append(it)
+    return list(groups.values())
+
+
+# ---------------------------------------------------------------------------- what a story is
+
+_PROMO = re.compile(
+    r"giveaway|follow\s*(?:back|\+|&|and rt)|followback|\bf4f\b|tag \d+ friends|\bdm me\b|"
+    r"real followers|free .{0,30}accounts?|earn \$\d+|winner picked|limited spots|"
+    r"私信我|加v|加微|日赚|副业|免费领|限时免费|名额有限|关注.{0,4}转发|转发.{0,4}抽奖",
+    re.I,
+)
+_KINDS: tuple[tuple[StoryKind, re.Pattern[str]], ...] = (
+    (
+        "incident",
+        re.compile(r"outage|breach|leak|hack|vulnerab|exploit|attack|故障|漏洞|泄露|宕机", re.I),
+    ),
+    (
+        "policy",
+        re.compile(
+            r"export rule|regulat|ministry|government|sanction|policy|监管|政策|政府|科技部|法规",
+            re.I,
+        ),
+    ),
+    (
+        "funding",
+        re.compile(
+            r"raise[sd]?\b|funding|valuation|series [a-e]|budget|spend|orders?\b|ordered|purchas|acqui|融资|估值|投入|采购|订购|收购",
+            re.I,
+        ),
+    ),
+    (
+        "market",
+        re.compile(r"kospi|s&p|nasdaq|index|stock|shares|\$[A-Z]{2,5}\b|涨|跌|股|指数", re.I),
+    ),
+    ("research", re.compile(r"paper|study|researchers?|research|arxiv|论文|研究", re.I)),
+    (
+        "release",
+        re.compile(
+            r"launch|releas|unveil|introduc|dropped|announc|ships?\b|is out|发布|推出|上线|开源了",
+            re.I,
+        ),
+    ),
+    (
+        "tool",
+        re.compile(
+            r"\btool|library|guide|docs|documentation|plugin|extension|app\b|工具|指南|资源库|文档",
+            re.I,
+        ),
+    ),
+)
+
+
+def _kind(items: Sequence[_Item]) -> StoryKind:
+    votes: Counter[StoryKind] = Counter()
+    for it in items:
+        text = it.doc.ref.text
+        for kind, pattern in _KINDS:
+            if pattern.search(text):
+                votes[kind] += 1
+                break
+    if votes:
+        kind, n = min(votes.items(), key=lambda kv: (-kv[1], [k for k, _ in _KINDS].index(kv[0])))
+        if n * 3 >= len(items):
+            return kind
+    sentiments = {it.doc.sentiment for it in items}
+    replies = sum(1 for it in items if it.reply)
+    if {"bullish", "bearish"} <= sentiments or (replies and len(items) > 2):
+        return "debate"
+    return "opinion"
+
+
+def _set_aside(items: Sequence[_Item]) -> SetAside | None:
+    promo = sum(1 for it in items if _PROMO.search(it.doc.ref.text))
+    if promo * 2 >= len(items):
+        return "spam"
+    if not any(it.doc.categories for it in items):
+        return "chatter"
+    return None
+
+
+def story_score(
+    engagement: float, authors: int, languages: int, last_seen: datetime, window_end: datetime
+) -> float:
+    """A story's strength: ``(1 + ln(1 + engagement)) × (1 + ln authors) × (1 + 0.3 × (languages
+    − 1)) × recency``, recency falling from 1 (at the window's end) to 0.8 a day earlier."""
+    hours = max(0.0, (window_end - last_seen).total_seconds() / 3600)
+    recency = max(0.8, 1.0 - 0.2 * min(hours, 24.0) / 24.0)
+    return (
+        (1.0 + math.log1p(max(engagement, 0.0)))
+        * (1.0 + math.log(max(authors, 1)))
+        * (1.0 + 0.3 * max(languages - 1, 0))
+        * recency
+    )
+
+
+def _best_key(it: _Item) -> tuple[bool, float, str]:
+    text = it.doc.ref.text
+    substantial = len(text) >= 40 and it.reply is None and not text.startswith("RT @")
+    return (not substantial, -it.doc.engagement, it.doc.id)
+
+
+def _ranked(counter: Counter[str]) -> tuple[str, ...]:
+    return tuple(k for k, _ in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _story(items: list[_Item], window_end: datetime) -> Story:
+    items.sort(key=_best_key)
+    docs = [it.doc for it in items]
+    earliest = min(docs, key=lambda d: (d.ref.created_at, d.id))
+    langs: Counter[str] = Counter(d.ref.lang or "und" for d in docs)
+    entities: Counter[str] = Counter()
+    figures: Counter[str] = Counter()
+    subtopics: Counter[str] = Counter()
+    categories: Counter[str] = Counter()
+    sentiment: Counter[str] = Counter()
+    labels: dict[str, str] = {}
+    for it in items:
+        d = it.doc
+        entities.update(list(dict.fromkeys((*d.companies, *d.models))))
+        figures.update(list(dict.fromkeys((*d.percentages, *d.money))))
+        subtopics.update(list(dict.fromkeys(d.subtopics)))
+        categories.update(list(dict.fromkeys(d.categories)))
+        sentiment[d.sentiment] += 1
+        for name, label in sorted(it.labels.items()):
+            labels.setdefault(name, label)
+    reps: dict[str, tuple[TweetDoc, ...]] = {}
+    for lang in langs:
+        reps[lang] = tuple(d for d in docs if (d.ref.lang or "und") == lang)[:REPRESENTATIVES]
+    authors = len({it.author for it in items})
+    engagement = sum(d.engagement for d in docs)
+    last = max(d.ref.created_at for d in docs)
+    lead_entities = _ranked(entities)[:8]
+    return Story(
+        id="s-" + earliest.id,
+        kind=_kind(items),
+        tweets=len(items),
+        retweets=sum(it.weight - 1 for it in items),
+        authors=authors,
+        languages=tuple(sorted(langs.items(), key=lambda kv: (-kv[1], kv[0]))),
+        engagement=engagement,
+        first_seen=earliest.ref.created_at,
+        last_seen=last,
+        entities=lead_entities,
+        figures=_ranked(figures)[:8],
+        subtopics=_ranked(subtopics),
+        categories=_ranked(categories),
+        sentiment=dict(sentiment),
+        representatives=reps,
+        members=tuple(docs[:MEMBERS_KEPT]),
+        score=story_score(engagement, authors, len(langs), last, window_end),
+        set_aside=_set_aside(items),
+        entity_labels={k: v for k, v in labels.items() if k in lead_entities},
+    )
+
+
+def build_stories(
+    entries: Iterable[tuple[str, float, str | None]], window_end: datetime
+) -> list[Story]:
+    """Every story of the story table, strongest first (ties: id)."""
+    stories = [_story(group, window_end) for group in cluster(entries)]
+    stories.sort(key=lambda s: (-s.score, s.id))
+    return stories
+
+
+def split(stories: Sequence[Story], limit: int) -> tuple[list[Story], SetAsideCounts]:
+    """The reported stories (at most ``limit``, strongest first) and what was set aside."""
+    reported = [s for s in stories if s.reported][:limit]
+    spam = [s for s in stories if s.set_aside == "spam"]
+    chatter = [s for s in stories if s.set_aside == "chatter"]
+    counts = SetAsideCounts(
+        spam_stories=len(spam),
+        spam_tweets=sum(s.tweets for s in spam),
+        chatter_stories=len(chatter),
+        chatter_tweets=sum(s.tweets for s in chatter),
+    )
+    return reported, counts
+
+
+def _ref(doc: TweetDoc) -> TweetRef:
+    return doc.ref
+
+
+def summaries(reported: Sequence[Story], set_aside: Sequence[Story]) -> list[StorySummary]:
+    """The stories as ``ReportReady`` carries them: reported first, then those set aside."""
+    out = []
+    for s in (*reported, *set_aside):
+        reps = sorted(
+            (docs[0] for docs in s.representatives.values() if docs), key=lambda d: _best_doc(d)
+        )
+        out.append(
+            StorySummary(
+                id=s.id,
+                kind=s.kind,
+                tweets=s.tweets,
+                retweets=s.retweets,
+                authors=s.authors,
+                languages=dict(s.languages),
+                engagement=s.engagement,
+                first_seen=s.first_seen,
+                last_seen=s.last_seen,
+                entities=list(s.entities),
+                figures=list(s.figures),
+                subtopics=list(s.subtopics),
+                categories=[c for c in CATEGORIES if c in s.categories],
+                set_aside=s.set_aside,
+                score=s.score,
+                representatives=[_ref(d) for d in reps],
+            )
+        )
+    return out
+
+
+def _best_doc(d: TweetDoc) -> tuple[float, str]:
+    return (-d.engagement, d.id)

@@ -15,8 +15,9 @@ are the ones left out, and every sub-topic keeps its best tweets.
 
 When the window has stories, the model reads them instead, in ``<stories>``: one line per story
 and language with the story's size and breadth, strongest stories first (see ``stories``), so the
-same budget covers more of the day. The statistics then count the stories and what was set aside
-instead of listing repeated texts. A window without stories keeps the tweet input.
+same budget covers more of the day; after them come the tweet input's own candidates outside the
+listed stories, compact. The statistics then count what was set aside as spam or chatter instead
+of listing repeated texts. A window without stories keeps the tweet input.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from services.summarize.doc import TweetDoc
 from services.summarize.story import Story
 from services.summarize.view import WindowView
 from services.summarize.writers.model.schema import SECTIONS, tool
-from services.summarize.writers.model.stories import StoryLine, story_lines
+from services.summarize.writers.model.stories import StoryLine, clip, story_lines
 from services.summarize.writers.model.tokens import REQUEST_OVERHEAD, estimate_tokens
 from services.summarize.writers.phrasing import (
     CATEGORY_LABELS,
@@ -234,21 +235,19 @@ def stats_payload(view: WindowView) -> dict[str, Any]:
     if view.stories:
         # Stories supersede the repeated texts: a copy counts toward its story.
         del out["repeated_texts"]
-        out["stories"] = _story_stats(view)
+        if stories := _story_stats(view):
+            out["set_aside"] = stories
     return {k: v for k, v in out.items() if v or k in {"tweets", "retweets"}}
 
 
 def _story_stats(view: WindowView) -> dict[str, Any]:
-    """How many stories the window has, and what it set aside as spam or chatter."""
+    """What the window set aside as spam or chatter (stories and tweets), not reported."""
     sa = view.set_aside
-    out: dict[str, Any] = {
-        "reported": len(view.stories),
-        "of_one_tweet": sum(1 for s in view.stories if s.tweets <= 1),
-    }
+    out: dict[str, Any] = {}
     if sa.spam_stories:
-        out["spam_set_aside"] = {"stories": sa.spam_stories, "tweets": sa.spam_tweets}
+        out["spam"] = {"stories": sa.spam_stories, "tweets": sa.spam_tweets}
     if sa.chatter_stories:
-        out["chatter_set_aside"] = {"stories": sa.chatter_stories, "tweets": sa.chatter_tweets}
+        out["chatter"] = {"stories": sa.chatter_stories, "tweets": sa.chatter_tweets}
     return out
 
 
@@ -311,18 +310,51 @@ def candidate_items(
 ) -> list[Item]:
     """Every line the model could read, in priority order: the story input when the window has
     stories (see ``stories``), else its representative tweets."""
+    sizes = {c.key: c.size for c in view.clusters if c.size >= 2}
     if view.stories:
         lines = story_lines(
             view.stories, full=story_full, chars=story_chars, long_chars=TWEET_CHARS
         )
-        return [_story_item(line) for line in lines]
-    sizes = {c.key: c.size for c in view.clusters if c.size >= 2}
+        fill = [_tweet_item(d, sizes, story_chars) for d in _unlisted(view, lines.ids())]
+        return [
+            *(_story_item(line) for line in (*lines.leads, *lines.others)),
+            *fill,
+            *(_story_item(line) for line in lines.extras),
+        ]
     out = []
     for doc in candidates(view):
         payload = item_payload(doc, sizes)
         line = dumps(payload)
         out.append(Item(doc=doc, payload=payload, line=line, tokens=estimate_tokens(line + "\n")))
     return out
+
+
+def _unlisted(view: WindowView, sent: set[str]) -> list[TweetDoc]:
+    """The tweet input's candidates outside the listed stories: never a tweet of a story set
+    aside, without a category (chatter) or repeating one already taken."""
+    listed = set(sent)
+    for story in (*view.stories, *view.set_aside_stories):
+        listed |= {d.id for d in story.members}
+        listed |= {d.id for docs in story.representatives.values() for d in docs}
+    out: list[TweetDoc] = []
+    repeats: set[str] = set()
+    for doc in candidates(view):
+        if doc.id in listed or not doc.categories:
+            continue
+        if doc.near_dup_key:
+            if doc.near_dup_key in repeats:
+                continue
+            repeats.add(doc.near_dup_key)
+        out.append(doc)
+    return out
+
+
+def _tweet_item(doc: TweetDoc, sizes: Mapping[str, int], chars: int) -> Item:
+    """A tweet outside the listed stories, as a compact tweet line."""
+    payload = item_payload(doc, sizes)
+    payload["text"] = clip(quotable_text(doc.ref.text), chars)
+    line = dumps(payload)
+    return Item(doc=doc, payload=payload, line=line, tokens=estimate_tokens(line + "\n"))
 
 
 def _story_item(line: StoryLine) -> Item:

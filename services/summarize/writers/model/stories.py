@@ -12,12 +12,15 @@ as it can:
    one tweet leaves out the counts (one tweet, one author);
 2. the best representative of each of a story's other languages (compact), strongest stories
    first;
-3. more of the strongest stories' own tweets (replies, reactions, other accounts), one per story
+3. the tweet input's own candidates that belong to no listed story (a report lists the strongest
+   ``report_stories`` only), compact, one per repeated text, none from a story set aside or
+   without a category: so the prompt covers at least the stories the tweet input covered;
+4. more of the strongest stories' own tweets (replies, reactions, other accounts), one per story
    per round.
 
 So a story never costs more than one line until every story that fits has its line, and a
 window too large for the budget loses its weakest stories' extra lines, then its weakest
-stories. Only reported stories' tweets are read: spam and chatter are not in the prompt at all.
+stories. Spam and chatter are not in the prompt.
 
 What a claim may cite is a tweet id, as in the tweet input, and the verifier is the same. A line's
 evidence is its story: a claim citing any line of a story may use the story's counts, figures and
@@ -196,10 +199,24 @@ def _representatives(story: Story) -> list[TweetDoc]:
     return out
 
 
-def story_lines(
-    stories: Sequence[Story], *, full: int, chars: int, long_chars: int
-) -> list[StoryLine]:
-    """Every line the model could read about ``stories`` (strongest first), in priority order."""
+@dataclass(frozen=True)
+class StoryLines:
+    """A window's story lines by priority tier (see the module docstring)."""
+
+    leads: list[StoryLine]
+    """Each story's lead line, strongest story first."""
+    others: list[StoryLine]
+    """The best tweet of each story's other languages."""
+    extras: list[StoryLine]
+    """More tweets of the strongest stories, one per story per round."""
+
+    def ids(self) -> set[str]:
+        """The tweets the lines quote."""
+        return {line.doc.id for line in (*self.leads, *self.others, *self.extras)}
+
+
+def story_lines(stories: Sequence[Story], *, full: int, chars: int, long_chars: int) -> StoryLines:
+    """Every line the model could read about ``stories`` (strongest first), by tier."""
     leads: list[StoryLine] = []
     others: list[StoryLine] = []
     rounds: list[list[StoryLine]] = [[] for _ in range(EXTRA_ROUNDS)]
@@ -221,4 +238,4 @@ def story_lines(
         for n, doc in enumerate(extra):
             rounds[n].append(_more(story, key, doc, chars, lead))
             seen.add(doc.id)
-    return [*leads, *others, *(line for r in rounds for line in r)]
+    return StoryLines(leads=leads, others=others, extras=[line for r in rounds for line in r])

@@ -359,7 +359,10 @@ def test_a_careful_honest_answer_passes_the_verifier_with_no_claim_rejected(view
     # Each core point carries the story it tells, ten distinct stories, strongest first.
     story_ids = [p.story_id for p in report.core_points]
     assert story_ids == [s.id for s in view.stories[:CORE_POINTS]]
-    assert "核验：模型撰写的论点均通过" in "".join(report.footer_notes)
+    footer = "".join(report.footer_notes)
+    assert "核验：模型撰写的论点均通过" in footer
+    assert r.run.stories_in_prompt == len(view.stories)
+    assert f"条代表性推文（涉及 {len(view.stories)} 个故事）撰写" in footer
 
 
 def test_a_story_line_is_evidence_of_its_story_and_of_nothing_else(view) -> None:

@@ -330,9 +330,10 @@ def _footer(
 ) -> list[str]:
     w = view.window
     built = view.built_at.astimezone(w.start.tzinfo)
+    stories = f"（涉及 {num(run.stories_in_prompt)} 个故事）" if run.stories_in_prompt else ""
     out = [
         f"本报告由模型 {run.model} 依据 {num(view.stats.tweets)} 条 Twitter 公开推文的聚合统计"
-        f"与其中 {num(run.tweets_in_prompt)} 条代表性推文撰写，统计时段为 "
+        f"与其中 {num(run.tweets_in_prompt)} 条代表性推文{stories}撰写，统计时段为 "
         f"{w.start:%Y-%m-%d %H:%M} 至 {w.end:%Y-%m-%d %H:%M}（{w.timezone}），生成于 "
         f"{built:%Y-%m-%d %H:%M}。文中论点均标注所依据的推文，数字与名称经程序核对，"
         "须见于所引推文或统计数据。",
@@ -341,11 +342,15 @@ def _footer(
     if run.tweets_dropped:
         out.append(
             f"受输入预算（约 {num(budget)} tokens）所限，另有 {num(run.tweets_dropped)} 条"
-            "候选推文未提供给模型（按互动量由低到高舍去）。"
+            + (
+                "候选推文未提供给模型（先舍去故事的补充推文与未列入故事的推文，再舍去较弱的故事）。"
+                if view.stories
+                else "候选推文未提供给模型（按互动量由低到高舍去）。"
+            )
         )
     if run.strategy == "map_reduce":
         out.append(
-            "撰写方式：模型先按子话题分组归纳代表性推文，得到 "
+            f"撰写方式：模型先按子话题分组归纳{'各故事' if view.stories else '代表性推文'}，得到 "
             f"{num(run.findings)} 条经核验的要点，再据此汇总撰写。"
         )
     if fallback_labels:

@@ -231,6 +231,7 @@ class ModelWriter:
         run.prompt_tokens = planned.tokens
         run.tweets_in_prompt = len(planned.items)
         run.tweets_dropped = planned.dropped
+        run.stories_in_prompt = planned.covered
 
         cached = self._governor.cached(planned.key)
         if cached is not None:

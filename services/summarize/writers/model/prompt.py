@@ -35,7 +35,12 @@ from services.summarize.doc import TweetDoc
 from services.summarize.story import Story
 from services.summarize.view import WindowView
 from services.summarize.writers.model.schema import SECTIONS, tool
-from services.summarize.writers.model.stories import StoryLine, clip, story_lines
+from services.summarize.writers.model.stories import (
+    COMPACT_ENTITIES,
+    StoryLine,
+    clip,
+    story_lines,
+)
 from services.summarize.writers.model.tokens import REQUEST_OVERHEAD, estimate_tokens
 from services.summarize.writers.phrasing import (
     CATEGORY_LABELS,
@@ -349,10 +354,16 @@ def _unlisted(view: WindowView, sent: set[str]) -> list[TweetDoc]:
     return out
 
 
+_NOT_IN_FILL = frozenset({"subtopics", "categories"})
+"""Left out of a fill line (the statistics carry them); it is one of many, kept compact."""
+
+
 def _tweet_item(doc: TweetDoc, sizes: Mapping[str, int], chars: int) -> Item:
     """A tweet outside the listed stories, as a compact tweet line."""
-    payload = item_payload(doc, sizes)
+    payload = {k: v for k, v in item_payload(doc, sizes).items() if k not in _NOT_IN_FILL}
     payload["text"] = clip(quotable_text(doc.ref.text), chars)
+    if "entities" in payload:
+        payload["entities"] = payload["entities"][:COMPACT_ENTITIES]
     line = dumps(payload)
     return Item(doc=doc, payload=payload, line=line, tokens=estimate_tokens(line + "\n"))
 

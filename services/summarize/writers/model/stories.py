@@ -8,15 +8,15 @@ as it can:
 
 1. every story's *lead line*: its best representative, with the story's size and breadth (tweets,
    authors, retweets, languages, engagement, reactions) and its kind, entities and figures. The
-   ``full`` strongest stories get ``TWEET_CHARS`` of text, the rest a compact ``chars``; a story of
-   one tweet leaves out the counts (one tweet, one author);
-2. the best representative of each of a story's other languages (compact), strongest stories
-   first;
+   ``full`` strongest stories get ``TWEET_CHARS`` of text and all their fields, the rest a compact
+   line (``chars`` of text, at most ``COMPACT_ENTITIES`` entities, categories only when not just
+   AI); a story of one tweet leaves out the counts (one tweet, one author);
+2. the best representative of each of the ``full`` strongest stories' other languages (compact);
 3. the tweet input's own candidates that belong to no listed story (a report lists the strongest
    ``report_stories`` only), compact, one per repeated text, none from a story set aside or
    without a category: so the prompt covers at least the stories the tweet input covered;
-4. more of the strongest stories' own tweets (replies, reactions, other accounts), one per story
-   per round.
+4. the other stories' other languages, then more of the strongest stories' own tweets (replies,
+   reactions, other accounts), one per story per round.
 
 So a story never costs more than one line until every story that fits has its line, and a
 window too large for the budget loses its weakest stories' extra lines, then its weakest
@@ -45,6 +45,8 @@ STORY_ENTITIES = 6
 """Lead entities a story line names at most."""
 STORY_FIGURES = 6
 """Lead figures a story line states at most."""
+COMPACT_ENTITIES = 3
+"""Entities a compact line names at most."""
 EXTRA_ROUNDS = 3
 """More tweets of a story read at most, beyond its representatives (tier 3)."""
 
@@ -116,9 +118,13 @@ def _story_fields(story: Story) -> dict[str, Any]:
     return fields
 
 
-def _lead(story: Story, key: str, doc: TweetDoc, chars: int) -> StoryLine:
+def _lead(story: Story, key: str, doc: TweetDoc, chars: int, *, full: bool) -> StoryLine:
+    """A story's lead line; a compact one (``full`` false) names fewer entities, and its
+    categories only when the story is not only about AI."""
+    most = STORY_ENTITIES if full else COMPACT_ENTITIES
     figures = list(dict.fromkeys((*_figures(doc), *story.figures[:STORY_FIGURES])))
-    entities = list(dict.fromkeys((*_entities(doc), *story.entities[:STORY_ENTITIES])))
+    entities = list(dict.fromkeys((*_entities(doc)[:most], *story.entities[:most])))[:most]
+    categories = list(story.categories) if full or story.categories != ("ai",) else []
     sentiment = doc.sentiment if story.tweets <= 1 and doc.sentiment != "neutral" else ""
     sent: dict[str, Any] = {
         "id": doc.id,
@@ -126,7 +132,7 @@ def _lead(story: Story, key: str, doc: TweetDoc, chars: int) -> StoryLine:
         "kind": story.kind if story.kind != "other" else "",
         **_story_fields(story),
         "engagement": round(story.engagement),
-        "categories": list(story.categories),
+        "categories": categories,
         "entities": entities,
         "tickers": list(doc.tickers),
         "coins": list(doc.coins),
@@ -148,7 +154,7 @@ def _more(story: Story, key: str, doc: TweetDoc, chars: int, lead: StoryLine) ->
         {
             "id": doc.id,
             "story": key,
-            "entities": _entities(doc),
+            "entities": _entities(doc)[:COMPACT_ENTITIES],
             "tickers": list(doc.tickers),
             "coins": list(doc.coins),
             "figures": _figures(doc),
@@ -206,9 +212,10 @@ class StoryLines:
     leads: list[StoryLine]
     """Each story's lead line, strongest story first."""
     others: list[StoryLine]
-    """The best tweet of each story's other languages."""
+    """The best tweet of each of the ``full`` strongest stories' other languages."""
     extras: list[StoryLine]
-    """More tweets of the strongest stories, one per story per round."""
+    """The other stories' other languages, then more tweets of the strongest stories, one per
+    story per round."""
 
     def ids(self) -> set[str]:
         """The tweets the lines quote."""
@@ -219,6 +226,7 @@ def story_lines(stories: Sequence[Story], *, full: int, chars: int, long_chars: 
     """Every line the model could read about ``stories`` (strongest first), by tier."""
     leads: list[StoryLine] = []
     others: list[StoryLine] = []
+    later: list[StoryLine] = []
     rounds: list[list[StoryLine]] = [[] for _ in range(EXTRA_ROUNDS)]
     seen: set[str] = set()
     for rank, story in enumerate(stories):
@@ -226,16 +234,18 @@ def story_lines(stories: Sequence[Story], *, full: int, chars: int, long_chars: 
         reps = [d for d in _representatives(story) if d.id not in seen]
         if not reps:
             continue
-        lead = _lead(story, key, reps[0], long_chars if rank < full else chars)
+        strong = rank < full
+        lead = _lead(story, key, reps[0], long_chars if strong else chars, full=strong)
         leads.append(lead)
         seen.add(reps[0].id)
         for doc in reps[1:]:
-            others.append(_more(story, key, doc, chars, lead))
+            (others if strong else later).append(_more(story, key, doc, chars, lead))
             seen.add(doc.id)
-        if rank >= full:
+        if not strong:
             continue
         extra = [d for d in story.members if d.id not in seen][:EXTRA_ROUNDS]
         for n, doc in enumerate(extra):
             rounds[n].append(_more(story, key, doc, chars, lead))
             seen.add(doc.id)
-    return StoryLines(leads=leads, others=others, extras=[line for r in rounds for line in r])
+    extras = [*later, *(line for r in rounds for line in r)]
+    return StoryLines(leads=leads, others=others, extras=extras)

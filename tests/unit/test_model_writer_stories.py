@@ -18,13 +18,14 @@ import pytest
 
 from services.summarize.doc import TweetDoc
 from services.summarize.story import SetAsideCounts, Story
-from services.summarize.view import WindowView
+from services.summarize.view import WindowView, load_view
 from services.summarize.writers import CORE_POINTS, EVENT_TITLES
 from services.summarize.writers.model.mapreduce import build_map_reduce
-from services.summarize.writers.model.prompt import Prompts, build_input
+from services.summarize.writers.model.prompt import STORY_CHARS, Prompts, build_input
 from services.summarize.writers.model.schema import NOTES_TOOL_NAME
 from services.summarize.writers.model.stories import clip
 from services.summarize.writers.model.verify import Verifier
+from shared.settings import ReportSettings
 from tests.fakes.anthropic_server import FakeAnthropic, tool_reply
 from tests.fakes.replies import Reply
 from tests.unit.test_model_writer_fakes import (
@@ -36,7 +37,8 @@ from tests.unit.test_model_writer_fakes import (
     sent_tweets,
     view_of,
 )
-from tests.unit.test_summarize_factories import T0, classified, rich_window
+from tests.unit.test_summarize_factories import T0, classified, load, rich_window
+from tests.unit.test_summarize_realdata import CSV
 
 # ---------------------------------------------------------------------------- stories by hand
 
@@ -318,15 +320,21 @@ def careful_answer(body: dict[str, Any]) -> dict[str, Any]:
         # Cite the story's other-language line alone when it has one: its evidence is the story.
         other = [t["id"] for t in by_story[lead.get("story", lead["id"])][1:2]]
         return {
-            "title": f"{who}动态{n + 1}",
+            "title": f"{who}动态之{'一二三四五六七八九十'[n]}",
             "body": f"{who}相关消息{('涉及 ' + figure) if figure else ''}，{size}。",
             "cite": other or [lead["id"]],
         }
 
-    chips = next((t for t in leads if "140亿美元" in t.get("figures", [])), leads[0])
+    chips = next((t for t in leads if "140亿美元" in t.get("figures", [])), None)
 
     def block(title: str, text: str, cite: list[str]) -> dict[str, Any]:
         return {"title": title, "paragraphs": [{"text": text, "cite": cite}]}
+
+    def on_chips(title: str, text: str) -> dict[str, Any]:
+        """A block on the chips story when there is one, else a plain one on the strongest."""
+        if chips is None:
+            return block(title, "相关讨论持续升温。", [leads[0]["id"]])
+        return block(title, text, [chips["id"]])
 
     return {
         "overview": [
@@ -336,16 +344,16 @@ def careful_answer(body: dict[str, Any]) -> dict[str, Any]:
             }
         ],
         "core_points": [point(n, t) for n, t in enumerate(leads[:CORE_POINTS])],
-        "insights": [block("算力投入", "有观点质疑芯片供应能否跟上。", [chips["id"]])],
+        "insights": [on_chips("算力投入", "有观点质疑芯片供应能否跟上。")],
         "events": [
             block(title, "相关进展受到社区关注。", [leads[n]["id"]])
             if title != "产业合作与投资"
-            else block(title, "字节跳动计划投入140亿美元采购H200。", [chips["id"]])
+            else on_chips(title, "字节跳动计划投入140亿美元采购H200。")
             for n, title in enumerate(EVENT_TITLES)
         ],
-        "markets": [block("芯片与硬件板块", "NVIDIA 的算力需求受到关注。", [chips["id"]])],
-        "ai_analysis": [block("算力与模型", "训练需求推高芯片采购。", [chips["id"]])],
-        "finance_analysis": [block("股票市场表现", "芯片股情绪偏向乐观。", [chips["id"]])],
+        "markets": [on_chips("芯片与硬件板块", "NVIDIA 的算力需求受到关注。")],
+        "ai_analysis": [on_chips("算力与模型", "训练需求推高芯片采购。")],
+        "finance_analysis": [on_chips("股票市场表现", "芯片股情绪偏向乐观。")],
     }
 
 
@@ -363,6 +371,22 @@ def test_a_careful_honest_answer_passes_the_verifier_with_no_claim_rejected(view
     assert "核验：模型撰写的论点均通过" in footer
     assert r.run.stories_in_prompt == len(view.stories)
     assert f"条代表性推文（涉及 {len(view.stories)} 个故事）撰写" in footer
+
+
+@pytest.mark.skipif(not CSV.exists(), reason=f"real tweets not found at {CSV}")
+def test_on_the_real_day_an_honest_answer_from_the_stories_passes_with_none_rejected() -> None:
+    from tests.unit.test_summarize_realdata import messages
+
+    settings = ReportSettings()
+    real = load_view(load(messages(), settings), "2023-04-28", settings)
+    assert len(real.stories) >= CORE_POINTS
+    with FakeAnthropic(responder=lambda b: tool_reply(careful_answer(b))) as server:
+        r = rig(server)
+        report = r.write(real)
+    assert "<stories>" in server.messages[0].body["messages"][0]["content"]
+    assert r.run.rejections == [] and r.run.rejected_claims == 0
+    story_ids = [p.story_id for p in report.core_points]
+    assert story_ids == [s.id for s in real.stories[:CORE_POINTS]]
 
 
 def test_a_story_line_is_evidence_of_its_story_and_of_nothing_else(view) -> None:
@@ -471,7 +495,7 @@ def test_stories_past_the_listed_ones_are_covered_by_the_tweet_fill(huge) -> Non
     assert by_story.covered == 50  # every listed story has its line
     assert covered(by_story.items) > covered(by_tweet.items)
     fill = [json.loads(i.line) for i in by_story.items.values() if i.story is None]
-    assert fill and all("story" not in t and len(t["text"]) <= 160 for t in fill)
+    assert fill and all("story" not in t and len(t["text"]) <= STORY_CHARS for t in fill)
 
 
 def test_spam_and_chatter_are_never_in_the_prompt() -> None:

@@ -56,9 +56,9 @@ PROMPT_VERSION = "1"
 
 TWEET_CHARS = 400
 """A tweet's text is cut to this many characters in the prompt."""
-STORY_FULL = 30
+STORY_FULL = 20
 """Strongest stories whose lead line carries ``TWEET_CHARS`` of text (settings: ``story_full``)."""
-STORY_CHARS = 160
+STORY_CHARS = 120
 """Text of every other story line, cut at a sentence's end (settings: ``story_chars``)."""
 
 STAT_LIMITS = {"tickers": 15, "coins": 10, "models": 15, "companies": 15, "hashtags": 10}

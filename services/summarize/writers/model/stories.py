@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,12 +139,13 @@ def _lead(story: Story, key: str, doc: TweetDoc, chars: int, *, full: bool) -> S
         "figures": figures,
         "sentiment": SENTIMENT_LABELS.get(sentiment, ""),
         "author": "@" + doc.ref.author,
-        "lang": doc.ref.lang or "",
+        # A story in one language says so in its representative's text.
+        "lang": doc.ref.lang or "" if len(story.languages) > 1 else "",
         "text": clip(quotable_text(doc.ref.text), chars),
     }
     sent = _compact(sent, keep={"engagement"})
     return StoryLine(
-        doc=_with_entities(doc, story), story=story, key=key, sent=sent, evidence=dict(sent)
+        doc=_with_names(doc, sent), story=story, key=key, sent=sent, evidence=dict(sent)
     )
 
 
@@ -167,11 +168,15 @@ def _more(story: Story, key: str, doc: TweetDoc, chars: int, lead: StoryLine) ->
         }
     )
     evidence = {**{k: v for k, v in lead.evidence.items() if k not in sent}, **sent}
+    for k in ("entities", "tickers", "coins"):
+        names = (*sent.get(k, ()), *lead.evidence.get(k, ()))
+        if names:
+            evidence[k] = list(dict.fromkeys(names))
     evidence["figures"] = list(
         dict.fromkeys((*sent.get("figures", []), *lead.sent.get("figures", [])))
     )
     return StoryLine(
-        doc=_with_entities(doc, story), story=story, key=key, sent=sent, evidence=evidence
+        doc=_with_names(doc, evidence), story=story, key=key, sent=sent, evidence=evidence
     )
 
 
@@ -182,12 +187,20 @@ def _compact(
     return {k: v for k, v in fields.items() if v or k in {"id", "story", "text", *keep}}
 
 
-def _with_entities(doc: TweetDoc, story: Story) -> TweetDoc:
-    """The tweet with its story's lead entities, so a claim citing it may name them."""
-    extra = tuple(
-        e for e in story.entities[:STORY_ENTITIES] if e not in (*doc.models, *doc.companies)
+def _with_names(doc: TweetDoc, evidence: Mapping[str, Any]) -> TweetDoc:
+    """The tweet with the names its line is evidence of (its story's lead line's), so that a
+    claim citing it may name them."""
+
+    def more(held: tuple[str, ...], *keys: str) -> tuple[str, ...]:
+        names = [str(n) for k in keys for n in evidence.get(k, ())]
+        return (*held, *(n for n in dict.fromkeys(names) if n not in held))
+
+    return dataclasses.replace(
+        doc,
+        companies=more((*doc.models, *doc.companies), "entities")[len(doc.models) :],
+        tickers=more(doc.tickers, "tickers"),
+        coins=more(doc.coins, "coins"),
     )
-    return dataclasses.replace(doc, companies=(*doc.companies, *extra)) if extra else doc
 
 
 def _representatives(story: Story) -> list[TweetDoc]:

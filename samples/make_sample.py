@@ -874,6 +874,151 @@ ZH_HASHTAGS = ("#人工智能", "#大模型", "#AI")
 LINK_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 
+# ------------------------------------------------------------------------------ the stories
+
+# Which story each tweet tells: the ground truth ``bench/bench_stories.py`` scores the clustering
+# against. A story is the tweets that report or react to one event, claim or debate, in any
+# wording or language; a tweet belongs to one when it names the story's subject (the product,
+# paper, company move or figure). Texts are matched by their opening (a retweet's after its
+# "RT @x: " prefix); a reply belongs to the story of the viral tweet it answers. Every text not
+# listed here is a story of its own (``solo:`` and its opening).
+STORIES: dict[str, tuple[str, ...]] = {
+    "memory-stocks": (
+        "The 4 best performing S&P 500 stocks", "2025年标普500涨幅最大的4只股票",
+        "Samsung +124%, SK Hynix +280%", "2025: Samsung up 124%", "三星+124%，SK海力士+280%",
+        "Kospi +76% in 2025", "SK Hynix +280% in a year", "Samsung +124% in 2025 after",
+        "SK海力士一年涨了280%", "三星、SK海力士2025年漲幅", "存储是2025年最强的AI交易",
+        "Storage makers outperforming Nvidia",
+    ),
+    "learn-your-way": (
+        "Google Research's Learn Your Way", "Google Research 推出 Learn Your Way",
+        "Google Research introduces Learn Your Way", "Google's Learn Your Way",
+        "Google Research发布Learn Your Way", "Learn Your Way takes a textbook",
+        "78% vs 67% on retention", "Teachers in my feed are split on Learn Your Way",
+        "Learn Your Way 如果大规模有效",
+    ),
+    "claude-skills": (
+        "Anthropic's Claude Skills library", "Claude Skills resource library",
+        "Anthropic 推出 Claude Skills", "Spent the holiday going through the Claude Skills",
+        "Claude Skills is the right abstraction", "If you use Claude daily and haven't looked",
+        "Claude Skills 的思路很对", "花了一个假期把Claude Skills",
+    ),
+    "iquest-40b": (
+        "IQuest Labs releases a 40B", "New open code model from IQuest Labs", "IQuest Labs发布40B",
+        "IQuest Labs just dropped", "A 40B code model I can run", "Tried the new 40B code model",
+        "A 40B model beating much larger", "IQuest Labs 发布了40B", "40B 的代码模型在几个代码基准",
+        "Asked the new 40B code model",
+    ),
+    "deepseek-transformer": (
+        "DeepSeek publishes new paper", "DeepSeek kicks off 2026", "DeepSeek发布新论文",
+        "DeepSeek 新年第一篇论文", "DeepSeek published new work", "While everyone else scales, DeepSeek",
+        "The DeepSeek paper is a good reminder", "DeepSeek's new paper: training stability",
+        "DeepSeek 发了新的Transformer", "读完DeepSeek的新论文", "DeepSeek 新架构如果能复现",
+        "算力受限反而逼出了架构创新", "# BREAKING: **DeepSeek**",
+    ),
+    "gemini-code-wiki": (
+        "Google launches Gemini Code Wiki", "Gemini Code Wiki generates", "Gemini Code Wiki: paste",
+        "Generated docs from a GitHub URL", "Gemini Code Wiki 太方便了", "Gemini Code Wiki rendered",
+    ),
+    "gemini-interactive-images": (
+        "Gemini's interactive images", "ok the Gemini interactive image", "Tried the interactive image mode",
+        "Gemini made me an interactive map", "Gemini 的交互式图片", "用Gemini生成了一张可交互",
+        "多模态今年最大的变化：图片不再只是看",
+    ),
+    "agi-mobile": (
+        "AGI Mobile launches", "AGI Mobile 推出", "AGI Mobile's phone agent",
+        "Tried the AGI Mobile agent", "AGI Mobile 的手机助手",
+    ),
+    "mit-rlm": (
+        "MIT CSAIL's recursive language models (RLM) let", "MIT CSAIL: recursive language models",
+        "MIT CSAIL 提出递归语言模型", "MIT CSAIL's recursive language models (RLM): the model",
+        "RLMs are a neat idea", "RLM思路很妙",
+    ),
+    "semantic-collapse": (
+        "Stanford researchers describe 'semantic collapse'", "斯坦福研究提出“语义崩溃”",
+        "Semantic collapse explains", "The RAG crowd needs to hear this", "RAG不是文档越多越好",
+    ),
+    "imo-hints": (
+        "New paper: small human hints", "The 'small hints' IMO paper", "新论文：少量的人类提示",
+    ),
+    "bytedance-h200": (
+        "ByteDance plans to spend $14B on Nvidia H200 chips", "ByteDance reportedly plans $14 billion",
+        "Report: ByteDance to spend $14B", "字节跳动计划2026年斥资140亿美元", "据报道，字节跳动2026年",
+        "ByteDance plans to spend $14B on Nvidia H200s", "$NVDA bulls have a simple case",
+        "字节跳动计划2026年投入140亿美元",
+    ),
+    "h200-orders": (
+        "Chinese companies have ordered more than 2 million", "Chinese tech firms order over 2M",
+        "中国企业已为2026年订购超过200万块", "Chinese firms have reportedly ordered more than 2 million",
+        "2M H200 orders from China", "Export rules on the H200 loosened", "H200 放开后，国内订单",
+    ),
+    "korea-100b-models": (
+        "Korean firms released more 100B+", "韩国企业一天之内发布了好几个100B+",
+        "South Korean companies unveiled", "Korea released more 100B+", "韩国企业一天发布多个100B+",
+        "欧洲还在讨论监管细则，韩国",
+    ),
+    "korea-five-labs": ("Korea's science ministry is backing", "韩国科技部支持5家公司"),
+    "closed-early-open-eventually": (
+        "Closed wins early. Open wins eventually.", "封闭系统早期获胜，开放系统最终获胜",
+        "Most technology starts closed and ends up open", "Counterpoint to 'open wins eventually'",
+        "大多数技术都是从封闭开始",
+    ),
+    "a-year-in-ai": ("A year in AI is a decade",),
+    "learn-and-build": (
+        "The technical vs non-technical divide", "技术与非技术的划分",
+        "AI is turning 'I'm not technical'",
+    ),
+    "ai-bubble": (
+        "Is it a bubble? Probably in parts", "The AI bubble debate is really", "Every AI bubble thread",
+        "Seed rounds at $100M+", "AI泡沫之争其实是两个问题", "铁路和互联网都有过泡沫", "一些种子轮估值已经离谱了",
+    ),
+    "tsmc-cowos": ("$TSM: CoWoS capacity", "台積電CoWoS產能"),
+    "vibe-coding": (
+        "Vibe coding went from meme", "Vibe coding is great until", "#vibecoding confession",
+        "Vibe coding（氛围编程）火了一年", "氛围编程最大的坑", "Non-programmer friend built",
+    ),
+    "robots-fold-laundry": ("Robotics prediction for 2026", "具身智能今年会有大进展"),
+    "predictions-2026": ("2026 predictions, quick:", "2026年预测："),
+    "spam-giveaway": ("🎁 GIVEAWAY 🎁 Win a brand new iPhone",),
+}  # fmt: skip
+STORIES_OUT = OUT.with_name("stories-2026-01-02.csv")
+_REPLY_STORY = {
+    "openweights_oli": "closed-early-open-eventually", "suanli_laozhang": "closed-early-open-eventually",
+    "tessa_ships": "a-year-in-ai", "kwame_learns": "learn-and-build", "chen_xiaoyu_ai": "learn-and-build",
+    "seoul_semis": "memory-stocks", "xinpian_wang": "memory-stocks", "edtech_ravi": "learn-your-way",
+    "ai_jiaoyu_lin": "learn-your-way", "rag_in_prod": "semantic-collapse",
+    "moxing_yehua": "semantic-collapse", "prompt_shelf": "claude-skills",
+    "yoon_ai_policy": "korea-100b-models", "han_yu_tech": "korea-100b-models", "paperpilot": "mit-rlm",
+}  # fmt: skip
+
+
+def story_of(text: str) -> str:
+    """The story a tweet's text tells (see ``STORIES``)."""
+    body = text.split(": ", 1)[1] if text.startswith("RT @") else text
+    if body.startswith("@"):
+        handle = body[1:].split(" ", 1)[0]
+        if handle in _REPLY_STORY:
+            return _REPLY_STORY[handle]
+    for label, openings in STORIES.items():
+        if body.startswith(openings):
+            return label
+    return "solo:" + " ".join(body.split())[:60].rstrip("…")
+
+
+def render_stories(seed: int = SEED) -> bytes:
+    """The sidecar: ``id,story`` for every well-formed row of the CSV, in the CSV's order."""
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf)
+    writer.writerow(("id", "story"))
+    seen: set[str] = set()
+    for fields in build_rows(seed):
+        if _kind(fields, seen) == "":
+            writer.writerow((fields[0], story_of(fields[4])))
+        if fields:
+            seen.add(fields[0])
+    return buf.getvalue().encode("utf-8")
+
+
 # ------------------------------------------------------------------------------ the rows
 
 
@@ -1189,12 +1334,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="fail if --out differs")
     args = parser.parse_args(argv)
     data = render(args.seed)
+    stories = render_stories(args.seed)
+    stories_out = args.out.with_name(args.out.name.replace("tweets-", "stories-"))
     if args.check:
-        if not args.out.exists() or args.out.read_bytes() != data:
-            print(f"{args.out} is stale: run python samples/make_sample.py", file=sys.stderr)
-            return 1
+        for path, want in ((args.out, data), (stories_out, stories)):
+            if not path.exists() or path.read_bytes() != want:
+                print(f"{path} is stale: run python samples/make_sample.py", file=sys.stderr)
+                return 1
     else:
         args.out.write_bytes(data)
+        stories_out.write_bytes(stories)
     rows = data.count(b"\r\n") - 1
     print(f"{args.out}: {rows} rows, {len(data)} bytes")
     for line, kind in malformed_lines(data):

@@ -62,7 +62,18 @@ JOIN_THRESHOLD = 0.3
 COPY_THRESHOLD = 0.75
 """Overlap of near-copies: the only joins a story past the chain guard still accepts."""
 CHAIN_GUARD = 30
+HUB_NAMES = 3
+"""A tweet naming this many entities (a roundup) joins a story only by close wording."""
+HUB_THRESHOLD = 0.6
+IDF_BASE = 1_000.0
 RARE_DF = 25
+RARE_SHARED = 4
+ATTACH_MIN = 3
+ATTACH_COMMON = 3
+"""Or: rare features a fragment shares with at least half a story's tweets, for it to join."""
+ATTACH_THRESHOLD = 0.2
+"""Share of a small fragment's feature weight a story's profile must cover for it to join."""
+"""Rare features two tweets must share (one a name or figure) to join whatever their wording."""
 """A feature in at most this many tweets of the table proposes candidate pairs."""
 MEMBERS_KEPT = 30
 REPRESENTATIVES = 3
@@ -100,7 +111,8 @@ _USD = re.compile(
 )
 _ZH_MONEY = re.compile(r"(\d+(?:\.\d+)?)?\s*(万亿|千亿|百亿|十亿|亿|千万|百万|万)?\s*美元")
 _COUNT = re.compile(
-    r"(?<![\w$.])(\d+(?:\.\d+)?)\s*(thousand|million|billion|trillion|[mbk](?=\+|\b|-|参数))", re.I
+    r"(?<![A-Za-z0-9$.])(\d+(?:\.\d+)?)\s*(thousand|million|billion|trillion|[mbk](?=\+|\b|-|参数))",
+    re.I,
 )
 _ZH_COUNT = re.compile(r"(\d+(?:\.\d+)?)?\s*(万亿|千亿|百亿|十亿|亿|千万|百万|万)(?!美元)")
 _STOP = frozenset(
@@ -243,13 +255,11 @@ def features(msg: TweetClassified) -> list[str]:
     for key, pattern in _ALIASES:
         if pattern.search(text):
             feats["e:" + key] = None
-    for word in _WORD.findall(text.lower()):
-        if len(word) > 2 and word not in _STOP:
-            feats[word[:-1] if word.endswith("s") and len(word) > 4 else word] = None
-    for term in msg.terms:
-        t = term.lower()
-        if len(t) > 1 and t not in _STOP:
-            feats.setdefault(t[:-1] if t.endswith("s") and len(t) > 4 else t)
+    words = [w for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in _STOP]
+    words += [t for t in (term.lower() for term in msg.terms) if len(t) > 1 and t not in _STOP]
+    for word in words:
+        if "e:" + _key(word) not in feats:  # a name counts once, as the entity
+            feats.setdefault(word[:-1] if word.endswith("s") and len(word) > 4 else word)
     return list(feats)[:MAX_FEATURES]
 
 
@@ -388,12 +398,17 @@ class _Graph:
 
     def __init__(self, items: list[_Item]) -> None:
         self.items = items
-        n = len(items)
+        # Frequencies count distinct feature sets, not tweets: a thousand copies of one promo are
+        # one text, so a flood changes neither the weights nor the guard of the other stories.
+        texts = {it.feats for it in items}
+        self.texts = len(texts)
         self.df: Counter[str] = Counter()
-        for it in items:
-            self.df.update(it.feats)
+        for feats in texts:
+            self.df.update(feats)
         self.idf = {
-            f: math.log(1.0 + n / c) * (1.5 if f[:2] in ("e:", "f:") else 1.0)
+            # Against a fixed corpus size rather than the table's: a new tweet changes the weight
+            # of its own features only, so unrelated stories keep their shape as the day goes on.
+            f: math.log(1.0 + IDF_BASE / c) * (1.5 if f[:2] in ("e:", "f:") else 1.0)
             for f, c in self.df.items()
         }
 
@@ -454,7 +469,12 @@ class _Graph:
             rare = [f for f in x.feats & y.feats if self.df[f] <= RARE_DF]
             if rare and all(f.startswith("e:") for f in rare) and s < COPY_THRESHOLD:
                 continue  # alike only in the names they list (roundups, model lists)
-            if s >= JOIN_THRESHOLD or (figs and ents) or len(figs) >= 2:
+            hub = len(x.entities) >= HUB_NAMES or len(y.entities) >= HUB_NAMES
+            if hub and s < HUB_THRESHOLD and len(figs) < 2:
+                continue  # a list of names bridges stories; it joins only what it nearly repeats
+            named = any(f[:2] in ("e:", "f:") for f in rare)
+            anchored = (figs and ents) or len(figs) >= 2 or (named and len(rare) >= RARE_SHARED)
+            if s >= JOIN_THRESHOLD or anchored:
                 edges.append((max(s, JOIN_THRESHOLD), a, b))
         edges += self._reply_edges()
         edges.sort(key=lambda e: (-e[0], e[1], e[2]))
@@ -490,13 +510,60 @@ def cluster(entries: Iterable[tuple[str, float, str | None]]) -> list[list[_Item
     if n == 0:
         return []
     uf = _Union(n)
-    guard = max(CHAIN_GUARD, n // 100)
-    for s, a, b in _Graph(items).edges():
+    graph = _Graph(items)
+    guard = max(CHAIN_GUARD, graph.texts // 100)
+    for s, a, b in graph.edges():
         uf.union(a, b, limit=None if s >= COPY_THRESHOLD else guard)
     groups: dict[int, list[_Item]] = {}
     for i, it in enumerate(items):
         groups.setdefault(uf.find(i), []).append(it)
-    return list(groups.values())
+    return _attach(list(groups.values()), graph)
+
+
+def _attach(groups: list[list[_Item]], graph: _Graph) -> list[list[_Item]]:
+    """Second pass: a tweet or pair left alone joins the story whose common features it shares.
+
+    A story's profile is the share of its tweets holding each feature; a small fragment joins the
+    story (of at least :data:`ATTACH_MIN` tweets, as the first pass left them) whose profile
+    covers enough of its features' weight. Fragments only join first-pass stories, never each
+    other, so no chain can form here, and a fragment naming other entities than a story's stays.
+    """
+    idf = graph.idf
+    big = [g for g in groups if len(g) >= ATTACH_MIN]
+    profiles: list[dict[str, float]] = []
+    index: dict[str, list[int]] = {}
+    for n, g in enumerate(big):
+        counts: Counter[str] = Counter()
+        for it in g:
+            counts.update(it.feats)
+        profile = {f: c / len(g) for f, c in counts.items() if 3 * c >= len(g)}
+        profiles.append(profile)
+        for f in profile:
+            index.setdefault(f, []).append(n)
+    out = [list(g) for g in big]
+    for g in groups:
+        if len(g) >= ATTACH_MIN:
+            continue
+        feats = frozenset().union(*(it.feats for it in g))
+        names = {f for f in feats if f.startswith("e:")}
+        total = sum(idf[f] for f in feats) or 1.0
+        best: tuple[float, int] | None = None
+        for n in sorted({n for f in feats if graph.df[f] <= RARE_DF for n in index.get(f, ())}):
+            profile = profiles[n]
+            lead = {f for f, share in profile.items() if f.startswith("e:") and share >= 0.5}
+            if names and lead and not names & lead:
+                continue
+            score = sum(idf[f] * profile[f] for f in feats if f in profile) / total
+            common = sum(1 for f in feats if profile.get(f, 0.0) >= 0.5 and graph.df[f] <= RARE_DF)
+            if common >= ATTACH_COMMON:
+                score = max(score, ATTACH_THRESHOLD)
+            if score >= ATTACH_THRESHOLD and (best is None or score > best[0]):
+                best = (score, n)
+        if best is None:
+            out.append(list(g))
+        else:
+            out[best[1]].extend(g)
+    return out
 
 
 # ---------------------------------------------------------------------------- what a story is

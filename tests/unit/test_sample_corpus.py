@@ -133,6 +133,32 @@ def test_committed_sample_is_what_the_script_makes(make_sample: ModuleType) -> N
     )
 
 
+def test_committed_story_labels_are_what_the_script_makes(make_sample: ModuleType) -> None:
+    labels = SAMPLE.with_name("stories-2026-01-02.csv")
+    assert make_sample.render_stories() == labels.read_bytes(), (
+        "samples/stories-2026-01-02.csv is stale: run python samples/make_sample.py"
+    )
+
+
+def test_every_well_formed_row_has_a_story_and_retweets_share_their_originals(
+    make_sample: ModuleType,
+) -> None:
+    labels = SAMPLE.with_name("stories-2026-01-02.csv")
+    with labels.open(encoding="utf-8", newline="") as f:
+        story = {row["id"]: row["story"] for row in csv.DictReader(f)}
+    with SAMPLE.open(encoding="utf-8", newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r.get("id") in story]
+    assert len(rows) >= 470
+    by_text = {r["text"]: story[r["id"]] for r in rows if not r["text"].startswith("RT @")}
+    for r in rows:
+        if r["text"].startswith("RT @"):
+            body = r["text"].split(": ", 1)[1]
+            if body in by_text:
+                assert story[r["id"]] == by_text[body], r["text"]
+    named = {s for s in story.values() if not s.startswith("solo:")}
+    assert {"bytedance-h200", "claude-skills", "memory-stocks", "spam-giveaway"} <= named
+
+
 def test_sample_has_enough_well_formed_rows(sample) -> None:
     good, _ = sample
     assert len(good) >= 350

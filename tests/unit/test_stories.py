@@ -1,0 +1,210 @@
+"""The story layer: order-free, redelivery-proof, bounded, cross-language, spam and chatter."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bench.bench_stories import SAMPLE, aggregate_all, classified
+from services.classify import handler as classify
+from services.classify.bootstrap import build_classifier, bundled_model
+from services.classify.taxonomy import load_taxonomy
+from services.summarize.aggregate import T_STORIES, deltas_for
+from services.summarize.keys import scope_for
+from services.summarize.stories import figures_of
+from services.summarize.view import load_view
+from shared.models import Author, Metrics, RetweetRef, TweetClassified, TweetIngested
+from shared.settings import ReportSettings, Settings
+
+WINDOW = "2026-01-02"
+AT = datetime(2026, 1, 2, 3, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def sample() -> list[TweetClassified]:
+    return list(classified(SAMPLE))
+
+
+@pytest.fixture(scope="module")
+def classifier_deps() -> classify.ClassifyDeps:
+    return classify.ClassifyDeps(
+        classifier=build_classifier(load_taxonomy(), model=bundled_model())
+    )
+
+
+def _tweet(
+    deps: classify.ClassifyDeps, text: str, author: str, n: int, *, lang: str = "en"
+) -> TweetClassified:
+    at = AT + timedelta(seconds=n)
+    raw = TweetIngested(
+        tweet_id=str(1_000_000 + n),
+        text=text,
+        created_at=at,
+        observed_at=at,
+        author=Author(username=author),
+        lang=lang,
+        metrics=Metrics(likes=n % 7),
+        source="test",
+    )
+    return classify.handle(raw, deps=deps)[0]
+
+
+def _stories(msgs: list[TweetClassified], settings: Settings | None = None):
+    settings = settings or Settings()
+    view = load_view(aggregate_all(msgs, settings), WINDOW, settings.report)
+    return view
+
+
+def _shape(view) -> list[tuple[str, int, int, tuple[str, ...]]]:
+    return [
+        (s.id, s.tweets, s.authors, tuple(sorted(d.id for d in s.members))) for s in view.stories
+    ]
+
+
+def test_shuffled_arrivals_give_the_same_stories_and_ids(sample) -> None:
+    expected = _shape(_stories(sample))
+    shuffled = list(sample)
+    random.Random(7).shuffle(shuffled)
+    assert _shape(_stories(shuffled)) == expected
+    assert len(expected) >= 20
+
+
+def test_redelivery_changes_nothing(sample) -> None:
+    assert _shape(_stories(sample + sample[::3])) == _shape(_stories(sample))
+
+
+def test_ids_are_stable_across_rebuilds_and_later_tweets(sample, classifier_deps) -> None:
+    settings = Settings()
+    store = aggregate_all(sample, settings)
+    first = load_view(store, WINDOW, settings.report)
+    again = load_view(store, WINDOW, settings.report)
+    assert _shape(first) == _shape(again)
+    late = _tweet(classifier_deps, "Weather is nice today, going for a walk", "late_walker", 9)
+    for scope, event_id, delta in deltas_for(late, settings.report):
+        store.apply(scope, event_id, delta)
+    after = {s.id for s in load_view(store, WINDOW, settings.report).stories}
+    top = [s.id for s in first.stories[:15]]
+    assert set(top) <= after
+
+
+def test_the_story_table_is_capped_smallest_evicted(classifier_deps) -> None:
+    settings = Settings(report=ReportSettings(story_cap=10))
+    words = ("agents", "chips", "benchmarks", "inference", "robots", "datasets", "compilers")
+    msgs = [
+        _tweet(
+            classifier_deps, f"Thought {i}: {words[i % 7]} {words[(i * 3) % 7]} x{i}", f"u{i}", i
+        )
+        for i in range(60)
+    ]
+    # The first tweet is retweeted five times: its weight keeps it while singles are evicted.
+    carried = msgs[0]
+    for k in range(5):
+        via = RetweetRef(retweet_id=f"rt{k}", retweeted_by=f"fan{k}", retweeted_at=AT)
+        tweet = carried.tweet.model_copy(update={"via_retweet": via})
+        msgs.append(carried.model_copy(update={"tweet": tweet}))
+    store = aggregate_all(msgs, settings)
+    table = store.snapshot(scope_for(WINDOW)).tallies[T_STORIES]
+    assert 10 <= len(table) <= 2 * 10
+    assert table[0][1] == 6  # 1 for the tweet + 5 retweets, first (largest)
+    view = load_view(store, WINDOW, settings.report)
+    kept = [*view.stories, *view.set_aside_stories]
+    assert sum(s.tweets for s in kept) <= 20
+    assert any(
+        carried.tweet.tweet_id in {d.id for d in s.members} and s.retweets == 5 for s in kept
+    )
+
+
+def test_english_and_chinese_tweets_on_one_event_are_one_story(classifier_deps) -> None:
+    msgs = [
+        _tweet(
+            classifier_deps,
+            "Samsung +124%, SK Hynix +280%, Kospi +76% in 2025. Memory ran it.",
+            "a",
+            1,
+        ),
+        _tweet(
+            classifier_deps,
+            "三星+124%，SK海力士+280%，KOSPI全年+76%，存储是主角",
+            "b",
+            2,
+            lang="zh",
+        ),
+        _tweet(
+            classifier_deps, "Gemini Code Wiki turns a GitHub URL into interactive docs", "c", 3
+        ),
+    ]
+    view = _stories(msgs)
+    memory = [s for s in view.stories if s.tweets == 2]
+    assert len(memory) == 1
+    assert dict(memory[0].languages) == {"en": 1, "zh": 1}
+    assert memory[0].authors == 2
+    assert "Samsung" in memory[0].entities
+    assert memory[0].entity_labels.get("Samsung") == "三星"
+
+
+def test_figures_are_normalised_by_value_across_languages() -> None:
+    assert "$1.4e+10" in figures_of("ByteDance to spend $14B on H200")
+    assert "$1.4e+10" in figures_of("字节跳动投入140亿美元采购")
+    assert "$1.4e+10" in figures_of("$14 billion of purchases")
+    assert "2e+06" in figures_of("over 2 million H200 chips")
+    assert "2e+06" in figures_of("超过200万块H200芯片")
+    assert "280%" in figures_of("SK Hynix +280%") and "280%" in figures_of("up 280%")
+
+
+def test_spam_flood_is_one_set_aside_story_and_the_rest_is_unchanged(
+    sample, classifier_deps
+) -> None:
+    promo = (
+        "🎁 GIVEAWAY 🎁 Win a brand new MacBook! Follow + RT + tag 3 friends. DM me to claim {n}"
+    )
+    flood = [
+        _tweet(classifier_deps, promo.format(n=i), f"promo_bot_{i % 1000}", 100 + i)
+        for i in range(10_000)
+    ]
+    clean = _stories(sample)
+    flooded = _stories(sample + flood)
+    assert _shape(flooded) == _shape(clean)
+    assert flooded.set_aside.spam_tweets - clean.set_aside.spam_tweets == 1000
+    assert flooded.set_aside.chatter_tweets == clean.set_aside.chatter_tweets
+    holding = [
+        s
+        for s in (*flooded.stories, *flooded.set_aside_stories)
+        if any(d.ref.author.startswith("promo_bot_") for d in s.members)
+    ]
+    assert len(holding) == 1
+    assert holding[0].set_aside == "spam" and holding[0].authors >= 1000
+
+
+def test_off_topic_is_chatter_and_bait_is_spam(sample) -> None:
+    view = _stories(sample)
+    aside = {s.members[0].ref.text[:30]: s.set_aside for s in view.set_aside_stories}
+    assert any(v == "chatter" for v in aside.values())
+    assert view.set_aside.spam_stories >= 4
+    assert view.set_aside.chatter_tweets >= 20
+    for s in view.stories:
+        assert s.reported and s.categories
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        "Claude Skills",
+        "Learn Your Way",
+        "IQuest",
+        "Code Wiki",
+        "AGI Mobile",
+        "ByteDance",
+        "2 million",
+        "SK Hynix +280%",
+    ],
+)
+def test_each_sample_event_has_one_leading_story(sample, event: str) -> None:
+    view = _stories(sample)
+    holding = [s for s in view.stories if any(event in d.ref.text for d in s.members)]
+    assert holding, event
+    lead = max(holding, key=lambda s: s.tweets)
+    assert lead.tweets >= 2 and lead.authors >= 2
+    others = [s.id for s in view.stories[:10] if s is not lead and event in s.members[0].ref.text]
+    assert others == [], f"{event} leads more than one top story"

@@ -393,6 +393,14 @@ class ModelWriterSettings(_Section):
     )
     map_notes: int = Field(default=4, ge=1, le=8, description="Findings per map request at most.")
     map_max_tokens: int = Field(default=1_500, gt=0, description="Output tokens of a map request.")
+    story_full: int = Field(
+        default=20,
+        ge=0,
+        description="Strongest stories read with 400 characters of text; the rest get story_chars.",
+    )
+    story_chars: int = Field(
+        default=120, ge=40, le=400, description="Text of the other story lines (sentence-cut)."
+    )
     max_retries: int = Field(default=4, ge=0, description="Retries of one request (429/5xx).")
     retry_base_s: float = Field(default=1.0, gt=0, description="First backoff; doubles per retry.")
     retry_max_s: float = Field(

@@ -6,6 +6,7 @@ Imported by the other ``test_model_writer_*`` modules.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import re
@@ -40,9 +41,15 @@ MODEL = "claude-sonnet-5"
 # ---------------------------------------------------------------------------- views
 
 
-def view_of(messages, settings: ReportSettings | None = None) -> WindowView:
+def view_of(
+    messages, settings: ReportSettings | None = None, *, stories: bool = False
+) -> WindowView:
+    """The window of ``messages``; without ``stories``, its stories are left out, so that the
+    writer reads the tweet input (the story input has its own tests, with stories built by
+    hand in ``test_model_writer_stories``)."""
     settings = settings or ReportSettings()
-    return load_view(load(messages, settings), WINDOW, settings, built_at=BUILT)
+    view = load_view(load(messages, settings), WINDOW, settings, built_at=BUILT)
+    return view if stories else dataclasses.replace(view, stories=[])
 
 
 def rich_view() -> WindowView:
@@ -183,9 +190,10 @@ def rig(
 
 
 def sent_tweets(body: dict[str, Any]) -> list[dict[str, Any]]:
-    """The tweets of a request, parsed back from its <tweets> block."""
+    """The lines of a request, parsed back from its <tweets> block (or <stories>, with stories)."""
     user = body["messages"][0]["content"]
-    block = user.split("<tweets>\n", 1)[1].split("\n</tweets>", 1)[0]
+    tag = "stories" if "<stories>\n" in user else "tweets"
+    block = user.split(f"<{tag}>\n", 1)[1].split(f"\n</{tag}>", 1)[0]
     return [json.loads(line) for line in block.splitlines() if line.strip()]
 
 
@@ -222,13 +230,20 @@ def good_answer(body: dict[str, Any]) -> dict[str, Any]:
     tool_text, tool_cite = about("Google", "Google 推出新的编程工具。", "新的编程工具陆续推出。")
     deal_text, deal = about("ByteDance", "ByteDance 加大 AI 基础设施投资。", "产业投资持续。")
     paper_text, paper = about("MIT", "MIT 的研究显示递归语言模型优于基线。", "新研究不断出现。")
+    # One point per line, or with the story input one per story, from its lead line.
+    leads: list[dict[str, Any]] = []
+    for t in tweets:
+        if "engagement" in t and all(t.get("story", t["id"]) != s.get("story") for s in leads):
+            leads.append(t)
     points = [
         {
             "title": f"话题动态{i + 1}",
-            "body": f"{t['author']} 的推文获得 {t['engagement']} 互动量，引发社区讨论。",
+            "body": f"{t['author']} 的推文获得 {t['engagement']} 互动量"
+            + (f"，所在故事共 {t['tweets']} 条推文、{t['authors']} 位作者" if "tweets" in t else "")
+            + "，引发社区讨论。",
             "cite": [t["id"]],
         }
-        for i, t in enumerate(tweets[:10])
+        for i, t in enumerate(leads[:10])
     ]
 
     def block(title: str, text: str, cite: list[str], bullets: list[dict[str, Any]] | None = None):

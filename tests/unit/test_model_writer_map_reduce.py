@@ -52,14 +52,15 @@ def sent_notes(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def good_notes(body: dict[str, Any]) -> dict[str, Any]:
-    """Traceable findings: each quotes a tweet's author and engagement, citing it."""
+    """Traceable findings: each quotes a line's author and engagement, citing it (with the story
+    input, a story's lead line: its further lines carry no engagement)."""
     return {
         "notes": [
             {
                 "text": f"{t['author']} 的推文获得 {t['engagement']} 互动量，引发讨论。",
                 "cite": [t["id"]],
             }
-            for t in sent_tweets(body)[:3]
+            for t in [t for t in sent_tweets(body) if "engagement" in t][:3]
         ]
     }
 

@@ -4,8 +4,9 @@ the Chinese text, the program checks every claim.
 Modules, each owning one step:
 
 - ``tokens``: the conservative local token estimate the input budget is counted in;
-- ``prompt``: the bounded model input (statistics and representative tweets as quoted data),
-  trimmed to the budget, and the jinja2 prompts in ``services/summarize/prompts``;
+- ``prompt``: the bounded model input (statistics and representative tweets, or stories, as
+  quoted data), trimmed to the budget, and the jinja2 prompts in ``services/summarize/prompts``;
+- ``stories``: the story input, one line per story and language with its size and breadth;
 - ``schema``: the ``write_report`` tool's JSON schema and the per-section pydantic validation;
 - ``verify``: the claim verifier (known ids, traceable numbers, named entities);
 - ``client``: the retries and backoff every client shares, and the ``anthropic`` SDK client;

@@ -15,7 +15,7 @@ record, and records the verdicts :func:`assemble` returns.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -72,12 +72,16 @@ def assemble(
         overview, overview_refs = fallback.overview(view)
 
     partial: list[str] = []
-    points, replaced = _core_points(view, drafts.get("core_points"), verifier, fallback)
+    points, replaced, repeats = _core_points(
+        view, drafts.get("core_points"), verifier, fallback, model_input.stories
+    )
     if drafts.get("core_points") is None:
         fallbacks.append("core_points")
     elif replaced:
         partial.append("core_points")
         notes.append(f"核心信息中有 {num(replaced)} 条由抽取式方法补足。")
+    if repeats:
+        notes.append(f"模型有 {num(repeats)} 个核心信息点重复了前面的故事，已换成其他故事。")
 
     leads = {p.citations[0].tweet_id for p in points}
     sections: dict[str, list[Block]] = {}
@@ -185,25 +189,51 @@ def _core_points(
     drafts: Sequence[DraftPoint] | None,
     verifier: Verifier,
     fallback: SectionWriter,
-) -> tuple[list[CorePoint], int]:
-    """The model's points that check out, the rest (and any shortfall) the fallback's."""
+    stories: Mapping[str, str],
+) -> tuple[list[CorePoint], int, int]:
+    """The model's points that check out, the rest (and any shortfall) the fallback's; and how
+    many of them were replaced, of which how many because they repeated a story.
+
+    A point tells the story of its first cited line that belongs to one (``stories``: tweet id to
+    story id); a later point on the same story is replaced, as a failed one is.
+    """
     extractive = fallback.core_points(view)
     if drafts is None:
-        return extractive, 0
+        return extractive, 0, 0
     slots: list[CorePoint | None] = []
+    told: set[str] = set()
+    repeats = 0
     for i, d in enumerate(drafts):
-        ok = verifier.keep(f"{d.title}。{d.body}", d.cite, where=f"core_points[{i}]")
+        if not verifier.keep(f"{d.title}。{d.body}", d.cite, where=f"core_points[{i}]"):
+            slots.append(None)
+            continue
+        story_id = next((stories[c] for c in d.cite if c in stories), None)
+        if story_id is not None and story_id in told:
+            repeats += 1
+            slots.append(None)
+            continue
+        if story_id is not None:
+            told.add(story_id)
         slots.append(
-            CorePoint(title=finish(d.title), body=finish(d.body), citations=verifier.refs(d.cite))
-            if ok
-            else None
+            CorePoint(
+                title=finish(d.title),
+                body=finish(d.body),
+                citations=verifier.refs(d.cite),
+                story_id=story_id,
+            )
         )
     used_leads = {p.citations[0].tweet_id for p in slots if p is not None}
     used_titles = {p.title for p in slots if p is not None}
+
+    def spare_story(p: CorePoint) -> str | None:
+        return p.story_id or stories.get(p.citations[0].tweet_id)
+
     spare = [
         p
         for p in extractive
-        if p.citations[0].tweet_id not in used_leads and p.title not in used_titles
+        if p.citations[0].tweet_id not in used_leads
+        and p.title not in used_titles
+        and spare_story(p) not in told
     ]
     replaced = 0
     points: list[CorePoint] = []
@@ -211,12 +241,28 @@ def _core_points(
         if slot is not None:
             points.append(slot)
         elif spare:
-            points.append(spare.pop(0))
+            points.append(_spare(spare, told, spare_story))
             replaced += 1
     while len(points) < CORE_POINTS and spare:
-        points.append(spare.pop(0))
+        points.append(_spare(spare, told, spare_story))
         replaced += 1
-    return points[:CORE_POINTS], replaced
+    return points[:CORE_POINTS], replaced, repeats
+
+
+def _spare(
+    spare: list[CorePoint], told: set[str], story_of: Callable[[CorePoint], str | None]
+) -> CorePoint:
+    """The next spare point, its story then told (so no later spare repeats it)."""
+    point = spare.pop(0)
+    story_id = story_of(point)
+    if story_id is not None:
+        told.add(story_id)
+        spare[:] = [p for p in spare if story_of(p) != story_id]
+    return (
+        point
+        if point.story_id or story_id is None
+        else point.model_copy(update={"story_id": story_id})
+    )
 
 
 def _blocks(drafts: Sequence[DraftBlock], verifier: Verifier, where: str) -> list[Block]:
@@ -284,9 +330,10 @@ def _footer(
 ) -> list[str]:
     w = view.window
     built = view.built_at.astimezone(w.start.tzinfo)
+    stories = f"（涉及 {num(run.stories_in_prompt)} 个故事）" if run.stories_in_prompt else ""
     out = [
         f"本报告由模型 {run.model} 依据 {num(view.stats.tweets)} 条 Twitter 公开推文的聚合统计"
-        f"与其中 {num(run.tweets_in_prompt)} 条代表性推文撰写，统计时段为 "
+        f"与其中 {num(run.tweets_in_prompt)} 条代表性推文{stories}撰写，统计时段为 "
         f"{w.start:%Y-%m-%d %H:%M} 至 {w.end:%Y-%m-%d %H:%M}（{w.timezone}），生成于 "
         f"{built:%Y-%m-%d %H:%M}。文中论点均标注所依据的推文，数字与名称经程序核对，"
         "须见于所引推文或统计数据。",
@@ -295,11 +342,15 @@ def _footer(
     if run.tweets_dropped:
         out.append(
             f"受输入预算（约 {num(budget)} tokens）所限，另有 {num(run.tweets_dropped)} 条"
-            "候选推文未提供给模型（按互动量由低到高舍去）。"
+            + (
+                "候选推文未提供给模型（先舍去故事的补充推文与未列入故事的推文，再舍去较弱的故事）。"
+                if view.stories
+                else "候选推文未提供给模型（按互动量由低到高舍去）。"
+            )
         )
     if run.strategy == "map_reduce":
         out.append(
-            "撰写方式：模型先按子话题分组归纳代表性推文，得到 "
+            f"撰写方式：模型先按子话题分组归纳{'各故事' if view.stories else '代表性推文'}，得到 "
             f"{num(run.findings)} 条经核验的要点，再据此汇总撰写。"
         )
     if fallback_labels:

@@ -2,7 +2,10 @@
 
 *Map*: the candidate tweets (the same ones, in the same priority order, as the single request's)
 are split by their main sub-topic into at most ``map_groups`` groups, the largest sub-topics on
-their own and the rest together. Each group is one ``write_notes`` request: its tweets as quoted
+their own and the rest together. With the story input the lines are grouped by story: all of a
+story's lines go to the group of its main sub-topic, so no story is split, and each finding names
+the story (``s3``) its cited line belongs to, so the reduce can tell one story from another. Each
+group is one ``write_notes`` request: its tweets as quoted
 data, and at most ``map_notes`` short findings back, each citing the tweets it rests on.
 
 *Reduce*: one ``write_report`` request with the window's exact statistics and every group's
@@ -19,13 +22,14 @@ short framing, and the reduce reads the findings again), which is why ``strategy
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from services.summarize.doc import TweetDoc
 from services.summarize.view import WindowView
 from services.summarize.writers.model.prompt import (
+    STORY_CHARS,
+    STORY_FULL,
     BudgetTooSmall,
     Item,
     ModelInput,
@@ -37,6 +41,7 @@ from services.summarize.writers.model.prompt import (
     render_around,
     request_tokens,
     stats_payload,
+    story_map,
     without_unknown_reps,
 )
 from services.summarize.writers.model.schema import (
@@ -77,10 +82,13 @@ class Finding:
     group: str
     text: str
     cite: tuple[str, ...]
+    story: str = ""
+    """The prompt key (``s3``) of the story its first cited line belongs to (story input)."""
 
     def line(self) -> str:
         """The finding as one JSON line of ``<notes>``."""
-        return dumps({"group": self.group, "text": self.text, "cite": list(self.cite)})
+        story = {"story": self.story} if self.story else {}
+        return dumps({"group": self.group, **story, "text": self.text, "cite": list(self.cite)})
 
 
 @dataclass(frozen=True)
@@ -113,28 +121,40 @@ class MapReduceInput(Plan):
                 self.reduce_system, [{"role": "user", "content": user}], [self.report_tool]
             ),
             key=self.key,
+            stories=self.stories,
         )
 
 
-def finding(group: str, note: DraftNote) -> Finding:
-    """A validated note as a finding of ``group``."""
-    return Finding(group=group, text=note.text, cite=tuple(dict.fromkeys(note.cite)))
+def finding(group: str, note: DraftNote, items: Mapping[str, Item] | None = None) -> Finding:
+    """A validated note as a finding of ``group``; ``items`` name the story it tells."""
+    cite = tuple(dict.fromkeys(note.cite))
+    keys = [str(items[i].payload.get("story", "")) for i in cite if items and i in items]
+    return Finding(group=group, text=note.text, cite=cite, story=next((k for k in keys if k), ""))
 
 
 def _groups(
     view: WindowView, items: Sequence[Item], most: int
 ) -> list[tuple[str, int, list[Item]]]:
-    """``(label, tweets in the window, items)`` per group, largest sub-topics first, 其他 last."""
+    """``(label, tweets in the window, items)`` per group, largest sub-topics first, 其他 last.
+
+    A story's lines all go to the group of the story's main sub-topic, so no story is split.
+    """
     order = {s.key: i for i, s in enumerate(view.stats.subtopics)}
     counts = {s.key: s.count for s in view.stats.subtopics}
 
-    def main_subtopic(doc: TweetDoc) -> str | None:
-        known = [k for k in doc.subtopics if k in order]
+    def main_subtopic(subtopics: Sequence[str]) -> str | None:
+        known = [k for k in subtopics if k in order]
         return min(known, key=order.__getitem__) if known else None
+
+    def group_of(item: Item) -> str | None:
+        if item.story is not None:
+            # A story's sub-topics come most common first: its first known one is its main one.
+            return next((k for k in item.story.subtopics if k in order), None)
+        return main_subtopic(item.doc.subtopics)
 
     by_key: dict[str | None, list[Item]] = {}
     for item in items:
-        by_key.setdefault(main_subtopic(item.doc), []).append(item)
+        by_key.setdefault(group_of(item), []).append(item)
     keys = sorted((k for k in by_key if k is not None), key=order.__getitem__)
     own, rest = keys[: most - 1], keys[most - 1 :]
     if len(keys) == most and None not in by_key:
@@ -158,6 +178,8 @@ def build_map_reduce(
     map_max_tokens: int,
     map_groups: int,
     map_notes: int,
+    story_full: int = STORY_FULL,
+    story_chars: int = STORY_CHARS,
 ) -> MapReduceInput:
     """The map/reduce plan for ``view`` whose requests together fit ``allowance`` tokens.
 
@@ -166,9 +188,12 @@ def build_map_reduce(
     stats = stats_payload(view)
     report_tool = tool(tuple(SECTIONS))
     map_tool = notes_tool(map_notes)
-    map_system = prompts.render("map_system", max_notes=map_notes, note_chars=NOTE_CHARS)
-    reduce_system = prompts.render("system", notes=True)
-    items = candidate_items(view)
+    stories = bool(view.stories)
+    map_system = prompts.render(
+        "map_system", max_notes=map_notes, note_chars=NOTE_CHARS, stories=stories
+    )
+    reduce_system = prompts.render("system", notes=True, stories=stories)
+    items = candidate_items(view, story_full=story_full, story_chars=story_chars)
     groups = _groups(view, items, map_groups)
     if not groups:
         raise BudgetTooSmall("no tweets to map")
@@ -176,7 +201,10 @@ def build_map_reduce(
     # The reduce request at its largest: every group returns map_notes findings of NOTE_CHARS.
     longest_id = max((i.doc.id for i in items), key=len)
     widest = max(len(label) for label, _, _ in groups)
-    note_line = Finding("字" * widest, "字" * NOTE_CHARS, (longest_id,) * 4).line() + "\n"
+    widest_story = f"s{len(view.stories)}" if stories else ""
+    note_line = (
+        Finding("字" * widest, "字" * NOTE_CHARS, (longest_id,) * 4, widest_story).line() + "\n"
+    )
     head, tail = _reduce_frame(prompts, view, stats)
     reduce_tokens = request_tokens(
         reduce_system,
@@ -246,6 +274,7 @@ def build_map_reduce(
         max_notes=map_notes,
         tokens=sum(c.tokens for c in calls) + reduce_tokens,
         key=key,
+        stories=story_map(chosen.values()),
     )
 
 
@@ -261,6 +290,7 @@ def _map_frame(
         count=count,
         share=share(count, view.stats.tweets) if count else "",
         max_notes=max_notes,
+        stories=bool(view.stories),
     )
 
 

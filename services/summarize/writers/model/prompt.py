@@ -12,6 +12,12 @@ allowance it is given, in estimated tokens (see ``tokens``). Tweets are taken in
 first every group's best tweet, then every group's second, and so on, the most engaging first
 within a tier; so when the window is too large, the lowest-engagement tweets of the deepest tiers
 are the ones left out, and every sub-topic keeps its best tweets.
+
+When the window has stories, the model reads them instead, in ``<stories>``: one line per story
+and language with the story's size and breadth, strongest stories first (see ``stories``), so the
+same budget covers more of the day; after them come the tweet input's own candidates outside the
+listed stories, compact. The statistics then count what was set aside as spam or chatter instead
+of listing repeated texts. A window without stories keeps the tweet input.
 """
 
 from __future__ import annotations
@@ -19,15 +25,22 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from services.summarize.doc import TweetDoc
+from services.summarize.story import Story
 from services.summarize.view import WindowView
 from services.summarize.writers.model.schema import SECTIONS, tool
+from services.summarize.writers.model.stories import (
+    COMPACT_ENTITIES,
+    StoryLine,
+    clip,
+    story_lines,
+)
 from services.summarize.writers.model.tokens import REQUEST_OVERHEAD, estimate_tokens
 from services.summarize.writers.phrasing import (
     CATEGORY_LABELS,
@@ -43,6 +56,10 @@ PROMPT_VERSION = "1"
 
 TWEET_CHARS = 400
 """A tweet's text is cut to this many characters in the prompt."""
+STORY_FULL = 20
+"""Strongest stories whose lead line carries ``TWEET_CHARS`` of text (settings: ``story_full``)."""
+STORY_CHARS = 120
+"""Text of every other story line, cut at a sentence's end (settings: ``story_chars``)."""
 
 STAT_LIMITS = {"tickers": 15, "coins": 10, "models": 15, "companies": 15, "hashtags": 10}
 REPEATED = 10
@@ -84,12 +101,15 @@ class Prompts:
 
 @dataclass(frozen=True)
 class Item:
-    """One tweet as the model sees it."""
+    """One line the model reads: a tweet, or a story's representative (see ``stories``)."""
 
     doc: TweetDoc
     payload: dict[str, Any]
+    """What a claim citing it may state: the line's fields, and for a story's line its story's."""
     line: str
     tokens: int
+    story: Story | None = None
+    """The story the line belongs to (story input only)."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +124,13 @@ class Plan:
     tokens: int
     """Estimated input tokens of every request of the plan."""
     key: str
+    stories: Mapping[str, str] = field(default_factory=dict, kw_only=True)
+    """Tweet id to story id, for the lines read that belong to a story (story input only)."""
+
+    @property
+    def covered(self) -> int:
+        """Distinct stories with at least one line in the requests."""
+        return len(set(self.stories.values()))
 
     @property
     def dropped(self) -> int:
@@ -210,7 +237,23 @@ def stats_payload(view: WindowView) -> dict[str, Any]:
             if c.size >= 2 and c.representative is not None
         ][:REPEATED],
     }
+    if view.stories:
+        # Stories supersede the repeated texts: a copy counts toward its story.
+        del out["repeated_texts"]
+        if stories := _story_stats(view):
+            out["set_aside"] = stories
     return {k: v for k, v in out.items() if v or k in {"tweets", "retweets"}}
+
+
+def _story_stats(view: WindowView) -> dict[str, Any]:
+    """What the window set aside as spam or chatter (stories and tweets), not reported."""
+    sa = view.set_aside
+    out: dict[str, Any] = {}
+    if sa.spam_stories:
+        out["spam"] = {"stories": sa.spam_stories, "tweets": sa.spam_tweets}
+    if sa.chatter_stories:
+        out["chatter"] = {"stories": sa.chatter_stories, "tweets": sa.chatter_tweets}
+    return out
 
 
 # ---------------------------------------------------------------------------- tweets
@@ -267,14 +310,78 @@ def item_payload(doc: TweetDoc, cluster_sizes: Mapping[str, int]) -> dict[str, A
     return {k: v for k, v in payload.items() if v or k in {"id", "engagement", "text"}}
 
 
-def candidate_items(view: WindowView) -> list[Item]:
+def candidate_items(
+    view: WindowView, *, story_full: int = STORY_FULL, story_chars: int = STORY_CHARS
+) -> list[Item]:
+    """Every line the model could read, in priority order: the story input when the window has
+    stories (see ``stories``), else its representative tweets."""
     sizes = {c.key: c.size for c in view.clusters if c.size >= 2}
+    if view.stories:
+        lines = story_lines(
+            view.stories, full=story_full, chars=story_chars, long_chars=TWEET_CHARS
+        )
+        fill = [_tweet_item(d, sizes, story_chars) for d in _unlisted(view, lines.ids())]
+        return [
+            *(_story_item(line) for line in (*lines.leads, *lines.others)),
+            *fill,
+            *(_story_item(line) for line in lines.extras),
+        ]
     out = []
     for doc in candidates(view):
         payload = item_payload(doc, sizes)
         line = dumps(payload)
         out.append(Item(doc=doc, payload=payload, line=line, tokens=estimate_tokens(line + "\n")))
     return out
+
+
+def _unlisted(view: WindowView, sent: set[str]) -> list[TweetDoc]:
+    """The tweet input's candidates outside the listed stories: never a tweet of a story set
+    aside, without a category (chatter) or repeating one already taken."""
+    listed = set(sent)
+    for story in (*view.stories, *view.set_aside_stories):
+        listed |= {d.id for d in story.members}
+        listed |= {d.id for docs in story.representatives.values() for d in docs}
+    out: list[TweetDoc] = []
+    repeats: set[str] = set()
+    for doc in candidates(view):
+        if doc.id in listed or not doc.categories:
+            continue
+        if doc.near_dup_key:
+            if doc.near_dup_key in repeats:
+                continue
+            repeats.add(doc.near_dup_key)
+        out.append(doc)
+    return out
+
+
+_NOT_IN_FILL = frozenset({"subtopics", "categories"})
+"""Left out of a fill line (the statistics carry them); it is one of many, kept compact."""
+
+
+def _tweet_item(doc: TweetDoc, sizes: Mapping[str, int], chars: int) -> Item:
+    """A tweet outside the listed stories, as a compact tweet line."""
+    payload = {k: v for k, v in item_payload(doc, sizes).items() if k not in _NOT_IN_FILL}
+    payload["text"] = clip(quotable_text(doc.ref.text), chars)
+    if "entities" in payload:
+        payload["entities"] = payload["entities"][:COMPACT_ENTITIES]
+    line = dumps(payload)
+    return Item(doc=doc, payload=payload, line=line, tokens=estimate_tokens(line + "\n"))
+
+
+def _story_item(line: StoryLine) -> Item:
+    text = dumps(line.sent)
+    return Item(
+        doc=line.doc,
+        payload=line.evidence,
+        line=text,
+        tokens=estimate_tokens(text + "\n"),
+        story=line.story,
+    )
+
+
+def story_map(items: Iterable[Item]) -> dict[str, str]:
+    """Tweet id to story id for the items of a story."""
+    return {i.doc.id: i.story.id for i in items if i.story is not None}
 
 
 # ---------------------------------------------------------------------------- the request
@@ -287,12 +394,14 @@ def build_input(
     allowance: int,
     model: str,
     max_tokens: int,
+    story_full: int = STORY_FULL,
+    story_chars: int = STORY_CHARS,
 ) -> ModelInput:
     """The model request for ``view`` whose estimated size is at most ``allowance`` tokens."""
     stats = stats_payload(view)
     report_tool = tool(tuple(SECTIONS))
-    system = prompts.render("system")
-    items = candidate_items(view)
+    system = prompts.render("system", stories=bool(view.stories))
+    items = candidate_items(view, story_full=story_full, story_chars=story_chars)
     head, tail = _frame(prompts, view, stats)
     fixed = request_tokens(system, [{"role": "user", "content": head + tail}], [report_tool])
     if fixed > allowance:
@@ -329,6 +438,7 @@ def build_input(
         considered=len(items),
         tokens=tokens,
         key=key,
+        stories=story_map(chosen),
     )
 
 
@@ -358,6 +468,7 @@ def _frame(prompts: Prompts, view: WindowView, stats: dict[str, Any]) -> tuple[s
         window=view.window,
         stats_json=dumps(stats),
         sections=SECTIONS,
+        stories=bool(view.stories),
     )
 
 

@@ -39,6 +39,8 @@ class ModelRun:
     """Estimated input tokens of every distinct request sent (the budget's measure)."""
     tweets_in_prompt: int = 0
     tweets_dropped: int = 0
+    stories_in_prompt: int = 0
+    """Listed stories with a line in the prompt (story input only)."""
     rejected_claims: int = 0
     rejections: list[str] = field(default_factory=list)
     fallback_sections: list[str] = field(default_factory=list)

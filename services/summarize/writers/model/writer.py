@@ -134,7 +134,13 @@ def single_input(
 ) -> ModelInput:
     """The one ``write_report`` request for ``view`` within ``allowance`` tokens."""
     return build_input(
-        view, prompts, allowance=allowance, model=settings.model, max_tokens=settings.max_tokens
+        view,
+        prompts,
+        allowance=allowance,
+        model=settings.model,
+        max_tokens=settings.max_tokens,
+        story_full=settings.story_full,
+        story_chars=settings.story_chars,
     )
 
 
@@ -151,6 +157,8 @@ def map_reduce_input(
         map_max_tokens=map_max_tokens(settings),
         map_groups=settings.map_groups,
         map_notes=settings.map_notes,
+        story_full=settings.story_full,
+        story_chars=settings.story_chars,
     )
 
 
@@ -223,6 +231,7 @@ class ModelWriter:
         run.prompt_tokens = planned.tokens
         run.tweets_in_prompt = len(planned.items)
         run.tweets_dropped = planned.dropped
+        run.stories_in_prompt = planned.covered
 
         cached = self._governor.cached(planned.key)
         if cached is not None:
@@ -362,7 +371,7 @@ class ModelWriter:
             verifier = Verifier(items=call.items, stats=plan.stats, view=view)
             for i, note in enumerate(notes):
                 if verifier.keep(note.text, note.cite, where=f"map[{n}].notes[{i}]"):
-                    findings.append(finding(call.label, note))
+                    findings.append(finding(call.label, note, call.items))
             run.map_rejections += verifier.rejected
         run.findings = len(findings)
         log.info(

@@ -9,11 +9,13 @@ classify's one form per term) is dominated by the words every day of an AI strea
 where ``specificity`` (0..1, 1 = as specific as a word gets) is the lowest that three
 backgrounds give it:
 
-- everyday English: ``wordfreq``'s large English list, ``1 - zipf / 8`` for a single Latin word
-  ("company" 0.30, "model" 0.36, "H200" 1.0; a phrase such as "Claude Skills" is a name that
-  wordfreq does not count, so only the stream background below judges it);
+- everyday English: ``wordfreq``'s small English list (the 29,000 words of Zipf 3 or more),
+  ``1 - zipf / 8`` for a single Latin word ("company" 0.30, "model" 0.36); a rarer word ("H200",
+  "Kospi") is 1.0, and so is a phrase such as "Claude Skills": a name that wordfreq does not
+  count, which only the stream background below judges;
 - everyday Chinese: jieba's IDF table (``jieba/analyse/idf.txt``), ``idf / max idf`` for a
-  term with Han characters ("公司" 0.25, "模型" 0.49; a word jieba does not know is 1.0);
+  term with Han characters ("公司" 0.25, "模型" 0.49); a word rarer than ``IDF_KEEP`` or one
+  jieba does not know is 1.0 (only the 44,000 commoner words are kept in memory);
 - this stream's everyday words: ``background.tsv`` beside this module, how many of 1,757 real
   AI tweets (ChatGPT tweets of 2023-04-27, a retweet with its original) used each term, ``ln((N+1)/(df+1)) / ln(N+1)``
   ("AI" is in one tweet in six). It is derived from the tweets by the command in its header,
@@ -36,7 +38,7 @@ import math
 import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import TextIO
@@ -47,6 +49,8 @@ ZIPF_TOP = 8.0
 """Zipf frequency of the commonest English words ("the" is 7.7): specificity 0 there."""
 FLOOR = 0.02
 """The least specificity a term keeps (weights stay positive)."""
+IDF_KEEP = 10.0
+"""jieba words rarer than this (in fewer than one document in 22,000) count as never seen."""
 ONE_TWEET = 0.25
 """The factor on a term that only one tweet of the window used."""
 MIN_DF = 3
@@ -68,18 +72,21 @@ class Background:
     stream_df: Mapping[str, int]
     """Case-folded term -> how many background tweets used it."""
     stream_tweets: int
-    _top_idf: float = field(init=False, repr=False)
+    chinese_top: float = 0.0
+    """The largest IDF of the whole table (the kept part may lack it); 0: the kept part's."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_top_idf", max(self.chinese_idf.values(), default=0.0))
+        if self.chinese_top <= 0:
+            top = max(self.chinese_idf.values(), default=0.0)
+            object.__setattr__(self, "chinese_top", top)
 
     def specificity(self, term: str) -> float:
         """How specific a term is, from FLOOR (everyday) to 1 (never seen in any background)."""
         general = 1.0
         if _has_han(term):
             idf = self.chinese_idf.get(term)
-            if idf is not None and self._top_idf > 0:
-                general = idf / self._top_idf
+            if idf is not None and self.chinese_top > 0:
+                general = min(1.0, idf / self.chinese_top)
         elif " " not in term:
             freq = self.english.get(term.lower(), 0.0)
             if freq > 0:
@@ -129,28 +136,39 @@ def read_stream_background(lines: Iterable[str]) -> tuple[dict[str, int], int]:
     return df, tweets
 
 
-def _jieba_idf() -> dict[str, float]:
+def _jieba_idf(keep: float = IDF_KEEP) -> tuple[dict[str, float], float]:
+    """jieba's words with an IDF up to ``keep``, and the table's largest IDF."""
     idf: dict[str, float] = {}
-    text = resources.files("jieba.analyse").joinpath("idf.txt").read_text(encoding="utf-8")
-    for line in text.splitlines():
-        word, _, value = line.rpartition(" ")
-        if word:
-            idf[word] = float(value)
-    return idf
+    top = 0.0
+    # Found from the jieba package, not by importing jieba.analyse: that import loads the whole
+    # table into a TFIDF object of its own (about 100 MB).
+    idf_txt = resources.files("jieba").joinpath("analyse", "idf.txt")
+    with idf_txt.open(encoding="utf-8") as f:
+        for line in f:
+            word, _, value = line.rstrip("\n").rpartition(" ")
+            if not word:
+                continue
+            v = float(value)
+            top = max(top, v)
+            if v <= keep:
+                idf[word] = v
+    return idf, top
 
 
 @lru_cache(maxsize=1)
 def bundled_background() -> Background:
     """The shipped backgrounds (wordfreq, jieba's IDF, background.tsv), loaded once."""
-    from wordfreq import get_frequency_dict  # about 0.3 s and a large dict: only when used
+    from wordfreq import get_frequency_dict  # loaded on first use, never at import
 
     here = resources.files("services.summarize").joinpath(BACKGROUND_FILE)
     df, tweets = read_stream_background(here.read_text(encoding="utf-8").splitlines())
+    idf, top = _jieba_idf()
     return Background(
-        english=get_frequency_dict("en", "large"),
-        chinese_idf=_jieba_idf(),
+        english=get_frequency_dict("en", "small"),
+        chinese_idf=idf,
         stream_df=df,
         stream_tweets=tweets,
+        chinese_top=top,
     )
 
 

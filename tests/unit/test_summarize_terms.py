@@ -110,7 +110,10 @@ def test_the_bundled_background_loads() -> None:
     bg = weights.bundled_background()
     assert bg.stream_tweets > 1000
     assert bg.stream_df["ai"] > 100
-    assert len(bg.english) > 100_000 and len(bg.chinese_idf) > 100_000
+    assert len(bg.english) > 20_000 and len(bg.chinese_idf) > 20_000
+    assert bg.chinese_top > weights.IDF_KEEP  # scaled by the whole table, not the kept part
+    assert bg.specificity("公司") == pytest.approx(bg.chinese_idf["公司"] / bg.chinese_top)
+    assert bg.specificity("海力士") == 1.0  # rarer than IDF_KEEP: as if never seen
 
 
 @pytest.mark.skipif(not CHATGPT_CSV.exists(), reason=f"{CHATGPT_CSV} is absent (../shared)")

@@ -2,7 +2,9 @@
 
 ``make e2e`` calls :func:`main`: it replays the sample through the ingest, classify, summarize and
 render workers and Celery's worker and beat, waits for the post, prints the counts and the post's
-path, and exits 0 only when the counts equal the embedded run's on the same input. The fault tests
+path, and exits 0 only when the counts (and the stories' ids and sizes) equal the embedded run's
+on the same input; then once more with ingest killed (kill -9) three times mid-stream and
+restarted (:meth:`Cluster.ingest_with_kills`), which must end equal too. The fault tests
 in ``tests/integration/test_distributed.py`` and the benchmark ``bench/bench_distributed.py``
 drive the same :class:`Cluster`, and look inside it through the broker (records, end offsets,
 committed offsets, group members) and each worker's ``/metrics``.

@@ -757,8 +757,10 @@ def _round(name: str, keep: Path, embedded: ReportReady, *, kills: int) -> int:
         c.start_all()
         if kills:
             rounds = c.ingest_with_kills(SAMPLE, "--rate", "20", kills=kills, every=80)
-            seen = ", ".join(f"{k.on_topic} (resumed after {k.resumed_after})" for k in rounds)
-            print(f"{name}: ingest killed {kills} times; tweets.raw at each kill: {seen}")
+            seen = ", ".join(str(k.on_topic) for k in rounds[:-1])
+            resumed = ", ".join(str(k.resumed_after) for k in rounds[1:])
+            print(f"{name}: ingest killed {kills} times, tweets.raw at each kill: {seen}; the "
+                  f"restarts resumed after {resumed} records; {rounds[-1].on_topic} at the end")  # fmt: skip
         else:
             c.ingest(SAMPLE, "--rate", "200")
         report = c.wait_for_stats(expected, stories=stories, timeout_s=420 if kills else 180)

@@ -10,6 +10,11 @@ Faults: a dependency that is down (Kafka, Redis, a full site disk) is waited out
 off and retries, ``/healthz`` answers 503 with the reason meanwhile, and the worker resumes by
 itself. A message that keeps failing is dead-lettered after ``settings.worker.max_tries``
 (``shared.dispatch``). Only a ``ConfigError`` (or a bug outside any handler) ends the worker.
+
+Ingest does the same with its own loop (:class:`_Patience`): Redis away (dedup, checkpoint) or
+Kafka away, it backs off from 0.5 s to 5 s, says why on ``/healthz`` and goes on where it was.
+It marks records seen only after the broker acknowledged them and then moves the file
+checkpoint (:class:`_Publisher`), so a kill -9 loses nothing and a restart resumes.
 """
 
 from __future__ import annotations

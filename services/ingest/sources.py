@@ -9,6 +9,7 @@ Every source is a :class:`~services.ingest.source.Source`. The runner drives eac
                 bus.publish(event)
             if time_to_flush():
                 bus.flush()
+                deps.dedup.commit()  # acknowledged: now mark them seen
                 source.commit()  # everything taken from records() so far is published
     finally:
         source.close()

@@ -338,8 +338,8 @@ def tell(
     cited = [lead]
     reaction = reaction_of(story, lead, avoid)
     moved = story.sentiment.get("bullish", 0) or story.sentiment.get("bearish", 0)
-    if reaction is not None and reaction[0] == "echo" and story.kind in _MARKET_KINDS and moved:
-        # How a market took the news says more than one more voice agreeing.
+    if story.kind in _MARKET_KINDS and moved and (reaction is None or reaction[0] == "echo"):
+        # How a market took the news says more than one more voice agreeing or retelling it.
         parts.append(mood(rotor, story))
         return Told(text="".join(parts), cited=tuple(cited))
     if reaction is not None:

@@ -67,6 +67,8 @@ HUB_NAMES = 3
 HUB_THRESHOLD = 0.6
 IDF_BASE = 1_000.0
 RARE_DF = 25
+SMALL_BUCKET = 12
+"""Buckets up to this size propose every pair; larger ones a star and a path (linear)."""
 RARE_SHARED = 4
 ATTACH_MIN = 3
 ATTACH_COMMON = 3
@@ -278,20 +280,20 @@ class _Hasher:
     def __init__(self) -> None:
         self._rows: dict[str, int] = {}
         self._matrix = np.zeros((_ROWS_CAP, NUM_PERM), dtype=np.uint32)
-        self._perms: Any = None
+        self._minhash: Any = None
 
     def _row(self, feature: str) -> int:
         row = self._rows.get(feature)
         if row is None:
             if len(self._rows) >= _ROWS_CAP:
                 self._rows.clear()
-            from datasketch import MinHash  # heavy import (numpy, scipy): only when first used
+            mh = self._minhash
+            if mh is None:
+                from datasketch import MinHash  # heavy import (numpy, scipy): only when first used
 
-            if self._perms is None:
-                self._perms = MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32").permutations
-            mh = MinHash(
-                num_perm=NUM_PERM, hashfunc=_crc, permutations=self._perms, scheme="affine32"
-            )
+                mh = self._minhash = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=_crc)
+            # One MinHash, cleared per feature: constructing one costs more than hashing.
+            mh.clear()
             mh.update(feature.encode("utf-8"))
             row = self._rows[feature] = len(self._rows)
             self._matrix[row] = mh.hashvalues
@@ -411,6 +413,7 @@ class _Graph:
             f: math.log(1.0 + IDF_BASE / c) * (1.5 if f[:2] in ("e:", "f:") else 1.0)
             for f, c in self.df.items()
         }
+        self.weight = {id(it): sum(self.idf[f] for f in it.feats) for it in items}
 
     def sim(self, a: _Item, b: _Item) -> float:
         """IDF-weighted Jaccard; across languages, the overlap of what both can share."""
@@ -419,7 +422,7 @@ class _Graph:
             return 0.0
         idf = self.idf
         shared = sum(idf[f] for f in inter)
-        jaccard = shared / (sum(idf[f] for f in a.feats | b.feats) or 1.0)
+        jaccard = shared / ((self.weight[id(a)] + self.weight[id(b)] - shared) or 1.0)
         if a.doc.ref.lang == b.doc.ref.lang:
             return jaccard
         # An English and a Chinese tweet share only names, figures and Latin words: compare on
@@ -443,7 +446,7 @@ class _Graph:
                     buckets.setdefault(f, []).append(i)
         out: set[tuple[int, int]] = set()
         for group in buckets.values():
-            if len(group) <= 40:
+            if len(group) <= SMALL_BUCKET:
                 out.update(
                     (group[x], group[y])
                     for x in range(len(group))

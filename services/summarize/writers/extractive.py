@@ -328,7 +328,9 @@ class ExtractiveWriter:
                 listed.append(story)
         for listed in by_heading.values():
             listed.sort(key=lambda s: (-s.score, s.id))
-        return finish_blocks(_event_block(plan, t, by_heading[t]) for t in EVENT_TITLES)
+        # A story told as a core point is cited here by another of its tweets where it has one.
+        told = {c.tweet_id for p in self.core_points(view) for c in p.citations}
+        return finish_blocks(_event_block(plan, t, by_heading[t], told) for t in EVENT_TITLES)
 
     def markets(self, view: WindowView) -> list[Block]:
         """个股与数字货币: a stocks block, then a crypto block (or the statement that none was seen)."""
@@ -544,12 +546,12 @@ def _insight_block(plan: _Plan, story: Story, avoid: set[str]) -> Block | None:
 # ---------------------------------------------------------------------------- events
 
 
-def _event_block(plan: _Plan, title: str, stories: Sequence[Story]) -> Block:
+def _event_block(plan: _Plan, title: str, stories: Sequence[Story], told: set[str]) -> Block:
     if not stories:
         return _no_data(title)
     bullets, cited = [], []
     for story in stories:
-        lead = plan.lead(story)
+        lead = plan.lead(story, told)
         if lead is None:
             continue
         carried = _carried(story) if story.tweets > 1 else handle(lead)

@@ -107,6 +107,7 @@ _SCALE = {
     "千亿": 1e11,
     "万亿": 1e12,
 }
+_DIGIT = re.compile(r"\d")
 _PCT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 _USD = re.compile(
     r"\$\s?(\d+(?:\.\d+)?)\s*(thousand|million|billion|trillion|bn|mn|[kmbt])?(?![a-z])", re.I
@@ -191,6 +192,8 @@ def figures_of(text: str) -> list[str]:
     """Figures in ``text`` normalised by value: ``+124%`` → ``124%``, ``$14B`` and ``140亿美元``
     → ``$1.4e+10``, ``2 million`` and ``200万`` → ``2e+06``."""
     out: dict[str, None] = {}
+    if not _DIGIT.search(text):
+        return []
     for m in _PCT.finditer(text):
         out[f"{float(m.group(1)):g}%"] = None
     for m in _USD.finditer(text):
@@ -230,19 +233,23 @@ def _key(name: str) -> str:
 
 # Places and institutions classify does not name, in both languages: a Chinese and an English
 # tweet about one country's or lab's news meet on these as on a company.
-_ALIASES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (key, re.compile(pattern, re.I))
-    for key, pattern in (
-        ("korea", r"\bkorea|韩国|南韩|韓國"),
-        ("china", r"\bchin(?:a|ese)\b|中国|国内|國內"),
-        ("eu", r"\beu\b|\beurope|欧盟|欧洲"),
-        ("us", r"\bus\b|\bu\.s\.|\bamerica|美国"),
-        ("japan", r"\bjapan|日本"),
-        ("stanford", r"stanford|斯坦福"),
-        ("mit", r"\bmit\b|麻省理工"),
-        ("imo", r"\bimo\b|奥数|国际数学奥林匹克"),
-    )
+_ALIASES = re.compile(
+    "|".join(
+        f"(?P<{key}>{pattern})"
+        for key, pattern in (
+            ("korea", r"\bkorea|韩国|南韩|韓國"),
+            ("china", r"\bchin(?:a|ese)\b|中国|国内|國內"),
+            ("eu", r"\beu\b|\beurope|欧盟|欧洲"),
+            ("us", r"\bus\b|\bu\.s\.|\bamerica|美国"),
+            ("japan", r"\bjapan|日本"),
+            ("stanford", r"stanford|斯坦福"),
+            ("mit", r"\bmit\b|麻省理工"),
+            ("imo", r"\bimo\b|奥数|国际数学奥林匹克"),
+        )
+    ),
+    re.I,
 )
+_WORD_KEY = str.maketrans("", "", "-'+")
 
 
 def features(msg: TweetClassified) -> list[str]:
@@ -254,13 +261,13 @@ def features(msg: TweetClassified) -> list[str]:
         feats["e:" + _key(name)] = None
     for fig in figures_of(text):
         feats["f:" + fig] = None
-    for key, pattern in _ALIASES:
-        if pattern.search(text):
-            feats["e:" + key] = None
+    for m in _ALIASES.finditer(text):
+        if m.lastgroup:
+            feats["e:" + m.lastgroup] = None
     words = [w for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in _STOP]
     words += [t for t in (term.lower() for term in msg.terms) if len(t) > 1 and t not in _STOP]
     for word in words:
-        if "e:" + _key(word) not in feats:  # a name counts once, as the entity
+        if "e:" + word.translate(_WORD_KEY) not in feats:  # a name counts once, as the entity
             feats.setdefault(word[:-1] if word.endswith("s") and len(word) > 4 else word)
     return list(feats)[:MAX_FEATURES]
 

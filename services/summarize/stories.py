@@ -12,16 +12,25 @@ is the same member), amount 1 for the tweet plus 1 per retweet. The tally is cap
 carried tweets (smallest evicted). Nothing depends on what arrived before.
 
 **At build time** (:func:`build_stories`) the table is read from a snapshot, so the input is a
-set, not a sequence: candidate pairs are tweets sharing a band key or a feature rare in the
-window, a pair is joined when its IDF-weighted feature overlap passes a threshold (or it shares a
-lead entity and a figure, which is how an English and a Chinese tweet on one event meet), a reply
-joins the story of the author it answers, and pairs are merged by union-find in a fixed order
-(strongest first, then by member). A chain guard keeps templated text from swallowing a window: a
-story past :data:`CHAIN_GUARD` tweets (or a hundredth of the table) only grows by near-copies, and two
-tweets naming different entities are not joined on wording alone. The result is a function of the
-table's contents, so it is the same in any arrival order, under redelivery, and in embedded and
-distributed mode (the store primitives are the same). A story's id is its earliest tweet's
-(``s-<tweet id>``), so rebuilding the window gives the same ids.
+set, not a sequence. Feature weights are IDF over the table's distinct texts against a fixed base
+(a flood of copies is one text; a new tweet reweighs only its own features). Candidate pairs are
+tweets sharing a band key or a feature rare in the table (big buckets propose a star and a path,
+so the work stays linear). A pair joins when its weighted feature overlap passes
+:data:`JOIN_THRESHOLD` (across languages, the overlap of what both can share: names, figures,
+Latin words), or it shares a lead entity and a figure, two figures, or four rare features one of
+which is a name or figure: that is how an English and a Chinese tweet on one event meet. A reply
+joins the story of the author it answers. Pairs merge by union-find in a fixed order (strongest
+first, then by position in the sorted table), then a second pass lets a fragment of one or two
+tweets join the first-pass story whose common features it shares (never another fragment).
+
+Guards keep templated text from chaining into a giant story: two tweets naming different
+entities do not join on wording alone, a tweet listing :data:`HUB_NAMES` or more names (a roundup)
+joins only by close wording, and a story past :data:`CHAIN_GUARD` tweets (or a hundredth of the
+table's texts) only grows by near-copies (overlap :data:`COPY_THRESHOLD`), which is how a spam
+flood still becomes one story. The result is a function of the table's contents, so it is the
+same in any arrival order, under redelivery, and in embedded and distributed mode (the store
+primitives are the same). A story's id is its earliest tweet's (``s-<tweet id>``), so rebuilding
+the window gives the same ids.
 
 Spam (promotional bait repeated by accounts) and chatter (no ai/finance/crypto tweet) are built
 like any story and then set aside; :func:`story_score` documents the strength order.

@@ -584,17 +584,21 @@ def _analysis(view: WindowView, area: str, limit: int) -> list[Block]:
     strongest one's lead tweet."""
     plan = _plan(view)
     core = {s.id for s in plan.core}
-    by_sub: dict[str, list[Story]] = {}
-    for story in plan.stories:
-        if story.subtopics:
-            by_sub.setdefault(story.subtopics[0], []).append(story)
+    shown: set[str] = set()
     blocks: list[Block] = []
     for stat in view.stats.subtopics:
         if len(blocks) == limit:
             break
-        if _subtopic_area(view, stat.key) != area or stat.key not in by_sub:
+        if _subtopic_area(view, stat.key) != area:
             continue
-        stories = by_sub[stat.key][:ANALYSIS_STORIES]
+        # A story belongs to its two leading sub-topics; it is told under the first block shown.
+        stories = [s for s in plan.stories if stat.key in s.subtopics[:2] and s.id not in shown][
+            :ANALYSIS_STORIES
+        ]
+        if not stories:
+            continue
+        shown.update(s.id for s in stories)
+        stories.sort(key=lambda s: (-s.tweets, -s.score, s.id))
         text = (
             f"「{stat.label}」共 {num(stat.count)} 条推文，占全部推文的 "
             f"{share(stat.count, view.stats.tweets)}。"

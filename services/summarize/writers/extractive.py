@@ -328,7 +328,9 @@ class ExtractiveWriter:
                 listed.append(story)
         for listed in by_heading.values():
             listed.sort(key=lambda s: (-s.score, s.id))
-        return finish_blocks(_event_block(plan, t, by_heading[t]) for t in EVENT_TITLES)
+        # A story told as a core point is cited here by another of its tweets where it has one.
+        told = {c.tweet_id for p in self.core_points(view) for c in p.citations}
+        return finish_blocks(_event_block(plan, t, by_heading[t], told) for t in EVENT_TITLES)
 
     def markets(self, view: WindowView) -> list[Block]:
         """个股与数字货币: a stocks block, then a crypto block (or the statement that none was seen)."""
@@ -544,12 +546,12 @@ def _insight_block(plan: _Plan, story: Story, avoid: set[str]) -> Block | None:
 # ---------------------------------------------------------------------------- events
 
 
-def _event_block(plan: _Plan, title: str, stories: Sequence[Story]) -> Block:
+def _event_block(plan: _Plan, title: str, stories: Sequence[Story], told: set[str]) -> Block:
     if not stories:
         return _no_data(title)
     bullets, cited = [], []
     for story in stories:
-        lead = plan.lead(story)
+        lead = plan.lead(story, told)
         if lead is None:
             continue
         carried = _carried(story) if story.tweets > 1 else handle(lead)
@@ -582,17 +584,21 @@ def _analysis(view: WindowView, area: str, limit: int) -> list[Block]:
     strongest one's lead tweet."""
     plan = _plan(view)
     core = {s.id for s in plan.core}
-    by_sub: dict[str, list[Story]] = {}
-    for story in plan.stories:
-        if story.subtopics:
-            by_sub.setdefault(story.subtopics[0], []).append(story)
+    shown: set[str] = set()
     blocks: list[Block] = []
     for stat in view.stats.subtopics:
         if len(blocks) == limit:
             break
-        if _subtopic_area(view, stat.key) != area or stat.key not in by_sub:
+        if _subtopic_area(view, stat.key) != area:
             continue
-        stories = by_sub[stat.key][:ANALYSIS_STORIES]
+        # A story belongs to its two leading sub-topics; it is told under the first block shown.
+        stories = [s for s in plan.stories if stat.key in s.subtopics[:2] and s.id not in shown][
+            :ANALYSIS_STORIES
+        ]
+        if not stories:
+            continue
+        shown.update(s.id for s in stories)
+        stories.sort(key=lambda s: (-s.tweets, -s.score, s.id))
         text = (
             f"「{stat.label}」共 {num(stat.count)} 条推文，占全部推文的 "
             f"{share(stat.count, view.stats.tweets)}。"

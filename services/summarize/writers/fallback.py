@@ -6,7 +6,9 @@ writer groups the tweets the view does hold (its top tweets and near-duplicate r
 into rough stories: tweets sharing a near-duplicate key, or two or more figures (``78%`` and
 ``67%``), or a figure and a name, are one story. The counts of such a story are only of the
 tweets the view kept, never estimated; a story with no ai/finance/crypto tweet is left out, as
-the story layer leaves chatter out. Deterministic: the same view gives the same stories.
+the story layer leaves chatter out. Such a story's id is ``v`` and its earliest tweet's id, so
+it cannot be taken for one of the story layer's. Deterministic: the same view gives the same
+stories.
 """
 
 from __future__ import annotations
@@ -147,7 +149,7 @@ def _story(view: WindowView, docs: list[TweetDoc]) -> Story:
     engagement = sum(d.engagement for d in docs)
     authors = len({d.ref.author.casefold() for d in docs})
     return Story(
-        id="v" + min(d.id for d in docs),
+        id="v" + min(docs, key=lambda d: (d.ref.created_at, d.id)).id,
         kind=_kind(docs),
         tweets=tweets,
         retweets=0,

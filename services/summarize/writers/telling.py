@@ -171,6 +171,7 @@ _WHAT = (
     "{h}发文说：{q}。",
     "据 {h}：{q}。",
     "{h}的原话是：{q}。",
+    "{h}在推文中说：{q}。",
 )
 _WHAT_OPINION = (
     "{h}认为：{q}。",
@@ -281,7 +282,8 @@ class Told:
 
 def what(rotor: Rotor, story: Story, lead: TweetDoc) -> str:
     """What happened: the lead tweet, quoted."""
-    opinion = story.kind in {"opinion", "debate"} or bool(OPINION.search(lead.ref.text))
+    # The lead's own words decide: a debate is often opened by a plain report.
+    opinion = bool(OPINION.search(quotable_text(lead.ref.text)))
     key, variants = ("what-opinion", _WHAT_OPINION) if opinion else ("what", _WHAT)
     return rotor.pick(key, variants).format(h=handle(lead), q=quote(lead))
 
@@ -338,17 +340,20 @@ def tell(
     cited = [lead]
     reaction = reaction_of(story, lead, avoid)
     moved = story.sentiment.get("bullish", 0) or story.sentiment.get("bearish", 0)
-    if reaction is not None and reaction[0] == "echo" and story.kind in _MARKET_KINDS and moved:
-        # How a market took the news says more than one more voice agreeing.
+    if story.kind in _MARKET_KINDS and moved and (reaction is None or reaction[0] == "echo"):
+        # How a market took the news says more than one more voice agreeing or retelling it.
         parts.append(mood(rotor, story))
         return Told(text="".join(parts), cited=tuple(cited))
+    other = other_language_member(story, lead, avoid)
+    if reaction is not None and reaction[0] == "echo" and other is not None:
+        # A retelling in the other language shows the story's reach; "agreeing" is a weaker read.
+        reaction = None
     if reaction is not None:
         label, doc = reaction
         variants = _DISSENT if label == "dissent" else _ECHO
         parts.append(rotor.pick(label, variants).format(h=handle(doc), q=quote(doc)))
         cited.append(doc)
     else:
-        other = other_language_member(story, lead, avoid)
         if other is not None:
             key, variants = (
                 ("english", _ENGLISH) if other.ref.lang == "en" else ("chinese", _CHINESE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -160,13 +161,67 @@ def test_jekyll_builds_the_demo_site(demo_site, tmp_path: Path) -> None:
     # the one script is jekyll-seo-tag's JSON-LD (data, not code)
     assert re.findall(r"<script[^>]*>", html) == ['<script type="application/ld+json">']
     assert 'href="javascript:' not in html
-    # Liquid a quoted tweet wrote ("{% include evil.html %}") shows as text, never runs. The
-    # story writer quotes that tweet only when its story is reported, so check what was quoted.
-    markdown = (site / "_posts" / POST_NAME).read_text(encoding="utf-8")
-    for tag in re.findall(r"&#123;%(.*?)%&#125;", markdown):
-        assert re.search(r"(\{|&#123;)%" + re.escape(html_unescape(tag)), html_unescape(html)), (
-            "Liquid ran"
-        )
+
+
+HOSTILE_MARKERS = ("{%", "{{", "<script", "onerror=", "javascript:", "<iframe", "**bold**")
+
+
+@pytest.mark.integration
+def test_jekyll_builds_a_site_whose_post_quotes_every_hostile_tweet(tmp_path: Path) -> None:
+    """The sample's hostile tweets, alone, are the day's stories: every one is quoted in the post
+    (so this test cannot pass by leaving them out), and none of it runs in the built site."""
+    jekyll = shutil.which("jekyll")
+    if jekyll is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(
+                "jekyll is not installed: `make test` installs it (deploy/local/system-deps.sh)"
+            )
+        pytest.skip("jekyll is not installed (make system-deps-test installs it)")
+    with SAMPLE.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    hostile = [
+        r
+        for r in rows
+        if r["id"]
+        and not r["text"].startswith("RT @")
+        and any(m in r["text"] for m in HOSTILE_MARKERS)
+    ]
+    assert len(hostile) >= 6, [r["text"][:40] for r in hostile]
+    source = tmp_path / "hostile.csv"
+    with source.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(hostile)
+    site = tmp_path / "site"
+    done = tweetpulse("run", "--input", str(source), "--site", str(site), "--quiet")
+    assert done.returncode == 0, done.stderr
+    [post] = (site / "_posts").iterdir()
+    markdown = post.read_text(encoding="utf-8")
+    out = tmp_path / "_site"
+    built = subprocess.run(
+        [jekyll, "build", "--source", str(site), "--destination", str(out), "--safe"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+    [page] = list(out.rglob(post.stem.split("-", 3)[3] + "*.html"))
+    html = page.read_text(encoding="utf-8")
+    shown = html_unescape(html)
+    # Each hostile construct reached the post and shows as text in the built page.
+    for needle in (
+        "{% include evil.html %}",
+        '<script>alert("x")</script>',
+        "onerror=alert(1)",
+        "javascript:alert(1)",
+        "<iframe",
+    ):
+        assert needle in html_unescape(markdown), f"{needle!r} was not quoted in the post"
+        assert needle in shown, f"{needle!r} does not show as text in the built page"
+    assert re.findall(r"<script[^>]*>", html) == ['<script type="application/ld+json">']
+    assert 'href="javascript:' not in html
+    assert "<iframe" not in html
+    assert not re.search(r"<img[^>]*onerror", html)
 
 
 def test_bad_input_is_a_clear_error(tmp_path: Path) -> None:

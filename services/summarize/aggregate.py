@@ -14,6 +14,10 @@ Every classified message becomes two idempotent store updates on the window's sc
   adds one to the retweet counters. A direct sighting gets its own event too, so the highest
   engagement wins even when the original arrives after its retweets.
 
+The story table (``stories``, see ``services.summarize.stories``) is one more tally: member = the
+identity, 1 from the counts event plus 1 per retweet, and the document (the tweet's fingerprint)
+offered by every sighting, highest engagement kept.
+
 Only counters and tallies (added per event) and rankings (max-merged) are used, so the state is the
 same whatever the delivery order and however often a message is redelivered (below the caps; once a
 tally group is trimmed, its smallest members are approximate). Nothing keeps every tweet: rankings

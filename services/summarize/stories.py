@@ -12,16 +12,25 @@ is the same member), amount 1 for the tweet plus 1 per retweet. The tally is cap
 carried tweets (smallest evicted). Nothing depends on what arrived before.
 
 **At build time** (:func:`build_stories`) the table is read from a snapshot, so the input is a
-set, not a sequence: candidate pairs are tweets sharing a band key or a feature rare in the
-window, a pair is joined when its IDF-weighted feature overlap passes a threshold (or it shares a
-lead entity and a figure, which is how an English and a Chinese tweet on one event meet), a reply
-joins the story of the author it answers, and pairs are merged by union-find in a fixed order
-(strongest first, then by member). A chain guard keeps templated text from swallowing a window: a
-story past :data:`CHAIN_GUARD` tweets (or a hundredth of the table) only grows by near-copies, and two
-tweets naming different entities are not joined on wording alone. The result is a function of the
-table's contents, so it is the same in any arrival order, under redelivery, and in embedded and
-distributed mode (the store primitives are the same). A story's id is its earliest tweet's
-(``s-<tweet id>``), so rebuilding the window gives the same ids.
+set, not a sequence. Feature weights are IDF over the table's distinct texts against a fixed base
+(a flood of copies is one text; a new tweet reweighs only its own features). Candidate pairs are
+tweets sharing a band key or a feature rare in the table (big buckets propose a star and a path,
+so the work stays linear). A pair joins when its weighted feature overlap passes
+:data:`JOIN_THRESHOLD` (across languages, the overlap of what both can share: names, figures,
+Latin words), or it shares a lead entity and a figure, two figures, or four rare features one of
+which is a name or figure: that is how an English and a Chinese tweet on one event meet. A reply
+joins the story of the author it answers. Pairs merge by union-find in a fixed order (strongest
+first, then by position in the sorted table), then a second pass lets a fragment of one or two
+tweets join the first-pass story whose common features it shares (never another fragment).
+
+Guards keep templated text from chaining into a giant story: two tweets naming different
+entities do not join on wording alone, a tweet listing :data:`HUB_NAMES` or more names (a roundup)
+joins only by close wording, and a story past :data:`CHAIN_GUARD` tweets (or a hundredth of the
+table's texts) only grows by near-copies (overlap :data:`COPY_THRESHOLD`), which is how a spam
+flood still becomes one story. The result is a function of the table's contents, so it is the
+same in any arrival order, under redelivery, and in embedded and distributed mode (the store
+primitives are the same). A story's id is its earliest tweet's (``s-<tweet id>``), so rebuilding
+the window gives the same ids.
 
 Spam (promotional bait repeated by accounts) and chatter (no ai/finance/crypto tweet) are built
 like any story and then set aside; :func:`story_score` documents the strength order.
@@ -67,6 +76,8 @@ HUB_NAMES = 3
 HUB_THRESHOLD = 0.6
 IDF_BASE = 1_000.0
 RARE_DF = 25
+SMALL_BUCKET = 12
+"""Buckets up to this size propose every pair; larger ones a star and a path (linear)."""
 RARE_SHARED = 4
 ATTACH_MIN = 3
 ATTACH_COMMON = 3
@@ -105,6 +116,7 @@ _SCALE = {
     "千亿": 1e11,
     "万亿": 1e12,
 }
+_DIGIT = re.compile(r"\d")
 _PCT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 _USD = re.compile(
     r"\$\s?(\d+(?:\.\d+)?)\s*(thousand|million|billion|trillion|bn|mn|[kmbt])?(?![a-z])", re.I
@@ -189,6 +201,8 @@ def figures_of(text: str) -> list[str]:
     """Figures in ``text`` normalised by value: ``+124%`` → ``124%``, ``$14B`` and ``140亿美元``
     → ``$1.4e+10``, ``2 million`` and ``200万`` → ``2e+06``."""
     out: dict[str, None] = {}
+    if not _DIGIT.search(text):
+        return []
     for m in _PCT.finditer(text):
         out[f"{float(m.group(1)):g}%"] = None
     for m in _USD.finditer(text):
@@ -228,19 +242,23 @@ def _key(name: str) -> str:
 
 # Places and institutions classify does not name, in both languages: a Chinese and an English
 # tweet about one country's or lab's news meet on these as on a company.
-_ALIASES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (key, re.compile(pattern, re.I))
-    for key, pattern in (
-        ("korea", r"\bkorea|韩国|南韩|韓國"),
-        ("china", r"\bchin(?:a|ese)\b|中国|国内|國內"),
-        ("eu", r"\beu\b|\beurope|欧盟|欧洲"),
-        ("us", r"\bus\b|\bu\.s\.|\bamerica|美国"),
-        ("japan", r"\bjapan|日本"),
-        ("stanford", r"stanford|斯坦福"),
-        ("mit", r"\bmit\b|麻省理工"),
-        ("imo", r"\bimo\b|奥数|国际数学奥林匹克"),
-    )
+_ALIASES = re.compile(
+    "|".join(
+        f"(?P<{key}>{pattern})"
+        for key, pattern in (
+            ("korea", r"\bkorea|韩国|南韩|韓國"),
+            ("china", r"\bchin(?:a|ese)\b|中国|国内|國內"),
+            ("eu", r"\beu\b|\beurope|欧盟|欧洲"),
+            ("us", r"\bus\b|\bu\.s\.|\bamerica|美国"),
+            ("japan", r"\bjapan|日本"),
+            ("stanford", r"stanford|斯坦福"),
+            ("mit", r"\bmit\b|麻省理工"),
+            ("imo", r"\bimo\b|奥数|国际数学奥林匹克"),
+        )
+    ),
+    re.I,
 )
+_WORD_KEY = str.maketrans("", "", "-'+")
 
 
 def features(msg: TweetClassified) -> list[str]:
@@ -252,13 +270,13 @@ def features(msg: TweetClassified) -> list[str]:
         feats["e:" + _key(name)] = None
     for fig in figures_of(text):
         feats["f:" + fig] = None
-    for key, pattern in _ALIASES:
-        if pattern.search(text):
-            feats["e:" + key] = None
+    for m in _ALIASES.finditer(text):
+        if m.lastgroup:
+            feats["e:" + m.lastgroup] = None
     words = [w for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in _STOP]
     words += [t for t in (term.lower() for term in msg.terms) if len(t) > 1 and t not in _STOP]
     for word in words:
-        if "e:" + _key(word) not in feats:  # a name counts once, as the entity
+        if "e:" + word.translate(_WORD_KEY) not in feats:  # a name counts once, as the entity
             feats.setdefault(word[:-1] if word.endswith("s") and len(word) > 4 else word)
     return list(feats)[:MAX_FEATURES]
 
@@ -278,20 +296,20 @@ class _Hasher:
     def __init__(self) -> None:
         self._rows: dict[str, int] = {}
         self._matrix = np.zeros((_ROWS_CAP, NUM_PERM), dtype=np.uint32)
-        self._perms: Any = None
+        self._minhash: Any = None
 
     def _row(self, feature: str) -> int:
         row = self._rows.get(feature)
         if row is None:
             if len(self._rows) >= _ROWS_CAP:
                 self._rows.clear()
-            from datasketch import MinHash  # heavy import (numpy, scipy): only when first used
+            mh = self._minhash
+            if mh is None:
+                from datasketch import MinHash  # heavy import (numpy, scipy): only when first used
 
-            if self._perms is None:
-                self._perms = MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32").permutations
-            mh = MinHash(
-                num_perm=NUM_PERM, hashfunc=_crc, permutations=self._perms, scheme="affine32"
-            )
+                mh = self._minhash = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=_crc)
+            # One MinHash, cleared per feature: constructing one costs more than hashing.
+            mh.clear()
             mh.update(feature.encode("utf-8"))
             row = self._rows[feature] = len(self._rows)
             self._matrix[row] = mh.hashvalues
@@ -411,6 +429,7 @@ class _Graph:
             f: math.log(1.0 + IDF_BASE / c) * (1.5 if f[:2] in ("e:", "f:") else 1.0)
             for f, c in self.df.items()
         }
+        self.weight = {id(it): sum(self.idf[f] for f in it.feats) for it in items}
 
     def sim(self, a: _Item, b: _Item) -> float:
         """IDF-weighted Jaccard; across languages, the overlap of what both can share."""
@@ -419,7 +438,7 @@ class _Graph:
             return 0.0
         idf = self.idf
         shared = sum(idf[f] for f in inter)
-        jaccard = shared / (sum(idf[f] for f in a.feats | b.feats) or 1.0)
+        jaccard = shared / ((self.weight[id(a)] + self.weight[id(b)] - shared) or 1.0)
         if a.doc.ref.lang == b.doc.ref.lang:
             return jaccard
         # An English and a Chinese tweet share only names, figures and Latin words: compare on
@@ -443,7 +462,7 @@ class _Graph:
                     buckets.setdefault(f, []).append(i)
         out: set[tuple[int, int]] = set()
         for group in buckets.values():
-            if len(group) <= 40:
+            if len(group) <= SMALL_BUCKET:
                 out.update(
                     (group[x], group[y])
                     for x in range(len(group))

@@ -4,8 +4,8 @@ and stories, the tweet input vs the story input.
 Runs the embedded pipeline (extractive writer, no model) on the real 3,000-tweet CSV and on a
 generated day, then plans the model writer's input for the busiest window at several input token
 budgets, both ways: ``single`` (one request) and ``map_reduce`` (a request per sub-topic group,
-then one over the findings). Prints tweets read of the candidates, estimated input tokens of all
-requests, and the map/reduce to single ratio.
+then one over the findings). Prints lines read of the candidates (tweets, or with stories, story
+and tweet lines), estimated input tokens of all requests, and the map/reduce to single ratio.
 
 The second table is the story coverage: of the window's reported stories (all of them, not only
 the ``report_stories`` a report lists), how many have at least one tweet in the prompt, for the
@@ -142,8 +142,8 @@ def main() -> None:
         inputs.append((f"generated {args.generated:,}-tweet day", generated))
         settings = AnthropicSettings()
         print(
-            "| input | window tweets | budget | single: tweets read | single: tokens |"
-            " map/reduce: tweets read | map/reduce: tokens | ratio |"
+            "| input | window tweets | budget | single: lines read | single: tokens |"
+            " map/reduce: lines read | map/reduce: tokens | ratio |"
         )
         print("| --- | --- | --- | --- | --- | --- | --- | --- |")
         views = [(name, *busiest_views(path)) for name, path in inputs]

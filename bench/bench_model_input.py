@@ -4,15 +4,16 @@ and stories, the tweet input vs the story input.
 Runs the embedded pipeline (extractive writer, no model) on the real 3,000-tweet CSV and on a
 generated day, then plans the model writer's input for the busiest window at several input token
 budgets, both ways: ``single`` (one request) and ``map_reduce`` (a request per sub-topic group,
-then one over the findings). Prints tweets read of the candidates, estimated input tokens of all
-requests, and the map/reduce to single ratio.
+then one over the findings). Prints lines read of the candidates (tweets, or with stories, story
+and tweet lines), estimated input tokens of all requests, and the map/reduce to single ratio.
 
 The second table is the story coverage: of the window's reported stories (all of them, not only
 the ``report_stories`` a report lists), how many have at least one tweet in the prompt, for the
 tweet input (the window's stories left out, as before the story layer), the story input as the
 writer builds it (the listed stories, then the tweet fill), and the story input were every story
-listed. A tweet counts toward a story when it is one of the story's kept members or
-representatives (``MEMBERS_KEPT`` per story), the same for every column. Planning is
+listed. A tweet's story is found in that last view, built with every member kept (the writer's
+view keeps ``MEMBERS_KEPT`` per story), the same for every column; the "every story listed"
+column's stories are built the same way, so its lines may quote members a report would not keep. Planning is
 deterministic: no repeats needed, and no request is sent.
 
     python -m bench.bench_model_input [--budgets 40000,80000,160000] [--generated 20000]
@@ -28,6 +29,7 @@ from pathlib import Path
 from bench.gen_tweets import write
 from services.embedded import run_embedded
 from services.ingest.sources import build_source
+from services.summarize import stories as story_layer
 from services.summarize.keys import scope_for
 from services.summarize.view import WindowView, load_view, view_from_snapshot
 from services.summarize.writers.model.prompt import Prompts
@@ -50,13 +52,18 @@ def busiest_views(path: Path) -> tuple[WindowView, WindowView]:
         summary = run_embedded(source, settings, store=store)
         views = [load_view(store, p.window_id, settings.report) for p in summary.posts]
         view = max(views, key=lambda v: v.stats.tweets)
-        every = view_from_snapshot(
-            store.snapshot(scope_for(view.window.id)),
-            view.window,
-            built_at=view.built_at,
-            cloud_terms=settings.report.cloud_terms,
-            report_stories=1_000_000,
-        )
+        # Every story, each with every member, so that a tweet's story is always known.
+        kept, story_layer.MEMBERS_KEPT = story_layer.MEMBERS_KEPT, 1_000_000
+        try:
+            every = view_from_snapshot(
+                store.snapshot(scope_for(view.window.id)),
+                view.window,
+                built_at=view.built_at,
+                cloud_terms=settings.report.cloud_terms,
+                report_stories=1_000_000,
+            )
+        finally:
+            story_layer.MEMBERS_KEPT = kept
     return view, every
 
 
@@ -135,8 +142,8 @@ def main() -> None:
         inputs.append((f"generated {args.generated:,}-tweet day", generated))
         settings = AnthropicSettings()
         print(
-            "| input | window tweets | budget | single: tweets read | single: tokens |"
-            " map/reduce: tweets read | map/reduce: tokens | ratio |"
+            "| input | window tweets | budget | single: lines read | single: tokens |"
+            " map/reduce: lines read | map/reduce: tokens | ratio |"
         )
         print("| --- | --- | --- | --- | --- | --- | --- | --- |")
         views = [(name, *busiest_views(path)) for name, path in inputs]

@@ -478,14 +478,16 @@ def test_map_reduce_core_points_carry_their_stories(view) -> None:
     assert len(told) == CORE_POINTS and None not in told and len(set(told)) == CORE_POINTS
 
 
-def test_stories_past_the_listed_ones_are_covered_by_the_tweet_fill(huge) -> None:
+@pytest.mark.parametrize("allowance", [27_000, 1_000_000])
+def test_stories_past_the_listed_ones_are_covered_by_the_tweet_fill(huge, allowance) -> None:
     """A report lists its strongest stories only; the rest of the budget reads the tweet input's
-    candidates outside them, compact, so the prompt covers at least what the tweet input did."""
+    candidates outside them, compact, so the prompt covers at least what the tweet input did,
+    whatever the budget."""
     prompts = Prompts()
     listed = dataclasses.replace(huge, stories=huge.stories[:50])
-    by_story = build_input(listed, prompts, allowance=27_000, model="m", max_tokens=8_000)
+    by_story = build_input(listed, prompts, allowance=allowance, model="m", max_tokens=8_000)
     by_tweet = build_input(
-        dataclasses.replace(huge, stories=[]), prompts, allowance=27_000, model="m", max_tokens=1
+        dataclasses.replace(huge, stories=[]), prompts, allowance=allowance, model="m", max_tokens=1
     )
     member = {d.id: s.id for s in huge.stories for d in s.members}
 
@@ -493,7 +495,12 @@ def test_stories_past_the_listed_ones_are_covered_by_the_tweet_fill(huge) -> Non
         return len({member[i] for i in ids if i in member})
 
     assert by_story.covered == 50  # every listed story has its line
-    assert covered(by_story.items) > covered(by_tweet.items)
+    if allowance < 100_000:
+        assert covered(by_story.items) > covered(by_tweet.items)
+    else:  # both read every candidate they have
+        assert by_tweet.dropped == 0 and by_story.dropped == 0
+        assert covered(by_story.items) >= covered(by_tweet.items)
+        assert set(by_tweet.items) <= set(by_story.items)
     fill = [json.loads(i.line) for i in by_story.items.values() if i.story is None]
     assert fill and all("story" not in t and len(t["text"]) <= STORY_CHARS for t in fill)
 

@@ -39,6 +39,7 @@ from services.summarize.writers.model.stories import (
     COMPACT_ENTITIES,
     StoryLine,
     clip,
+    further_line,
     story_lines,
 )
 from services.summarize.writers.model.tokens import REQUEST_OVERHEAD, estimate_tokens
@@ -320,11 +321,25 @@ def candidate_items(
         lines = story_lines(
             view.stories, full=story_full, chars=story_chars, long_chars=TWEET_CHARS
         )
-        fill = [_tweet_item(d, sizes, story_chars) for d in _unlisted(view, lines.ids())]
+        fill, rest = _unlisted(view, lines.ids())
+        leads = {line.story.id: line for line in lines.leads}
+        story_of = {
+            d.id: story.id
+            for story in view.stories
+            for d in (*story.members, *(r for docs in story.representatives.values() for r in docs))
+        }
+
+        def rest_item(doc: TweetDoc) -> Item:
+            lead = leads.get(story_of.get(doc.id, ""))
+            if lead is None:
+                return _tweet_item(doc, sizes, story_chars)
+            return _story_item(further_line(lead, doc, story_chars))
+
         return [
             *(_story_item(line) for line in (*lines.leads, *lines.others)),
-            *fill,
+            *(_tweet_item(d, sizes, story_chars) for d in fill),
             *(_story_item(line) for line in lines.extras),
+            *(rest_item(d) for d in rest),
         ]
     out = []
     for doc in candidates(view):
@@ -334,24 +349,32 @@ def candidate_items(
     return out
 
 
-def _unlisted(view: WindowView, sent: set[str]) -> list[TweetDoc]:
-    """The tweet input's candidates outside the listed stories: never a tweet of a story set
-    aside, without a category (chatter) or repeating one already taken."""
+def _unlisted(view: WindowView, sent: set[str]) -> tuple[list[TweetDoc], list[TweetDoc]]:
+    """The tweet input's candidates outside the listed stories, then the rest of them: never a
+    tweet of a story set aside or without a category (chatter); a repeated text, or a listed
+    story's tweet its lines do not quote, is left for the rest."""
+    aside = {
+        d.id
+        for story in view.set_aside_stories
+        for d in (*story.members, *(r for docs in story.representatives.values() for r in docs))
+    }
     listed = set(sent)
-    for story in (*view.stories, *view.set_aside_stories):
+    for story in view.stories:
         listed |= {d.id for d in story.members}
         listed |= {d.id for docs in story.representatives.values() for d in docs}
-    out: list[TweetDoc] = []
+    first: list[TweetDoc] = []
+    rest: list[TweetDoc] = []
     repeats: set[str] = set()
     for doc in candidates(view):
-        if doc.id in listed or not doc.categories:
+        if doc.id in aside or doc.id in sent or not doc.categories:
+            continue
+        if doc.id in listed or (doc.near_dup_key and doc.near_dup_key in repeats):
+            rest.append(doc)
             continue
         if doc.near_dup_key:
-            if doc.near_dup_key in repeats:
-                continue
             repeats.add(doc.near_dup_key)
-        out.append(doc)
-    return out
+        first.append(doc)
+    return first, rest
 
 
 _NOT_IN_FILL = frozenset({"subtopics", "categories"})

@@ -16,7 +16,9 @@ as it can:
    ``report_stories`` only), compact, one per repeated text, none from a story set aside or
    without a category: so the prompt covers at least the stories the tweet input covered;
 4. the other stories' other languages, then more of the strongest stories' own tweets (replies,
-   reactions, other accounts), one per story per round.
+   reactions, other accounts), one per story per round;
+5. the rest of the tweet input's candidates (repeated texts, listed stories' tweets not quoted
+   yet), compact, never spam or chatter.
 
 So a story never costs more than one line until every story that fits has its line, and a
 window too large for the budget loses its weakest stories' extra lines, then its weakest
@@ -178,6 +180,11 @@ def _more(story: Story, key: str, doc: TweetDoc, chars: int, lead: StoryLine) ->
     return StoryLine(
         doc=_with_names(doc, evidence), story=story, key=key, sent=sent, evidence=evidence
     )
+
+
+def further_line(lead: StoryLine, doc: TweetDoc, chars: int) -> StoryLine:
+    """Another tweet of ``lead``'s story, as a further line of it."""
+    return _more(lead.story, lead.key, doc, chars, lead)
 
 
 def _compact(

@@ -3,9 +3,11 @@ round, the input-hash cache, the per-window run interval and the usage accountin
 
 A report is written by one of two strategies, within ``input_token_budget`` for all its calls:
 
-- *single*: one forced ``write_report`` tool call over the bounded input (see ``prompt``);
-- *map_reduce*: one ``write_notes`` call per sub-topic group, whose findings are verified, then one
-  ``write_report`` call over the statistics and the findings (see ``mapreduce``).
+- *single*: one forced ``write_report`` tool call over the bounded input (see ``prompt``: the
+  window's stories, one line per story and language, when it has them; see ``stories``);
+- *map_reduce*: one ``write_notes`` call per sub-topic group (a story's lines never split across
+  groups), whose findings are verified, then one ``write_report`` call over the statistics and
+  the findings (see ``mapreduce``).
 
 *single* is the default: every map request re-sends its framing and the reduce reads the
 findings again, so for the same budget map/reduce reads fewer tweets (about a third as many at the

@@ -6,7 +6,7 @@ writer falls back to section by section, and the report's fixed shape (:data:`CO
 :data:`EVENT_TITLES`).
 
 A writer reads the view and never publishes. :class:`~.extractive.ExtractiveWriter` (offline,
-template sentences over the aggregates) is the default and touches nothing else. The model
+the window's stories told in Chinese, quoting their tweets) is the default and touches nothing else. The model
 writers (``model/``) also use the state store, through their governor: the input-hash cache of
 answers, each window's last run (the interval between runs) and the token calibration.
 ``phrasing`` holds the Chinese phrasing both kinds write with.
@@ -21,7 +21,7 @@ from services.summarize.view import WindowView
 from shared.models import Block, CorePoint, ModelUsage, Report, TweetRef
 
 CORE_POINTS = 10
-"""Core points in a report (the seed's ten), fewer only when the window has fewer themes."""
+"""Core points in a report (the seed's ten), fewer only when the window has fewer stories."""
 
 EVENT_TITLES = ("模型发布与技术突破", "新应用与工具发布", "产业合作与投资", "学术研究进展")
 """The fixed sub-sections of 关键事件与发展, in order."""

@@ -25,7 +25,8 @@ tweets join the first-pass story whose common features it shares (never another 
 
 Guards keep templated text from chaining into a giant story: two tweets naming different
 entities do not join on wording alone, a tweet listing :data:`HUB_NAMES` or more names (a roundup)
-joins only by close wording, and a story past :data:`CHAIN_GUARD` tweets (or a hundredth of the
+joins only by close wording, two stories of two or more tweets merge only when their common
+features overlap (:data:`COHERENCE`), and a story past :data:`CHAIN_GUARD` tweets (or a hundredth of the
 table's texts) only grows by near-copies (overlap :data:`COPY_THRESHOLD`), which is how a spam
 flood still becomes one story. The result is a function of the table's contents, so it is the
 same in any arrival order, under redelivery, and in embedded and distributed mode (the store
@@ -71,21 +72,29 @@ JOIN_THRESHOLD = 0.3
 COPY_THRESHOLD = 0.75
 """Overlap of near-copies: the only joins a story past the chain guard still accepts."""
 CHAIN_GUARD = 30
+COHERENT_MIN = 2
+COHERENCE = 0.5
+"""Share of the smaller story's common-feature weight the other must hold for two stories of
+:data:`COHERENT_MIN` tweets or more to merge."""
 HUB_NAMES = 3
 """A tweet naming this many entities (a roundup) joins a story only by close wording."""
 HUB_THRESHOLD = 0.6
 IDF_BASE = 1_000.0
 RARE_DF = 25
+"""A feature in at most this many of the table's texts (or a hundredth of them) is rare: it
+proposes candidate pairs."""
+UNIQUE_DF = 3
+"""A feature in at most this many texts names a tweet's own subject (a coined or rare name)."""
 SMALL_BUCKET = 12
 """Buckets up to this size propose every pair; larger ones a star and a path (linear)."""
 RARE_SHARED = 4
+"""Rare features two tweets must share (one a name or figure) to join whatever their wording."""
 ATTACH_MIN = 3
+"""Second pass: stories of fewer tweets are fragments that may join a larger one."""
 ATTACH_COMMON = 3
-"""Or: rare features a fragment shares with at least half a story's tweets, for it to join."""
+"""Rare features a fragment shares with at least half a story's tweets, for it to join; or:"""
 ATTACH_THRESHOLD = 0.2
 """Share of a small fragment's feature weight a story's profile must cover for it to join."""
-"""Rare features two tweets must share (one a name or figure) to join whatever their wording."""
-"""A feature in at most this many tweets of the table proposes candidate pairs."""
 MEMBERS_KEPT = 30
 REPRESENTATIVES = 3
 
@@ -399,16 +408,15 @@ class _Union:
             i = self.parent[i]
         return i
 
-    def union(self, a: int, b: int, *, limit: int | None) -> None:
+    def union(self, a: int, b: int, *, limit: int | None) -> bool:
         ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return
-        if limit is not None and self.size[ra] + self.size[rb] > limit:
-            return
+        if ra == rb or (limit is not None and self.size[ra] + self.size[rb] > limit):
+            return False
         if (self.size[ra], -ra) < (self.size[rb], -rb):
             ra, rb = rb, ra
         self.parent[rb] = ra
         self.size[ra] += self.size[rb]
+        return True
 
 
 class _Graph:
@@ -420,6 +428,8 @@ class _Graph:
         # one text, so a flood changes neither the weights nor the guard of the other stories.
         texts = {it.feats for it in items}
         self.texts = len(texts)
+        # Rare is relative to the table: a big day's table holds more tweets per story.
+        self.rare_df = max(RARE_DF, self.texts // 100)
         self.df: Counter[str] = Counter()
         for feats in texts:
             self.df.update(feats)
@@ -443,7 +453,7 @@ class _Graph:
             return jaccard
         # An English and a Chinese tweet share only names, figures and Latin words: compare on
         # those, and only when at least two rare ones meet.
-        rare = [f for f in inter if self.df[f] <= RARE_DF]
+        rare = [f for f in inter if self.df[f] <= self.rare_df]
         if len(rare) < 2 or all(f.startswith("e:") for f in rare):
             return jaccard  # sharing only names (lists of models) is not one story
         na = sum(idf[f] for f in a.feats if _neutral(f))
@@ -458,7 +468,7 @@ class _Graph:
             for b in it.bands:
                 buckets.setdefault(b, []).append(i)
             for f in it.feats:
-                if 1 < self.df[f] <= RARE_DF:
+                if 1 < self.df[f] <= self.rare_df:
                     buckets.setdefault(f, []).append(i)
         out: set[tuple[int, int]] = set()
         for group in buckets.values():
@@ -485,9 +495,11 @@ class _Graph:
             ents = x.entities & y.entities
             if x.entities and y.entities and not ents and s < COPY_THRESHOLD:
                 continue  # different names, alike only in wording (a template)
-            rare = [f for f in x.feats & y.feats if self.df[f] <= RARE_DF]
+            rare = [f for f in x.feats & y.feats if self.df[f] <= self.rare_df]
             if rare and all(f.startswith("e:") for f in rare) and s < COPY_THRESHOLD:
                 continue  # alike only in the names they list (roundups, model lists)
+            if not rare and s < COPY_THRESHOLD and self._own_subjects(x, y):
+                continue  # a template filled with other names: alike in wording, not in subject
             hub = len(x.entities) >= HUB_NAMES or len(y.entities) >= HUB_NAMES
             if hub and s < HUB_THRESHOLD and len(figs) < 2:
                 continue  # a list of names bridges stories; it joins only what it nearly repeats
@@ -498,6 +510,27 @@ class _Graph:
         edges += self._reply_edges()
         edges.sort(key=lambda e: (-e[0], e[1], e[2]))
         return edges
+
+    def coherent(self, a: Counter[str], na: int, b: Counter[str], nb: int) -> bool:
+        """Whether two stories of :data:`COHERENT_MIN` tweets or more share enough of their
+        common features (those of at least half their tweets) to be one: what stops one link
+        from chaining two unrelated stories together."""
+        if na < COHERENT_MIN or nb < COHERENT_MIN:
+            return True
+        core_a = {f for f, c in a.items() if 2 * c >= na}
+        core_b = {f for f, c in b.items() if 2 * c >= nb}
+        idf = self.idf
+        shared = sum(idf[f] for f in core_a & core_b)
+        smaller = min(sum(idf[f] for f in core_a), sum(idf[f] for f in core_b))
+        return shared >= COHERENCE * (smaller or 1.0)
+
+    def _own_subjects(self, a: _Item, b: _Item) -> bool:
+        """Whether each tweet names something (a feature nearly unique in the table) that the
+        other does not."""
+        df = self.df
+        return any(df[f] <= UNIQUE_DF for f in a.feats - b.feats) and any(
+            df[f] <= UNIQUE_DF for f in b.feats - a.feats
+        )
 
     def _reply_edges(self) -> list[tuple[float, int, int]]:
         """A reply joins the story of the author it answers (that author's best-matching tweet)."""
@@ -531,21 +564,33 @@ def cluster(entries: Iterable[tuple[str, float, str | None]]) -> list[list[_Item
     uf = _Union(n)
     graph = _Graph(items)
     guard = max(CHAIN_GUARD, graph.texts // 100)
+    members: dict[int, Counter[str]] = {}
     for s, a, b in graph.edges():
-        uf.union(a, b, limit=None if s >= COPY_THRESHOLD else guard)
+        ra, rb = uf.find(a), uf.find(b)
+        if ra == rb:
+            continue
+        pa = members.get(ra) or Counter(items[ra].feats)
+        pb = members.get(rb) or Counter(items[rb].feats)
+        if s < COPY_THRESHOLD and not graph.coherent(pa, uf.size[ra], pb, uf.size[rb]):
+            continue  # a chain: one link, but the two stories are about different things
+        if uf.union(a, b, limit=None if s >= COPY_THRESHOLD else guard):
+            members.pop(ra, None)
+            members.pop(rb, None)
+            members[uf.find(a)] = pa + pb
     groups: dict[int, list[_Item]] = {}
     for i, it in enumerate(items):
         groups.setdefault(uf.find(i), []).append(it)
-    return _attach(list(groups.values()), graph)
+    return _attach(list(groups.values()), graph, guard)
 
 
-def _attach(groups: list[list[_Item]], graph: _Graph) -> list[list[_Item]]:
+def _attach(groups: list[list[_Item]], graph: _Graph, guard: int) -> list[list[_Item]]:
     """Second pass: a tweet or pair left alone joins the story whose common features it shares.
 
     A story's profile is the share of its tweets holding each feature; a small fragment joins the
     story (of at least :data:`ATTACH_MIN` tweets, as the first pass left them) whose profile
     covers enough of its features' weight. Fragments only join first-pass stories, never each
-    other, so no chain can form here, and a fragment naming other entities than a story's stays.
+    other, so no chain can form here (and the chain guard holds); a fragment naming other
+    entities than a story's stays apart.
     """
     idf = graph.idf
     big = [g for g in groups if len(g) >= ATTACH_MIN]
@@ -567,18 +612,22 @@ def _attach(groups: list[list[_Item]], graph: _Graph) -> list[list[_Item]]:
         names = {f for f in feats if f.startswith("e:")}
         total = sum(idf[f] for f in feats) or 1.0
         best: tuple[float, int] | None = None
-        for n in sorted({n for f in feats if graph.df[f] <= RARE_DF for n in index.get(f, ())}):
+        for n in sorted(
+            {n for f in feats if graph.df[f] <= graph.rare_df for n in index.get(f, ())}
+        ):
             profile = profiles[n]
             lead = {f for f, share in profile.items() if f.startswith("e:") and share >= 0.5}
             if names and lead and not names & lead:
                 continue
             score = sum(idf[f] * profile[f] for f in feats if f in profile) / total
-            common = sum(1 for f in feats if profile.get(f, 0.0) >= 0.5 and graph.df[f] <= RARE_DF)
+            common = sum(
+                1 for f in feats if profile.get(f, 0.0) >= 0.5 and graph.df[f] <= graph.rare_df
+            )
             if common >= ATTACH_COMMON:
                 score = max(score, ATTACH_THRESHOLD)
             if score >= ATTACH_THRESHOLD and (best is None or score > best[0]):
                 best = (score, n)
-        if best is None:
+        if best is None or len(out[best[1]]) + len(g) > guard:
             out.append(list(g))
         else:
             out[best[1]].extend(g)

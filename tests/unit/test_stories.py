@@ -13,10 +13,19 @@ from services.classify import handler as classify
 from services.classify.bootstrap import build_classifier, bundled_model
 from services.classify.taxonomy import load_taxonomy
 from services.summarize.aggregate import T_STORIES, deltas_for
+from services.summarize.handler import SummarizeDeps, build_report
 from services.summarize.keys import scope_for
 from services.summarize.stories import cluster, figures_of
 from services.summarize.view import load_view
-from shared.models import Author, Metrics, RetweetRef, TweetClassified, TweetIngested
+from services.summarize.writers.extractive import ExtractiveWriter
+from shared.models import (
+    Author,
+    Metrics,
+    ReportReady,
+    RetweetRef,
+    TweetClassified,
+    TweetIngested,
+)
 from shared.settings import ReportSettings, Settings
 
 WINDOW = "2026-01-02"
@@ -231,3 +240,21 @@ def test_the_clustering_matches_the_ground_truth_pairwise(sample) -> None:
     # Measured 0.985 / 0.667 (bench.bench_stories); the floor catches regressions.
     assert precision >= 0.95
     assert recall >= 0.62
+
+
+def test_the_report_carries_reported_stories_first_then_those_set_aside(sample) -> None:
+    settings = Settings()
+    store = aggregate_all(sample, settings)
+    deps = SummarizeDeps(store=store, settings=settings.report, writer=ExtractiveWriter())
+    ready = build_report(WINDOW, deps=deps)
+    kinds = [s.set_aside for s in ready.stories]
+    first_aside = min(i for i, k in enumerate(kinds) if k is not None)
+    assert all(k is None for k in kinds[:first_aside])
+    assert all(k is not None for k in kinds[first_aside:])
+    assert 10 <= first_aside <= settings.report.report_stories
+    assert {"spam", "chatter"} <= set(kinds[first_aside:])
+    scores = [s.score for s in ready.stories[:first_aside]]
+    assert scores == sorted(scores, reverse=True)
+    assert len({s.id for s in ready.stories}) == len(ready.stories)
+    assert all(s.representatives for s in ready.stories)
+    assert ReportReady.model_validate_json(ready.model_dump_json()) == ready

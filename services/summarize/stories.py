@@ -283,7 +283,15 @@ def features(msg: TweetClassified) -> list[str]:
         if m.lastgroup:
             feats["e:" + m.lastgroup] = None
     words = [w for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in _STOP]
-    words += [t for t in (term.lower() for term in msg.terms) if len(t) > 1 and t not in _STOP]
+    # Only the terms the text itself writes: classify gives a term its word-cloud form, which may
+    # be another language's word (chips -> 芯片); such a form would make every English and
+    # Chinese tweet on one topic look alike (the names that cross languages are entities above).
+    lowered = text.lower()
+    words += [
+        t
+        for t in (term.lower() for term in msg.terms)
+        if len(t) > 1 and t not in _STOP and t in lowered
+    ]
     for word in words:
         if "e:" + word.translate(_WORD_KEY) not in feats:  # a name counts once, as the entity
             feats.setdefault(word[:-1] if word.endswith("s") and len(word) > 4 else word)

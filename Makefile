@@ -60,6 +60,8 @@ bench: env system-deps
 	$(BIN)/python -m bench.bench_classify
 	$(BIN)/python -m bench.bench_run
 	$(BIN)/python -m bench.bench_model_input
+	$(BIN)/python -m bench.bench_stories
+	$(BIN)/python -m bench.bench_writer
 
 clean:
 	rm -rf $(VENV) $(SITE) .mypy_cache .ruff_cache .pytest_cache

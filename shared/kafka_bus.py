@@ -145,6 +145,12 @@ def _dead_letter_record(
     return (letter.topic, letter.model_dump_json().encode("utf-8"), _encode(letter.key), headers)
 
 
+METADATA_MAX_AGE_MS = 10_000
+"""Consumers refresh their cluster metadata this often (kafka-python's default is 5 minutes)."""
+PARTITIONS_WAIT_S = 15.0
+"""How long a new subscription waits for its topic's partitions to show in its metadata."""
+
+
 class KafkaBus:
     """``Bus`` on Kafka: durable topics, consumer groups, commit after acknowledged outputs."""
 
@@ -391,10 +397,31 @@ class KafkaBus:
                 auto_offset_reset="earliest",
                 max_poll_records=self._max_poll_records,
                 allow_auto_create_topics=False,
+                # The group leader assigns the partitions its metadata knows at the join; one
+                # that joined before a just-created topic's partitions reached it assigns none
+                # ("No partition metadata"), and kafka-python rejoins only once its metadata is
+                # refreshed. Refresh often, so such a member is put right within seconds.
+                metadata_max_age_ms=METADATA_MAX_AGE_MS,
             ),
         )
-        consumer.subscribe([self._physical(topic)])
+        physical = self._physical(topic)
+        consumer.subscribe([physical])
+        self._await_partitions(consumer, physical)
         self._subs.append(_Subscription(model, handler, topic, consumer))
+
+    def _await_partitions(self, consumer: Any, physical: str) -> None:
+        """Wait until the consumer's metadata holds the topic's partitions, so its first join
+        assigns them (bounded: past the wait, the short metadata age repairs it later)."""
+        deadline = time.monotonic() + PARTITIONS_WAIT_S
+        while True:
+            parts = self._kafka(
+                "consumer metadata", lambda: consumer.partitions_for_topic(physical)
+            )
+            if parts or time.monotonic() >= deadline:
+                if not parts:
+                    log.warning("no partition metadata for %s yet; joining anyway", physical)
+                return
+            time.sleep(0.2)
 
     def run(self, *, until_idle: bool = False) -> None:
         """Poll and handle until ``stop()``; with ``until_idle``, also once nothing came for a while.

@@ -133,8 +133,8 @@ def test_running_again_replaces_the_post(demo_site) -> None:
     ]
 
 
-@pytest.mark.integration
-def test_jekyll_builds_the_demo_site(demo_site, tmp_path: Path) -> None:
+def _jekyll() -> str:
+    """Debian's jekyll: under CI its absence fails the test, elsewhere it skips."""
     jekyll = shutil.which("jekyll")
     if jekyll is None:
         if os.environ.get("CI") == "true":
@@ -142,8 +142,11 @@ def test_jekyll_builds_the_demo_site(demo_site, tmp_path: Path) -> None:
                 "jekyll is not installed: `make test` installs it (deploy/local/system-deps.sh)"
             )
         pytest.skip("jekyll is not installed (make system-deps-test installs it)")
-    site, _ = demo_site
-    out = tmp_path / "_site"
+    return jekyll
+
+
+def _build(jekyll: str, site: Path, out: Path) -> None:
+    """``jekyll build --safe`` of ``site`` into ``out``; fails the test if it fails."""
     built = subprocess.run(
         [jekyll, "build", "--source", str(site), "--destination", str(out), "--safe"],
         capture_output=True,
@@ -151,6 +154,14 @@ def test_jekyll_builds_the_demo_site(demo_site, tmp_path: Path) -> None:
         timeout=300,
     )
     assert built.returncode == 0, built.stdout + built.stderr
+
+
+@pytest.mark.integration
+def test_jekyll_builds_the_demo_site(demo_site, tmp_path: Path) -> None:
+    jekyll = _jekyll()
+    site, _ = demo_site
+    out = tmp_path / "_site"
+    _build(jekyll, site, out)
     pages = list(out.rglob("twitter_ai_20260102_20260102*.html"))
     assert len(pages) == 1, pages
     html = pages[0].read_text(encoding="utf-8")
@@ -170,13 +181,7 @@ HOSTILE_MARKERS = ("{%", "{{", "<script", "onerror=", "javascript:", "<iframe", 
 def test_jekyll_builds_a_site_whose_post_quotes_every_hostile_tweet(tmp_path: Path) -> None:
     """The sample's hostile tweets, alone, are the day's stories: every one is quoted in the post
     (so this test cannot pass by leaving them out), and none of it runs in the built site."""
-    jekyll = shutil.which("jekyll")
-    if jekyll is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(
-                "jekyll is not installed: `make test` installs it (deploy/local/system-deps.sh)"
-            )
-        pytest.skip("jekyll is not installed (make system-deps-test installs it)")
+    jekyll = _jekyll()
     with SAMPLE.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     hostile = [
@@ -198,13 +203,7 @@ def test_jekyll_builds_a_site_whose_post_quotes_every_hostile_tweet(tmp_path: Pa
     [post] = (site / "_posts").iterdir()
     markdown = post.read_text(encoding="utf-8")
     out = tmp_path / "_site"
-    built = subprocess.run(
-        [jekyll, "build", "--source", str(site), "--destination", str(out), "--safe"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert built.returncode == 0, built.stdout + built.stderr
+    _build(jekyll, site, out)
     [page] = list(out.rglob(post.stem.split("-", 3)[3] + "*.html"))
     html = page.read_text(encoding="utf-8")
     shown = html_unescape(html)

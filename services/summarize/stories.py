@@ -21,7 +21,9 @@ Latin words), or it shares a lead entity and a figure, two figures, or four rare
 which is a name or figure: that is how an English and a Chinese tweet on one event meet. A reply
 joins the story of the author it answers. Pairs merge by union-find in a fixed order (strongest
 first, then by position in the sorted table), then a second pass lets a fragment of one or two
-tweets join the first-pass story whose common features it shares (never another fragment).
+tweets join the first-pass story whose common features it shares, or the story that *owns* every
+name and figure it gives (holds most of the table's texts naming them; a country is no one's),
+never another fragment.
 
 Guards keep templated text from chaining into a giant story: two tweets naming different
 entities do not join on wording alone, a tweet listing :data:`HUB_NAMES` or more names (a roundup)
@@ -95,6 +97,8 @@ ATTACH_COMMON = 3
 """Rare features a fragment shares with at least half a story's tweets, for it to join; or:"""
 ATTACH_THRESHOLD = 0.2
 """Share of a small fragment's feature weight a story's profile must cover for it to join."""
+OWNED_DF = 3
+"""Texts a name or figure must be in for one story to own it (see ``_owners``)."""
 MEMBERS_KEPT = 30
 REPRESENTATIVES = 3
 
@@ -268,6 +272,8 @@ _ALIASES = re.compile(
     re.I,
 )
 _WORD_KEY = str.maketrans("", "", "-'+")
+_PLACES = frozenset(("e:korea", "e:china", "e:eu", "e:us", "e:japan"))
+"""Countries and regions: named by many stories of a day, so no one story owns them."""
 
 
 def features(msg: TweetClassified) -> list[str]:
@@ -613,6 +619,7 @@ def _attach(groups: list[list[_Item]], graph: _Graph, guard: int) -> list[list[_
         for f in profile:
             index.setdefault(f, []).append(n)
     out = [list(g) for g in big]
+    owners = _owners(big, graph)
     for g in groups:
         if len(g) >= ATTACH_MIN:
             continue
@@ -620,6 +627,9 @@ def _attach(groups: list[list[_Item]], graph: _Graph, guard: int) -> list[list[_
         names = {f for f in feats if f.startswith("e:")}
         total = sum(idf[f] for f in feats) or 1.0
         best: tuple[float, int] | None = None
+        owner = _owner_of(feats, names, owners, profiles, index, graph)
+        if owner is not None:
+            best = (1.0, owner)
         for n in sorted(
             {n for f in feats if graph.df[f] <= graph.rare_df for n in index.get(f, ())}
         ):
@@ -640,6 +650,55 @@ def _attach(groups: list[list[_Item]], graph: _Graph, guard: int) -> list[list[_
         else:
             out[best[1]].extend(g)
     return out
+
+
+def _owners(big: list[list[_Item]], graph: _Graph) -> dict[str, int]:
+    """The subjects (names and figures) that one first-pass story owns: it holds more than half
+    of the table's texts carrying the subject, and the subject is in at least :data:`OWNED_DF`
+    texts (so ownership is not a coincidence of two tweets)."""
+    held: dict[str, Counter[int]] = {}
+    for n, g in enumerate(big):
+        for feats in {it.feats for it in g}:
+            for f in feats:
+                if f[:2] in ("e:", "f:") and f not in _PLACES:
+                    held.setdefault(f, Counter())[n] += 1
+    owners: dict[str, int] = {}
+    for f, by_story in held.items():
+        df = graph.df[f]
+        if df < OWNED_DF:
+            continue
+        n, count = min(by_story.items(), key=lambda kv: (-kv[1], kv[0]))
+        if 2 * count > df:
+            owners[f] = n
+    return owners
+
+
+def _owner_of(
+    feats: frozenset[str],
+    names: set[str],
+    owners: dict[str, int],
+    profiles: list[dict[str, float]],
+    index: dict[str, list[int]],
+    graph: _Graph,
+) -> int | None:
+    """The story a fragment belongs to because every name and figure it gives is owned by that
+    story, and it writes one of the story's common words and not the rare words of two other stories: a reaction such as "DeepSeek keeps
+    publishing architecture papers" to the day's one DeepSeek paper story. A roundup (names of
+    :data:`HUB_NAMES` or more) and a fragment with no name or figure never join this way."""
+    subjects = {f for f in feats if f[:2] in ("e:", "f:")}
+    if not subjects - _PLACES or len(names) >= HUB_NAMES:
+        return None
+    stories = {owners.get(f, -1) for f in subjects - _PLACES}
+    if len(stories) != 1 or -1 in stories:
+        return None
+    (n,) = stories
+    words = feats - subjects
+    if not any(f in profiles[n] for f in words):
+        return None
+    # A roundup also writes the own words of two or more other stories ("reading list: recursive
+    # language models, semantic collapse, DeepSeek's residual work"): it stays apart.
+    others = {m for f in words if graph.df[f] <= UNIQUE_DF * 2 for m in index.get(f, ()) if m != n}
+    return None if len(others) >= 2 else n
 
 
 # ---------------------------------------------------------------------------- what a story is

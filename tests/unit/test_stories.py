@@ -154,6 +154,18 @@ def test_english_and_chinese_tweets_on_one_event_are_one_story(classifier_deps) 
     assert memory[0].entity_labels.get("Samsung") == "三星"
 
 
+def test_a_reaction_joins_the_story_that_owns_its_name(sample) -> None:
+    # "DeepSeek keeps publishing architecture papers" shares one name and a word or two with the
+    # day's DeepSeek paper story, which holds most tweets naming DeepSeek: it joins that story.
+    # The reading list naming DeepSeek among other stories' subjects stays apart.
+    view = _stories(sample)
+    story_of = {d.ref.text[:40]: s.id for s in view.stories for d in s.members}
+    paper = story_of["DeepSeek publishes new paper improving t"]
+    assert story_of["While everyone else scales, DeepSeek kee"] == paper
+    assert story_of["DeepSeek's new paper: training stability"] == paper
+    assert story_of.get("Reading list for the first week of 2026:") != paper
+
+
 def test_figures_are_normalised_by_value_across_languages() -> None:
     assert "$1.4e+10" in figures_of("ByteDance to spend $14B on H200")
     assert "$1.4e+10" in figures_of("字节跳动投入140亿美元采购")
@@ -237,9 +249,9 @@ def test_the_clustering_matches_the_ground_truth_pairwise(sample) -> None:
     snap = aggregate_all(sample, settings).snapshot(scope_for(WINDOW))
     story_of = {it.member: n for n, g in enumerate(cluster(snap.tallies[T_STORIES])) for it in g}
     precision, recall = pairwise(truth_by_identity(sample), story_of)
-    # Measured 0.985 / 0.667 (bench.bench_stories); the floor catches regressions.
+    # Measured 0.998 / 0.697 (bench.bench_stories); the floor catches regressions.
     assert precision >= 0.95
-    assert recall >= 0.62
+    assert recall >= 0.68
 
 
 def test_the_report_carries_reported_stories_first_then_those_set_aside(sample) -> None:

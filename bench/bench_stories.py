@@ -135,7 +135,7 @@ def throughput(volume: int) -> tuple[float, float, float]:
     cdeps = classify.ClassifyDeps(
         classifier=build_classifier(load_taxonomy(), model=bundled_model())
     )
-    # Warm-up, untimed: imports (datasketch pulls scipy) and the classifier's caches.
+    # Warm-up, untimed: imports and the classifier's caches.
     warm = MemoryStore()
     for tweet in ingested[:500]:
         for msg in classify.handle(tweet, deps=cdeps):

@@ -4,7 +4,7 @@
 deterministic fingerprint that depends on nothing but the tweet: its *features* (content terms,
 canonical entities ``e:samsung``, figures normalised by value so ``$14B`` and ``140亿美元`` are
 both ``f:$1.4e+10`` and ``+280%`` / ``280%`` both ``f:280%``) and the MinHash LSH *band keys* of
-that feature set (datasketch's ``MinHash``, 32 permutations in 16 bands of 2 rows, fixed seed).
+that feature set (datasketch's ``MinHash`` rows, 32 permutations in 16 bands of 2 rows, fixed seed).
 The fingerprint rides in the tweet's document in the window's ``stories`` tally, whose member is
 the tweet's identity (author + near-duplicate key, so a retweet row or a copy with another link
 is the same member), amount 1 for the tweet plus 1 per retweet. The tally is capped by
@@ -310,32 +310,42 @@ _ROWS_CAP = 1 << 16
 
 
 class _Hasher:
-    """Per-feature MinHash rows from datasketch, cached: a tweet's signature is their minimum.
+    """Per-feature MinHash rows, cached: a tweet's signature is their element-wise minimum.
 
-    MinHash of a set is the element-wise minimum of its members' MinHashes (datasketch's
-    ``merge``), so a feature is hashed once and reused; the cache only saves time.
+    The rows are datasketch's ``MinHash(num_perm=32, seed=1, hashfunc=crc32)`` of each feature
+    (its default ``affine32`` scheme: the MurmurHash3 finalizer, then ``a * h + b mod 2**32``
+    with datasketch's seeded permutations), computed here with the same numpy arithmetic because
+    importing ``datasketch`` loads its LSH classes and with them scipy (about 60 MB and a second
+    per process) for three lines of hashing. ``tests/unit/test_stories.py`` checks the rows
+    against datasketch itself. MinHash of a set is the minimum of its members' MinHashes
+    (datasketch's ``merge``), so a feature is hashed once and reused.
     """
 
     def __init__(self) -> None:
         self._rows: dict[str, int] = {}
         self._matrix = np.zeros((_ROWS_CAP, NUM_PERM), dtype=np.uint32)
-        self._minhash: Any = None
+        gen = np.random.RandomState(1)  # datasketch's _init_permutations, scheme affine32
+        self._a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+        self._b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+
+    def row(self, feature: str) -> np.ndarray:
+        """One feature's MinHash values (as datasketch computes them)."""
+        h = np.array([zlib.crc32(feature.encode("utf-8"))], dtype=np.uint32)
+        h ^= h >> np.uint32(16)  # MurmurHash3's fmix32, datasketch's pre-mix
+        h *= np.uint32(0x85EBCA6B)
+        h ^= h >> np.uint32(13)
+        h *= np.uint32(0xC2B2AE35)
+        h ^= h >> np.uint32(16)
+        out: np.ndarray = self._a * h + self._b  # wraps mod 2**32, as intended
+        return out
 
     def _row(self, feature: str) -> int:
         row = self._rows.get(feature)
         if row is None:
             if len(self._rows) >= _ROWS_CAP:
                 self._rows.clear()
-            mh = self._minhash
-            if mh is None:
-                from datasketch import MinHash  # heavy import (numpy, scipy): only when first used
-
-                mh = self._minhash = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=_crc)
-            # One MinHash, cleared per feature: constructing one costs more than hashing.
-            mh.clear()
-            mh.update(feature.encode("utf-8"))
             row = self._rows[feature] = len(self._rows)
-            self._matrix[row] = mh.hashvalues
+            self._matrix[row] = self.row(feature)
         return row
 
     def bands(self, feats: Sequence[str]) -> list[int]:
@@ -348,10 +358,6 @@ class _Hasher:
         # Salted by the band's index, so equal rows in different bands are different keys; cut
         # to 52 bits so a key survives JSON in any reader.
         return [(v ^ (i * 0x9E3779B97F4A7C15)) & 0xFFFFFFFFFFFFF for i, v in enumerate(values)]
-
-
-def _crc(data: bytes) -> int:
-    return zlib.crc32(data)
 
 
 @lru_cache(maxsize=1)

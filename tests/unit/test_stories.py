@@ -270,3 +270,39 @@ def test_the_report_carries_reported_stories_first_then_those_set_aside(sample) 
     assert len({s.id for s in ready.stories}) == len(ready.stories)
     assert all(s.representatives for s in ready.stories)
     assert ReportReady.model_validate_json(ready.model_dump_json()) == ready
+
+
+def test_band_rows_are_datasketch_minhash() -> None:
+    import zlib
+
+    import numpy as np
+    from datasketch import MinHash
+
+    from services.summarize.stories import NUM_PERM, _hasher
+
+    for feature in ("e:samsung", "f:$1.4e+10", "语义崩溃", "transformer", "", "a" * 300):
+        mh = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=zlib.crc32)
+        mh.update(feature.encode("utf-8"))
+        assert np.array_equal(_hasher().row(feature), mh.hashvalues)
+    # A set's signature is datasketch's MinHash of the whole set, as the band keys read it.
+    feats = ["e:deepseek", "paper", "architecture", "残差"]
+    mh = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=zlib.crc32)
+    for f in feats:
+        mh.update(f.encode("utf-8"))
+    values = mh.hashvalues.astype(np.uint32).view(np.uint64).tolist()
+    expected = [(v ^ (i * 0x9E3779B97F4A7C15)) & 0xFFFFFFFFFFFFF for i, v in enumerate(values)]
+    assert _hasher().bands(feats) == expected
+
+
+def test_the_story_layer_does_not_load_scipy() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from services.summarize.stories import _hasher\n"
+        "_hasher().bands(['a', 'b'])\n"
+        "print(any(m == 'scipy' or m.startswith('scipy.') for m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -730,7 +730,7 @@ _KINDS: tuple[tuple[StoryKind, re.Pattern[str]], ...] = (
     (
         "funding",
         re.compile(
-            r"raise[sd]?\b|funding|valuation|series [a-e]|budget|spend|orders?\b|ordered|purchas|acqui|融资|估值|投入|采购|订购|收购",
+            r"raise[sd]?\b|funding|valuation|series [a-e]|budget|spend|\borders?\b|ordered|purchas|acqui|融资|估值|投入|采购|订购|收购",
             re.I,
         ),
     ),
@@ -742,14 +742,14 @@ _KINDS: tuple[tuple[StoryKind, re.Pattern[str]], ...] = (
     (
         "release",
         re.compile(
-            r"launch|releas|unveil|introduc|dropped|announc|ships?\b|is out|发布|推出|上线|开源了",
+            r"launch|releas|unveil|introduc|dropped|announc|\bships?\b|is out|发布|推出|上线|开源了",
             re.I,
         ),
     ),
     (
         "tool",
         re.compile(
-            r"\btool|library|guide|docs|documentation|plugin|extension|app\b|工具|指南|资源库|文档",
+            r"\btool|library|guide|docs|documentation|plugin|extension|\bapps?\b|工具|指南|资源库|文档",
             re.I,
         ),
     ),
@@ -759,7 +759,7 @@ _KINDS: tuple[tuple[StoryKind, re.Pattern[str]], ...] = (
 def _kind(items: Sequence[_Item]) -> StoryKind:
     votes: Counter[StoryKind] = Counter()
     for it in items:
-        text = it.doc.ref.text
+        text = clean_text(it.doc.ref.text)  # a handle (@tessa_ships) says nothing of the kind
         for kind, pattern in _KINDS:
             if pattern.search(text):
                 votes[kind] += 1

@@ -306,3 +306,12 @@ def test_the_story_layer_does_not_load_scipy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_story_s_kind_reads_its_words_not_its_handles(sample) -> None:
+    # "@tessa_ships This is exactly how it feels" once made an opinion a release ("ships").
+    view = _stories(sample)
+    year = next(s for s in view.stories if any("A year in AI" in d.ref.text for d in s.members))
+    assert year.kind in {"opinion", "debate"}
+    by_text = {d.ref.text[:30]: s.kind for s in view.stories for d in s.members}
+    assert by_text["IQuest Labs releases a 40B-par"] == "release"

@@ -155,10 +155,17 @@ def test_rich_window_fills_every_section_with_ten_cited_points() -> None:
     for block in report.events:
         assert block.paragraphs
         assert len(block.citations) == len(block.bullets)  # one event story a line, cited
-    assert [b.title for b in report.markets] == ["个股与市场情绪", NO_CRYPTO_TITLE]
-    assert "NVDA（NVIDIA，8 次，看涨 5）" in report.markets[0].paragraphs[1]
-    assert any("+124%、+280%、76%" in b for b in report.markets[0].bullets)
-    assert report.markets[1].paragraphs == [NO_CRYPTO_TEXT]
+    # Markets: a block per sector, its stories told (who said what, how the market took it),
+    # the category's share first and the most mentioned tickers no story named last.
+    assert [b.title for b in report.markets] == ["股票市场", "投资与融资", NO_CRYPTO_TITLE]
+    stocks, funding, crypto = report.markets
+    assert stocks.paragraphs[0].startswith("本时段金融市场相关推文 11 条")
+    assert "+124%" in stocks.paragraphs[1] and "“" in stocks.paragraphs[1]
+    assert "市场情绪偏多，4 条推文看涨" in stocks.paragraphs[1]
+    assert "ByteDance" in funding.paragraphs[0]
+    assert "NVDA（NVIDIA，8 次，看涨 5）" in funding.paragraphs[-1]
+    assert all(len(b.citations) == 1 and not b.bullets for b in (stocks, funding))
+    assert crypto.paragraphs == [NO_CRYPTO_TEXT]
     assert [b.title for b in report.ai_analysis][:3] == ["智能代理", "伦理与治理", "模型发布"]
     assert [b.title for b in report.finance_analysis] == ["股票市场", "投资与融资"]
     assert not any("只能区分出" in n for n in report.footer_notes)  # no "fewer points" note

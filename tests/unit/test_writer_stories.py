@@ -289,3 +289,45 @@ def test_without_stories_the_writer_groups_the_tweets_itself(view) -> None:
     assert [b.title for b in report.events] == list(EVENT_TITLES)
     # the stand-in stories are made of the view's tweets: their figures are the view's data
     assert_traceable(dataclasses.replace(bare, stories=stories_of(bare)), report)
+
+
+def test_a_side_few_tweets_take_is_not_called_the_mood() -> None:
+    from services.summarize.writers.telling import Rotor, mood
+
+    n = iter(range(1, 100))
+    eight = [
+        doc(next(n), f"Chinese firms ordered 2 million H200 chips, report {i}") for i in range(7)
+    ]
+    eight.append(doc(next(n), "2 million H200s ordered, bullish for NVDA", sentiment="bullish"))
+    told = {mood(Rotor(), story("s-orders", eight, kind="funding")) for _ in range(1)}
+    rotor = Rotor()
+    told |= {mood(rotor, story("s-orders", eight, kind="funding")) for _ in range(4)}
+    assert all("居多" not in t and "偏多" not in t and "一边倒" not in t for t in told)
+    assert any("其余 7 条" in t or "多数推文只是转述" in t for t in told)
+    most = [*eight[:3], *(dataclasses.replace(d, sentiment="bullish") for d in eight[3:])]
+    assert "看涨" in mood(Rotor(), story("s-orders", most, kind="funding"))
+    assert "只是转述" not in mood(Rotor(), story("s-orders", most, kind="funding"))
+
+
+def test_markets_tell_the_market_stories_by_sector(view) -> None:
+    stories = [
+        dataclasses.replace(s, categories=("finance", "ai"), subtopics=("chips",))
+        if s.id in {"s-memory", "s-bytedance"}
+        else s
+        for s in view.stories
+    ]
+    view = dataclasses.replace(
+        view, stories=stories, subtopic_labels={**view.subtopic_labels, "chips": "芯片与硬件"}
+    )
+    report = ExtractiveWriter().write(view).report
+    memory = report.markets[0]
+    assert memory.title == "芯片与硬件"
+    assert memory.paragraphs[0].startswith("本时段金融市场相关推文")
+    # The memory rally and ByteDance's budget: each told, quoted; the rally's mood given.
+    assert "「" in memory.paragraphs[1] and "“" in memory.paragraphs[1]
+    assert "看涨" in memory.paragraphs[1]
+    assert "字节跳动" in memory.paragraphs[2] and "“" in memory.paragraphs[2]
+    assert len(memory.citations) == 2
+    for block in report.markets:
+        for paragraph in block.paragraphs:
+            assert "（1 条推文）。" not in paragraph or paragraph.startswith("此外")

@@ -49,6 +49,7 @@ from services.summarize.writers.telling import (
     OPINION,
     Rotor,
     lead_of,
+    mood,
     reaction_of,
     substantial,
     tell,
@@ -62,6 +63,11 @@ EVENT_SINGLES = 3
 """A heading lists a story only one tweet told while it has fewer lines than this."""
 AI_BLOCKS = 5
 FINANCE_BLOCKS = 3
+MARKET_BLOCKS = 3
+"""个股与数字货币: sector blocks per market."""
+MARKET_STORIES = 3
+"""Stories told in a sector block; the rest are named in one sentence."""
+MARKET_SYMBOLS = 4
 ANALYSIS_STORIES = 4
 NO_CRYPTO_TITLE = "未涉及数字货币"
 NO_CRYPTO_TEXT = "本时段推文未涉及数字货币或加密货币相关内容。"
@@ -333,8 +339,15 @@ class ExtractiveWriter:
         return finish_blocks(_event_block(plan, t, by_heading[t], told) for t in EVENT_TITLES)
 
     def markets(self, view: WindowView) -> list[Block]:
-        """个股与数字货币: a stocks block, then a crypto block (or the statement that none was seen)."""
-        return finish_blocks([_stocks_block(view), _crypto_block(view)])
+        """个股与数字货币: the day's market stories by sector, told, with the tickers they move;
+        then crypto the same way (or the statement that none was seen). A market without a
+        reported story falls back to its share, mood and most mentioned symbols."""
+        plan = _plan(view)
+        told = {c.tweet_id for p in self.core_points(view) for c in p.citations}
+        stocks = _market_blocks(view, plan, "finance", told) or [_stocks_block(view)]
+        told.update(c.tweet_id for b in stocks for c in b.citations)
+        crypto = _market_blocks(view, plan, "crypto", told) or [_crypto_block(view)]
+        return finish_blocks([*stocks, *crypto])
 
     def ai_analysis(self, view: WindowView) -> list[Block]:
         """专项分析 / 人工智能相关内容: the leading AI sub-topics and the stories told in them."""
@@ -692,6 +705,93 @@ def _markets_block(
         bullets.append(_figures_bullet(doc))
         cited.append(doc)
     return Block(title=title, paragraphs=paragraphs, bullets=bullets, citations=_refs(cited))
+
+
+_MARKET_STORY_KINDS = {"market", "funding"}
+_SECTOR_LEADS = (
+    "「{t}」是{sector}方面讨论最多的消息（{c}）。",
+    "「{t}」同样受到关注（{c}）。",
+    "另一条消息是「{t}」（{c}）。",
+)
+
+
+def _market_stories(plan: _Plan, cat: str) -> list[Story]:
+    """Reported stories about ``cat`` (finance or crypto), strongest first: those it leads, and
+    market and funding stories that carry it (unless the other market leads them)."""
+    other = "crypto" if cat == "finance" else "finance"
+    return [
+        s
+        for s in plan.stories
+        if cat in s.categories
+        and (s.categories[0] == cat or (s.kind in _MARKET_STORY_KINDS and s.categories[0] != other))
+    ]
+
+
+def _sector(view: WindowView, story: Story, cat: str) -> str:
+    """The story's sector: its leading sub-topic's label, else the market's own name."""
+    for sub in story.subtopics:
+        label = view.subtopic_labels.get(sub)
+        if label:
+            return label
+    return CATEGORY_LABELS[cat]
+
+
+def _market_blocks(view: WindowView, plan: _Plan, cat: str, told: set[str]) -> list[Block]:
+    """A block per sector (its leading sub-topic), strongest sector first: its stories told in a
+    sentence and a quote each (another tweet than the core point quoted where there is one), how
+    the market took them, and the symbols its tweets name; the category's size and mood open the
+    first block, and the most mentioned symbols no story named close the last. A sector whose
+    stories are all single tweets has no block."""
+    stories = _market_stories(plan, cat)
+    if not stories:
+        return []
+    by_sector: dict[str, list[Story]] = {}
+    for story in stories:
+        by_sector.setdefault(_sector(view, story, cat), []).append(story)
+    sectors = list(by_sector.items())
+    symbols = view.stats.tickers if cat == "finance" else view.stats.coins
+    kind = "股票代码" if cat == "finance" else "币种"
+    rotor = Rotor()
+    named: set[str] = set()
+    blocks: list[Block] = []
+    for sector, members in sectors:
+        if len(blocks) == MARKET_BLOCKS:
+            break
+        paragraphs = [] if blocks else [_category_intro(view, cat)]
+        cited: list[TweetDoc] = []
+        # A story of several tweets is told; one tweet's is only named (below), and a sector of
+        # single tweets has no block of its own.
+        carried_by_many = [s for s in members if s.tweets > 1]
+        for i, story in enumerate(carried_by_many[:MARKET_STORIES]):
+            lead = plan.lead(story, told | {d.id for d in cited}) or plan.lead(story)
+            if lead is None:
+                continue
+            text = _SECTOR_LEADS[i].format(t=plan.title(story), sector=sector, c=_carried(story))
+            text += f"{said(lead)}。"
+            if story.sentiment.get("bullish", 0) or story.sentiment.get("bearish", 0):
+                text += mood(rotor, story)
+            paragraphs.append(text)
+            cited.append(lead)
+        if not cited:
+            continue
+        rest = [s for s in members if s not in carried_by_many[:MARKET_STORIES]]
+        if rest:
+            more = [f"「{plan.title(s)}」（{_carried(s)}）" for s in rest[:3]]
+            paragraphs.append(f"此外，{join(more)}也有讨论。")
+        carried = {sym for s in members for d in s.members for sym in (*d.tickers, *d.coins)}
+        moved = [s for s in symbols if s.symbol in carried and s.symbol not in named][
+            :MARKET_SYMBOLS
+        ]
+        if moved:
+            named.update(s.symbol for s in moved)
+            paragraphs.append(f"相关{kind}：{join([_symbol_item(s) for s in moved])}。")
+        blocks.append(Block(title=sector, paragraphs=paragraphs, citations=_refs(cited)))
+    left = [s for s in symbols[:5] if s.symbol not in named]
+    if blocks and left:
+        last = blocks[-1]
+        line = f"被提及较多的{kind}还有{join([_symbol_item(s) for s in left])}。"
+        blocks[-1] = last.model_copy(update={"paragraphs": [*last.paragraphs, line]})
+    return blocks
 
 
 def _stocks_block(view: WindowView) -> Block:

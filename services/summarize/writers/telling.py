@@ -269,6 +269,23 @@ _NEUTRAL = (
     "各条推文态度中性，未见明显分歧。",
     "推文语气平实，情绪中性。",
 )
+# A side only a minority of the story's tweets take is not "the mood": say how few.
+_FEW_UP = (
+    "{b} 条推文看涨，其余 {r} 条未表明方向。",
+    "只有 {b} 条推文给出看涨判断，多数推文只是转述。",
+)
+_FEW_DOWN = (
+    "{s} 条推文看跌，其余 {r} 条未表明方向。",
+    "只有 {s} 条推文给出看跌判断，多数推文只是转述。",
+)
+_FEW_UPBEAT = (
+    "{b} 条推文表示看好，其余 {r} 条未表态。",
+    "表示看好的只有 {b} 条，多数推文只是转述。",
+)
+_FEW_DOWNBEAT = (
+    "{s} 条推文表示看淡，其余 {r} 条未表态。",
+    "表示看淡的只有 {s} 条，多数推文只是转述。",
+)
 _MARKET_KINDS = {"market", "funding"}
 
 
@@ -311,15 +328,22 @@ def mood(rotor: Rotor, story: Story) -> str:
     """How it was received, by its tweets' sentiment."""
     b, s = story.sentiment.get("bullish", 0), story.sentiment.get("bearish", 0)
     market = story.kind in _MARKET_KINDS
+    few = 2 * max(b, s) < story.tweets
+    key: str
+    variants: Sequence[str]
     if b and s:
         key, variants = ("mixed", _MIXED) if market else ("split", _SPLIT)
+    elif b and few:
+        key, variants = ("few-up", _FEW_UP) if market else ("few-upbeat", _FEW_UPBEAT)
     elif b:
         key, variants = ("up", _MARKET_UP) if market else ("upbeat", _UPBEAT)
+    elif s and few:
+        key, variants = ("few-down", _FEW_DOWN) if market else ("few-downbeat", _FEW_DOWNBEAT)
     elif s:
         key, variants = ("down", _MARKET_DOWN) if market else ("downbeat", _DOWNBEAT)
     else:
         key, variants = "neutral", _NEUTRAL
-    return rotor.pick(key, variants).format(b=num(b), s=num(s))
+    return rotor.pick(key, variants).format(b=num(b), s=num(s), r=num(max(story.tweets - b - s, 0)))
 
 
 def tell(

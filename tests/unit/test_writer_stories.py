@@ -225,9 +225,9 @@ def test_titles_name_the_story_in_chinese_from_its_entities_or_its_opening() -> 
     stories = {s.id: s for s in day()}
     # No Chinese member: the subject by its Chinese name and the verb in Chinese.
     assert story_title(stories["s-bytedance"]) == "字节跳动计划投入$14B on Nvidia H200 chips"
-    # No verb to take: the kind and the opening clause, as written.
+    # No verb to take: the kind and the opening clause, as written; cut short, it says so.
     assert story_title(stories["s-imo"]) == (
-        "新研究：small human hints help frontier models solve IMO-level"
+        "新研究：small human hints help frontier models solve IMO-level…"
     )
     assert english_clause(doc(1, "The divide does not make sense in a world of agents")) == (
         "The divide does not make sense in a world of agents"

@@ -605,22 +605,22 @@ def _analysis(view: WindowView, area: str, limit: int) -> list[Block]:
         if _subtopic_area(view, stat.key) != area:
             continue
         # A story belongs to its two leading sub-topics; it is told under the first block shown.
-        stories = [s for s in plan.stories if stat.key in s.subtopics[:2] and s.id not in shown][
-            :ANALYSIS_STORIES
-        ]
+        # Stories several tweets carried come first; one tweet's only when the block has no other.
+        candidates = [s for s in plan.stories if stat.key in s.subtopics[:2] and s.id not in shown]
+        stories = [s for s in candidates if s.tweets > 1][:ANALYSIS_STORIES] or candidates[:2]
         if not stories:
             continue
         shown.update(s.id for s in stories)
         stories.sort(key=lambda s: (-s.tweets, -s.score, s.id))
         text = (
-            f"「{stat.label}」共 {num(stat.count)} 条推文，占全部推文的 "
-            f"{share(stat.count, view.stats.tweets)}。"
+            f"{stat.label}方面共有 {num(stat.count)} 条推文（占全部推文的 "
+            f"{share(stat.count, view.stats.tweets)}），"
         )
         items = [f"{_named(plan, [s])[0]}（{num(s.tweets)} 条）" for s in stories]
         if stories[0].tweets > 1:
-            text += f"其中讨论较多的是{join(items)}。"
+            text += f"讨论集中在{join(items)}。"
         else:
-            text += f"其中的代表性话题是{join(items)}。"
+            text += f"代表性的话题是{join(items)}。"
         fresh = [s for s in stories if s.id not in core][:2]
         bullets, cited = [], []
         for story in fresh:

@@ -327,10 +327,13 @@ def english_clause(doc: TweetDoc, limit: int = 60) -> str | None:
         if len(" ".join([*out, word])) > limit:
             break
         out.append(word)
+    cut = len(out) < len(words)
     # A clause cut short must not end on a word that leads into what was cut.
     while out and out[-1].casefold().strip(",") in _DANGLING:
         out.pop()
-    return " ".join(out) if len(out) >= 3 else None
+    if len(out) < 3:
+        return None
+    return " ".join(out) + ("…" if cut else "")  # a cut clause says so
 
 
 __all__ = [

@@ -81,6 +81,8 @@ COHERENCE = 0.5
 HUB_NAMES = 3
 """A tweet naming this many entities (a roundup) joins a story only by close wording."""
 HUB_THRESHOLD = 0.6
+CROSS_SPAN = 0.2
+"""Across languages, the share of the longer tweet's shareable weight the two must share."""
 IDF_BASE = 1_000.0
 RARE_DF = 25
 """A feature in at most this many of the table's texts (or a hundredth of them) is rare: it
@@ -276,6 +278,64 @@ _PLACES = frozenset(("e:korea", "e:china", "e:eu", "e:us", "e:japan"))
 """Countries and regions: named by many stories of a day, so no one story owns them."""
 
 
+# Words that say one thing in both languages, each written as a concept ``c:<key>`` in place of
+# the word, so an English and a Chinese tweet telling one claim share features beyond names and
+# figures ("Closed wins early. Open wins eventually." / "封闭系统早期获胜，开放系统最终获胜").
+# English forms as :func:`features` reads them (lower case, a plural's "s" dropped past four
+# letters); Chinese forms as classify's segmentation gives them. Only words specific enough to
+# tell a claim apart: "model" and 模型 stay words of their own language.
+_CONCEPT_FORMS: dict[str, tuple[str, ...]] = {
+    "bubble": ("bubble", "泡沫"),
+    "valuation": ("valuation", "估值"),
+    "railroad": ("railroad", "railway", "铁路"),
+    "internet": ("internet", "互联网"),
+    "seed-round": ("seed round", "种子轮"),
+    "closed": ("closed", "封闭", "闭源"),
+    "open": ("open", "开放", "开源"),
+    "win": ("win", "wins", "won", "winning", "获胜", "胜出", "赢"),
+    "early": ("early", "早期"),
+    "eventually": ("eventually", "最终"),
+    "database": ("database", "数据库"),
+    "browser": ("browser", "浏览器"),
+    "operating-system": ("operating", "操作系统"),
+    "technical": ("technical", "non-technical", "技术", "非技术"),
+    "divide": ("divide", "划分", "鸿沟"),
+    "commodity": ("commodities", "commoditie", "commodity", "商品化"),
+    "engineer": ("engineer", "工程师"),
+    "teacher": ("teacher", "老师", "教师"),
+    "hint": ("hint", "提示"),
+    "frontier": ("frontier", "前沿"),
+    "paper": ("paper", "论文"),
+    "prediction": ("prediction", "predictions", "预测"),
+    "enterprise": ("enterprise", "企业级"),
+    "robotic": ("robotic", "robotics", "robot", "机器人"),
+    "interactive": ("interactive", "交互式", "可交互", "交互"),
+    "image": ("image", "图片", "图像"),
+    "diagram": ("diagram", "示意图"),
+    "textbook": ("textbook", "教材", "课本"),
+    "semantic-collapse": ("semantic collapse", "语义崩溃"),
+    "retrieval": ("retrieval", "检索"),
+    "knowledge-base": ("knowledge base", "知识库"),
+    "embedding": ("embedding", "向量"),
+    "vibe-coding": ("vibe coding", "vibecoding", "氛围编程"),
+    "debug": ("debug", "调试"),
+    "context": ("context", "上下文"),
+    "recursive": ("recursive", "递归"),
+    "residual": ("residual", "残差"),
+    "architecture": ("architecture", "架构"),
+    "benchmark": ("benchmark", "基准"),
+    "memory": ("memory", "存储", "内存", "記憶體"),
+    "regulation": ("regulation", "监管"),
+    "policy": ("policy", "政策"),
+    "export-rule": ("export rule", "export rules", "出口管制"),
+    "order": ("order", "orders", "ordered", "订单", "订购"),
+    "human": ("human", "人类"),
+    "problem": ("problem", "难题"),
+    "collaboration": ("collaboration", "协作"),
+}
+_CONCEPTS = {form: "c:" + key for key, forms in _CONCEPT_FORMS.items() for form in forms}
+
+
 def features(msg: TweetClassified) -> list[str]:
     """A tweet's features: entities, figures, then content words and terms (bounded)."""
     ent = msg.entities
@@ -300,7 +360,8 @@ def features(msg: TweetClassified) -> list[str]:
     ]
     for word in words:
         if "e:" + word.translate(_WORD_KEY) not in feats:  # a name counts once, as the entity
-            feats.setdefault(word[:-1] if word.endswith("s") and len(word) > 4 else word)
+            form = word[:-1] if word.endswith("s") and len(word) > 4 else word
+            feats.setdefault(_CONCEPTS.get(form, form))
     return list(feats)[:MAX_FEATURES]
 
 
@@ -471,14 +532,17 @@ class _Graph:
         jaccard = shared / ((self.weight[id(a)] + self.weight[id(b)] - shared) or 1.0)
         if a.doc.ref.lang == b.doc.ref.lang:
             return jaccard
-        # An English and a Chinese tweet share only names, figures and Latin words: compare on
-        # those, and only when at least two rare ones meet.
-        rare = [f for f in inter if self.df[f] <= self.rare_df]
-        if len(rare) < 2 or all(f.startswith("e:") for f in rare):
-            return jaccard  # sharing only names (lists of models) is not one story
+        # An English and a Chinese tweet share only names, figures, concepts and Latin words:
+        # compare on those, and only when at least two rare ones besides names meet.
+        rare = [f for f in inter if self.df[f] <= self.rare_df and not f.startswith("e:")]
+        if len(rare) < 2:
+            return jaccard  # names and one more word in common (lists of models) is not one story
         na = sum(idf[f] for f in a.feats if _neutral(f))
         nb = sum(idf[f] for f in b.feats if _neutral(f))
-        overlap = sum(idf[f] for f in inter if _neutral(f)) / (min(na, nb) or 1.0)
+        shared_neutral = sum(idf[f] for f in inter if _neutral(f))
+        if shared_neutral < CROSS_SPAN * max(na, nb):
+            return jaccard  # a short tweet's few words found in a long roundup: not one story
+        overlap = shared_neutral / (min(na, nb) or 1.0)
         return max(jaccard, 0.6 * overlap)
 
     def candidates(self) -> set[tuple[int, int]]:

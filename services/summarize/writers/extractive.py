@@ -717,14 +717,19 @@ _SECTOR_LEADS = (
 
 def _market_stories(plan: _Plan, cat: str) -> list[Story]:
     """Reported stories about ``cat`` (finance or crypto), strongest first: those it leads, and
-    market and funding stories that carry it (unless the other market leads them)."""
+    market and funding stories most of whose tweets carry it (unless the other market leads)."""
     other = "crypto" if cat == "finance" else "finance"
-    return [
-        s
-        for s in plan.stories
-        if cat in s.categories
-        and (s.categories[0] == cat or (s.kind in _MARKET_STORY_KINDS and s.categories[0] != other))
-    ]
+
+    def about(s: Story) -> bool:
+        if not s.categories or s.categories[0] == other or cat not in s.categories:
+            return False
+        if s.categories[0] == cat:
+            return True
+        # A market or funding story led by AI: when most of its tweets are market tweets.
+        held = sum(1 for d in s.members if cat in d.categories)
+        return s.kind in _MARKET_STORY_KINDS and 2 * held > len(s.members)
+
+    return [s for s in plan.stories if about(s)]
 
 
 def _sector(view: WindowView, story: Story, cat: str) -> str:

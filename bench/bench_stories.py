@@ -145,7 +145,7 @@ def throughput(volume: int) -> tuple[float, float, float]:
     for stories in (False, True, False):
         store = MemoryStore()
         patch = (
-            mock.patch.object(aggregate, "story_doc", lambda msg, fields: "")
+            mock.patch.object(aggregate, "story_doc", lambda msg, fields, encoded=None: "")
             if not stories
             else mock.patch.object(aggregate, "T_CLUSTERS", aggregate.T_CLUSTERS)
         )

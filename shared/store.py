@@ -172,6 +172,8 @@ class _Scope:
     tally_docs: dict[str, dict[str, tuple[float, str]]] = field(default_factory=dict)
     rankings: dict[str, dict[str, float]] = field(default_factory=dict)
     ranking_docs: dict[str, dict[str, str]] = field(default_factory=dict)
+    worst: dict[str, tuple[float, str] | None] = field(default_factory=dict)
+    """Per full ranking, its worst entry's sort key (see ``_rank``); None when unknown."""
     expires_at: float | None = None
 
 
@@ -227,17 +229,29 @@ class MemoryStore:
     def _rank(s: _Scope, group: str, entries: Sequence[Ranked], cap: int) -> None:
         scores = s.rankings.setdefault(group, {})
         docs = s.ranking_docs.setdefault(group, {})
+        worst = s.worst.get(group)
         for r in entries:
             held = scores.get(r.member)
+            if (
+                held is None
+                and worst is not None
+                and len(scores) >= cap
+                and _sort_key((r.member, r.score)) > worst
+            ):
+                continue  # a newcomer below a full ranking's worst: it would go at once
             if held is None or r.score >= held:
                 scores[r.member] = r.score
                 if r.doc is not None:
                     docs[r.member] = r.doc
+                worst = None
         while len(scores) > cap:
             # Drop the worst: lowest score, and on a tie the highest member (sorted order's last).
-            worst = max(scores.items(), key=_sort_key)[0]
-            del scores[worst]
-            docs.pop(worst, None)
+            gone = max(scores.items(), key=_sort_key)[0]
+            del scores[gone]
+            docs.pop(gone, None)
+        if worst is None and len(scores) >= cap:
+            worst = max(_sort_key(item) for item in scores.items())
+        s.worst[group] = worst
 
     def snapshot(self, scope: str) -> Snapshot:
         """Copy the scope out, sorted."""

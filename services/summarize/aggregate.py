@@ -129,6 +129,16 @@ def _window(start: date, timezone: str, window_days: int) -> Window:
     )
 
 
+@lru_cache(maxsize=256)
+def _check_window(window_id: str, settings: ReportSettings) -> None:
+    """Raise when what the schedule and the writers compute for the window later cannot be
+    held: its close (handler.closes_at) and its bounds in UTC. Cached: a day's tweets share
+    a handful of windows (an error is not cached, so it is raised each time)."""
+    window = window_by_id(window_id, settings)
+    closes = window.end + timedelta(seconds=settings.close_grace_s)
+    _ = window.start.astimezone(UTC), closes.astimezone(UTC)
+
+
 @lru_cache(maxsize=16)
 def _zone(timezone: str) -> ZoneInfo:
     return ZoneInfo(timezone)
@@ -170,11 +180,7 @@ def _checked_window_id(ts: datetime, settings: ReportSettings) -> str:
     try:
         day = ts.astimezone(_zone(settings.timezone)).date()
         window_id = _window_id(day, settings.window_days)
-        # What the schedule and the writers compute for the window later: its close
-        # (handler.closes_at) and its bounds in UTC.
-        window = window_by_id(window_id, settings)
-        closes = window.end + timedelta(seconds=settings.close_grace_s)
-        _ = window.start.astimezone(UTC), closes.astimezone(UTC)
+        _check_window(window_id, settings)
     except (OverflowError, ValueError) as exc:
         raise InvalidMessage(
             f"observed_at {ts.isoformat()} has no report window in {settings.timezone}: {exc}"
@@ -305,7 +311,7 @@ def deltas_for(msg: TweetClassified, settings: ReportSettings) -> list[tuple[str
     # Amount 0: these only offer the representative document; the counts came with the tweet id.
     offer_tallies = {T_CLUSTERS: [Tally(msg.near_dup_key, 0.0, doc, score)]}
     # The story table: the tweet's fingerprint as its document; a retweet adds one to its weight.
-    story = story_doc(msg, fields)
+    story = story_doc(msg, fields, doc)
     offer_tallies[T_STORIES] = [Tally(who, 0.0 if t.via_retweet is None else 1.0, story, score)]
     if tickers:
         offer_tallies[T_TICKERS] = [Tally(s, 0.0, doc, score) for s in tickers]

@@ -426,23 +426,25 @@ def _hasher() -> _Hasher:
     return _Hasher()
 
 
-def story_doc(msg: TweetClassified, fields: dict[str, Any]) -> str:
+def story_doc(msg: TweetClassified, fields: dict[str, Any], encoded: str | None = None) -> str:
     """The story table's document for a tweet: its ``tweet_doc`` fields plus its fingerprint.
 
     Extra keys: w features, b band keys, cl Chinese labels of its companies, r the handle it
-    replies to.
+    replies to. ``encoded`` is ``fields`` already as JSON (the caller has it): the extra keys are
+    appended to it, which gives the same text as encoding the whole again.
     """
     feats = features(msg)
-    doc = dict(fields)
-    doc["w"] = feats
-    doc["b"] = _hasher().bands(feats)
+    extra: dict[str, Any] = {"w": feats, "b": _hasher().bands(feats)}
     labels = {c.name: c.label for c in msg.entities.companies if c.label}
     if labels:
-        doc["cl"] = labels
+        extra["cl"] = labels
     to = reply_to(msg.tweet.text) or (msg.tweet.in_reply_to or "").lower() or None
     if to:
-        doc["r"] = to
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+        extra["r"] = to
+    if encoded is not None and encoded.endswith("}") and len(encoded) > 2:
+        tail = json.dumps(extra, ensure_ascii=False, separators=(",", ":"))
+        return encoded[:-1] + "," + tail[1:]
+    return json.dumps({**fields, **extra}, ensure_ascii=False, separators=(",", ":"))
 
 
 # ---------------------------------------------------------------------------- build

@@ -333,3 +333,15 @@ def test_concepts_join_a_claim_across_languages_but_not_names_and_one_word(sampl
     # A reading list naming three stories' subjects joins none of them.
     reading = story_of("Reading list for the first")
     assert reading not in {story_of("Stanford researchers"), story_of("DeepSeek publishes new")}
+
+
+def test_a_story_document_appended_to_the_tweet_document_is_the_same_text(sample) -> None:
+    import json
+
+    from services.summarize.aggregate import _doc_fields
+    from services.summarize.stories import story_doc
+
+    for msg in sample[:80]:
+        fields = _doc_fields(msg)
+        encoded = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+        assert story_doc(msg, fields, encoded) == story_doc(msg, fields)

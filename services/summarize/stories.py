@@ -782,6 +782,16 @@ _PROMO = re.compile(
     re.I,
 )
 _KINDS: tuple[tuple[StoryKind, re.Pattern[str]], ...] = (
+    # A view says so in its words, whatever it is about: a prediction or a bubble call is not
+    # a funding or market event for naming valuations or stocks.
+    (
+        "opinion",
+        re.compile(
+            r"\bpredictions?\b|\bi predict|\bbubbles?\b|hot take|unpopular opinion|\bi think\b|"
+            r"预测|泡沫|我觉得|我认为",
+            re.I,
+        ),
+    ),
     (
         "incident",
         re.compile(r"outage|breach|leak|hack|vulnerab|exploit|attack|故障|漏洞|泄露|宕机", re.I),
@@ -832,7 +842,7 @@ def _kind(items: Sequence[_Item]) -> StoryKind:
                 break
     if votes:
         kind, n = min(votes.items(), key=lambda kv: (-kv[1], [k for k, _ in _KINDS].index(kv[0])))
-        if n * 3 >= len(items):
+        if n * 3 >= len(items) and kind != "opinion":
             return kind
     sentiments = {it.doc.sentiment for it in items}
     replies = sum(1 for it in items if it.reply)

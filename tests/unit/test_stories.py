@@ -316,7 +316,7 @@ def test_a_story_s_kind_reads_its_words_not_its_handles(sample) -> None:
     by_text = {d.ref.text[:30]: s.kind for s in view.stories for d in s.members}
     assert by_text["IQuest Labs releases a 40B-par"] == "release"
     # A prediction or a bubble call is a view, though it names stocks or valuations.
-    assert by_text["2026 predictions, quick: - ent"] in {"opinion", "debate"}
+    assert by_text["2026 predictions, quick:\n- ent"] in {"opinion", "debate"}
     assert by_text["Seed rounds at $100M+ valuatio"] in {"opinion", "debate"}
     assert by_text["ByteDance plans to spend $14B "] == "funding"
 

@@ -88,6 +88,11 @@ RARE_DF = 25
 """A feature in at most this many of the table's texts (or a hundredth of them) is rare: it
 proposes candidate pairs."""
 UNIQUE_DF = 3
+MIN_FEATURES = 2
+"""A tweet with fewer features joins only its own copies (same near-duplicate key)."""
+BACKGROUND_SHARE = 0.1
+"""A feature in more than this share of the table's texts is background: two tweets sharing
+only such features (a day of ChatGPT tweets in twenty languages) do not join."""
 """A feature in at most this many texts names a tweet's own subject (a coined or rare name)."""
 SMALL_BUCKET = 12
 """Buckets up to this size propose every pair; larger ones a star and a path (linear)."""
@@ -513,6 +518,8 @@ class _Graph:
         self.texts = len(texts)
         # Rare is relative to the table: a big day's table holds more tweets per story.
         self.rare_df = max(RARE_DF, self.texts // 100)
+        # What a large share of the day's texts say is its background, not any one story.
+        self.background_df = max(self.rare_df, int(BACKGROUND_SHARE * self.texts))
         self.df: Counter[str] = Counter()
         for feats in texts:
             self.df.update(feats)
@@ -581,7 +588,15 @@ class _Graph:
             ents = x.entities & y.entities
             if x.entities and y.entities and not ents and s < COPY_THRESHOLD:
                 continue  # different names, alike only in wording (a template)
-            rare = [f for f in x.feats & y.feats if self.df[f] <= self.rare_df]
+            shared = x.feats & y.feats
+            if x.doc.near_dup_key != y.doc.near_dup_key and (
+                min(len(x.feats), len(y.feats)) < MIN_FEATURES
+                or all(self.df[f] > self.background_df for f in shared)
+            ):
+                # A tweet that says nothing but a name ("ChatGPT" and words of a script we do
+                # not read), or two alike only in what a tenth of the day says: no story.
+                continue
+            rare = [f for f in shared if self.df[f] <= self.rare_df]
             if rare and all(f.startswith("e:") for f in rare) and s < COPY_THRESHOLD:
                 continue  # alike only in the names they list (roundups, model lists)
             if not rare and s < COPY_THRESHOLD and self._own_subjects(x, y):
@@ -696,6 +711,9 @@ def _attach(groups: list[list[_Item]], graph: _Graph, guard: int) -> list[list[_
         if len(g) >= ATTACH_MIN:
             continue
         feats = frozenset().union(*(it.feats for it in g))
+        if len(feats) < MIN_FEATURES:
+            out.append(list(g))  # a bare name tells no story to join
+            continue
         names = {f for f in feats if f.startswith("e:")}
         total = sum(idf[f] for f in feats) or 1.0
         best: tuple[float, int] | None = None

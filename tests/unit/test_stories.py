@@ -349,3 +349,34 @@ def test_a_story_document_appended_to_the_tweet_document_is_the_same_text(sample
         fields = _doc_fields(msg)
         encoded = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
         assert story_doc(msg, fields, encoded) == story_doc(msg, fields)
+
+
+def test_tweets_alike_only_in_the_day_s_background_are_not_one_story(classifier_deps) -> None:
+    # A day of ChatGPT tweets in many languages: each names ChatGPT and little else a Latin
+    # reader can see. Sharing only what a tenth of the day says is not a story (it was 55 tweets
+    # in twenty languages on the real ChatGPT CSV).
+    texts = [
+        "ChatGPT الذكاء الاصطناعي دورة",
+        "ChatGPT Я хотела больше добра",
+        "ChatGPT عمران نیازی سائنسدان",
+        "ChatGPT チャット履歴の無効化",
+        "ChatGPT를 활용한 논문 읽고 쓰기",
+        "#ChatGPT https://t.co/pSJe2f5ctE",
+        "ChatGPT یه سری دوستان",
+        "ChatGPT مستملحات مع",
+        "ChatGPT Даже если ты не идешь",
+        "ChatGPT ثورة ال",
+    ]
+    msgs = [
+        _tweet(classifier_deps, f"{texts[n % 10]} №{n}", f"u{n}", n, lang="und") for n in range(40)
+    ]
+    # The rest of the day, about other things (a background needs a day behind it).
+    words = ["harbor", "violin", "glacier", "orchid", "lantern", "canyon", "meadow", "falcon"]
+    msgs += [
+        _tweet(classifier_deps, f"{words[n % 8]} {words[(n // 8) % 8]} note {n}", f"o{n}", 100 + n)
+        for n in range(200)
+    ]
+    view = _stories(msgs)
+    sizes = [s.tweets for s in view.stories if any("ChatGPT" in d.ref.text for d in s.members)]
+    # At most one text's repeats (the same words from four accounts) make a story.
+    assert sizes and max(sizes) <= 4, sizes

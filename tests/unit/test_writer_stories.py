@@ -331,3 +331,14 @@ def test_markets_tell_the_market_stories_by_sector(view) -> None:
     for block in report.markets:
         for paragraph in block.paragraphs:
             assert "（1 条推文）。" not in paragraph or paragraph.startswith("此外")
+
+
+def test_a_title_drops_the_quote_marks_around_a_whole_quoted_tweet() -> None:
+    from services.summarize.writers.titles import clean
+
+    assert (
+        clean('"很高興地宣布：我們的新課程現已免費提供！"')
+        == "很高興地宣布：我們的新課程現已免費提供！"
+    )
+    assert clean("“语义崩溃”这个词起得很准") == "“语义崩溃”这个词起得很准"
+    assert clean("斯坦福研究提出“语义崩溃”") == "斯坦福研究提出“语义崩溃”"

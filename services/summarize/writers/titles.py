@@ -84,7 +84,15 @@ def clean(text: str) -> str:
     text = quotable_text(text)
     text = _SYMBOLS.sub("", _HASHTAG.sub("", _MENTION.sub("", text)))
     text = _LABEL.sub("", _BRACKETED.sub("", text))
-    return " ".join(text.split()).strip(" ，,：:-–—")
+    text = " ".join(text.split()).strip(" ，,：:-–—")
+    # A tweet that is one quoted announcement ("很高興地宣布：…") loses the quote marks around it.
+    close = _QUOTE_PAIRS.get(text[:1])
+    if close and text.endswith(close) and len(text) > 2 and close not in text[1:-1]:
+        text = text[1:-1].strip(" ，,：:-–—")
+    return text
+
+
+_QUOTE_PAIRS = {'"': '"', "“": "”", "「": "」", "『": "』"}
 
 
 def _chinese(text: str) -> bool:

@@ -387,6 +387,17 @@ class Cluster:
             if r.value
         ]
 
+    def _checkpoints(self) -> dict[str, str]:
+        """This run's ingest file checkpoints in Redis: key -> records published."""
+        from shared.redis_store import redis_client
+
+        client = redis_client(self.redis_settings("ingest"), socket_timeout=2)
+        try:
+            keys = sorted(client.scan_iter(match=f"*{self.prefix}*checkpoint*", count=1000))
+            return {str(k): str(client.get(k)) for k in keys}
+        finally:
+            client.close()
+
     def ingest_with_kills(
         self, path: Path, *args: str, kills: int, every: int, timeout_s: float = 300
     ) -> list[Kill]:
@@ -396,10 +407,16 @@ class Cluster:
         done: list[Kill] = []
         deadline = time.monotonic() + timeout_s
         mark = 0
+        saved = self._checkpoints()
         proc = self.ingest(path, *args, wait=False)
         while len(done) < kills:
             started = time.monotonic()
-            while (on_topic := total(self.end_offsets(TweetIngested.TOPIC))) < mark + every:
+            # Kill once it has put ``every`` more records out and moved its checkpoint (it
+            # settles once a second): on a loaded machine it could otherwise publish them all
+            # between two settles, and every restart would rightly read from line 1.
+            while (
+                on_topic := total(self.end_offsets(TweetIngested.TOPIC))
+            ) < mark + every or self._checkpoints() == saved:
                 if proc.poll() is not None:
                     raise RuntimeError(
                         f"ingest ended (rc={proc.returncode}) before kill {len(done) + 1}:\n"
@@ -418,6 +435,7 @@ class Cluster:
                 )
             )
             mark = on_topic
+            saved = self._checkpoints()
             proc = self.ingest(path, *args, wait=False)
         if proc.wait(timeout=max(1.0, deadline - time.monotonic())) != 0:
             raise RuntimeError(f"ingest failed:\n{self.log('ingest', latest=True)[-4000:]}")

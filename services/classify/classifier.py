@@ -31,12 +31,14 @@ The trained model (``model.py``, optional: without it the rules decide alone) an
   name, a listed company with a move. The model never removes what they found;
 - finance for the rest: an English text (no Han characters: there is no labelled Chinese to
   train on, so Chinese is the lexicon's) of three words or more that the rules put in no
-  category and that has a cue (the taxonomy's ``finance.cues``, a percentage or an amount of
-  money) is finance when the model's P(finance) reaches its trained threshold;
-- sentiment of a market tweet: the rules' count where their lexicon or a signed percentage
-  speaks (so negation and hits that cancel out are handled as written), else the model's side
-  when its probability reaches the trained ``side`` threshold, else neutral: news with no
-  direction stays neutral.
+  category and that has a cue (the taxonomy's ``finance.cues`` or ``finance.news_cues``, a
+  percentage or an amount of money) is finance when the model's P(finance) reaches its
+  trained threshold;
+- sentiment of a market tweet: for Chinese (no model input), the rules' count (lexicon hits
+  with negation, signed percentages; hits that cancel out are neutral). For English, the
+  model's P(bullish) and P(bearish), the rules' side leaning its own by the trained ``lean``
+  (the model also sees the lexicon's hits as features), and a side only where it reaches the
+  trained ``side`` threshold, else neutral: news with no direction stays neutral.
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ from services.classify.lexicon import (
     Target,
     fold,
 )
-from services.classify.model import Model
+from services.classify.model import Model, side_of
 from services.classify.segment import Segmenter
 from services.classify.taxonomy import ModelSpec, Taxonomy, Terms
 from services.classify.text import (
@@ -157,6 +159,7 @@ class _Found:
     score: int = 0
     words: list[str] = field(default_factory=list)
     lex: list[str] = field(default_factory=list)  # the sentiment lexicon's hits, as markers
+    negated: bool = False  # a lexicon hit was negated ("isn't falling")
 
     def add(self, targets: tuple[Target, ...], negated: bool) -> None:
         for kind, key in targets:
@@ -173,9 +176,11 @@ class _Found:
             elif kind == COIN:
                 self.coins[key] = None
             elif kind == BULL:
+                self.negated |= negated
                 self.score += -1 if negated else 1
                 self.lex.append("lex-" if negated else "lex+")
             elif kind == BEAR:
+                self.negated |= negated
                 self.score += 1 if negated else -1
                 self.lex.append("lex+" if negated else "lex-")
 
@@ -263,6 +268,9 @@ class Classifier:
         self._spam_min = taxonomy.spam.min_hits
         fin = taxonomy.categories.get("finance")
         self._cues = frozenset(w.lower() for w in fin.cues) if fin else frozenset()
+        self._model_cues = self._cues | (
+            frozenset(w.lower() for w in fin.news_cues) if fin else frozenset()
+        )
         self._compile()
 
     # ------------------------------------------------------------------ building
@@ -417,7 +425,8 @@ class Classifier:
         self, cats: set[str], found: _Found, tags: _Tags, model_in: ModelInput
     ) -> bool:
         """Whether the model decides finance for this text: the rules left it in no category,
-        it has enough words, and it has a cue (a market word, a percentage, an amount of money).
+        it has enough words, and it has a cue (a market or company-news word, a percentage, an
+        amount of money).
 
         A listed company is no cue: "Google Research published a paper" reads like a headline.
         """
@@ -425,7 +434,9 @@ class Classifier:
             return False
         if len(model_in.words) < _MODEL_MIN_WORDS:
             return False
-        return bool(tags.percentages or tags.money) or not self._cues.isdisjoint(model_in.words)
+        if tags.percentages or tags.money:
+            return True
+        return not self._model_cues.isdisjoint(model_in.words)
 
     def model_decides_finance(self, text: str) -> bool:
         """Whether the model (had it one) would decide if this text is finance; for training."""
@@ -443,21 +454,32 @@ class Classifier:
         return self._open_to_model(cats, found, tags, model_in)
 
     def _sentiment(self, found: _Found, tags: _Tags, model_in: ModelInput | None) -> Sentiment:
-        """A market text's side: the rules' where their lexicon or a signed percentage speaks
-        (negation included; hits that cancel out are neutral), else the model's."""
-        signs = [_SIGNS[p[0]] for p in tags.percentages if p[0] in _SIGNS]
-        if found.lex or signs or self._model is None or model_in is None:
-            score = found.score + sum(signs)
+        """A market text's side: the rules' count (the lexicon with negation, signed percentages;
+        hits that cancel out count 0) where there is no model input (Chinese) or a lexicon hit
+        is negated (a bag of words cannot read "isn't falling"), else the model's
+        probabilities with the rules' side leaning them by the trained ``lean``."""
+        score = self.rule_score(found, tags)
+        if self._model is None or model_in is None or found.negated:
             if score:
                 return "bullish" if score > 0 else "bearish"
             return "neutral"
         bull, bear, _ = self._model.sentiment(model_in.words, model_in.marks)
-        side = self._model.thresholds.side
-        if bull >= side and bull > bear:
-            return "bullish"
-        if bear >= side and bear > bull:
-            return "bearish"
-        return "neutral"
+        return side_of(bull, bear, score, self._model.thresholds)
+
+    @staticmethod
+    def rule_score(found: _Found, tags: _Tags) -> int:
+        """The rules' sentiment count: lexicon hits (negation applied) plus signed percentages."""
+        return found.score + sum(_SIGNS[p[0]] for p in tags.percentages if p[0] in _SIGNS)
+
+    def rule_side(self, text: str) -> tuple[int, bool]:
+        """The sign of the rules' sentiment count of a text, and whether the rules decide it
+        alone (a negated lexicon hit); for training the ``lean``."""
+        clean, cut_word = strip_noise(text)
+        lower = clean.lower()
+        found = _Found()
+        self._scan(clean, cut_word, lower, found)
+        score = self.rule_score(found, _Tags.of(clean, lower))
+        return (score > 0) - (score < 0), found.negated
 
     def _find_models(self, lower: str, found: _Found) -> None:
         # A regex per family, tried only when one of its triggers occurs in the text.

@@ -21,7 +21,7 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -45,10 +45,34 @@ class Thresholds:
 
     ``finance``: P(finance) at or above which a text the rules left alone is a market text.
     ``side``: P(side) at or above which a market text is bullish or bearish (else neutral).
+    ``lean``: what the rules' own side (their lexicon count with negation, signed percentages)
+    adds to that side's probability before the ``side`` test; 0 leaves the model alone, 1 or
+    more lets the rules decide wherever they speak (a file without it behaves so).
     """
 
     finance: float
     side: float
+    lean: float = 1.0
+
+
+Side = Literal["bullish", "bearish", "neutral"]
+
+
+def side_of(bull: float, bear: float, rule_score: int, thresholds: Thresholds) -> Side:
+    """The side of a text from the model's P(bullish), P(bearish) and the rules' count.
+
+    The rules' side gets ``thresholds.lean`` added to its probability; then the side whose
+    probability reaches ``thresholds.side`` and beats the other is the answer, else neutral.
+    """
+    if rule_score > 0:
+        bull += thresholds.lean
+    elif rule_score < 0:
+        bear += thresholds.lean
+    if bull >= thresholds.side and bull > bear:
+        return "bullish"
+    if bear >= thresholds.side and bear > bull:
+        return "bearish"
+    return "neutral"
 
 
 def _table(values: np.ndarray[Any, Any]) -> array[float]:

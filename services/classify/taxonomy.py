@@ -72,6 +72,12 @@ class CategorySpec(_Spec):
         description="Single words one of which (or a percentage or an amount of money) a text "
         "needs before the trained model may add the category; finance only.",
     )
+    news_cues: list[Term] = Field(
+        default_factory=list,
+        description="Company-news words (announces, appoints, lawsuit, Inc): like `cues` they "
+        "let the trained model decide a text, but unlike `cues` they never make a market text "
+        "beside an amount of money; finance only.",
+    )
 
 
 class SubtopicSpec(_Spec):

@@ -42,6 +42,7 @@ from services.classify.model import (
     SENTIMENTS,
     Model,
     Thresholds,
+    side_of,
     write_model,
 )
 from services.classify.taxonomy import load_taxonomy
@@ -55,6 +56,10 @@ RETAIL_WEIGHT = 3.0
 # model decides (on the dev fold); above 0.5 every step trades recall for precision.
 FINANCE_RECALL_FLOOR = 0.97
 SIDE_GRID = tuple(round(0.30 + 0.02 * i, 2) for i in range(26))
+# How far the rules' own side leans the model's (``Thresholds.lean``): none to deciding.
+LEAN_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 1.0)
+# The rules' answer where they decide alone (a negated lexicon hit), by the sign of their count.
+_RULES = {1: "bullish", -1: "bearish", 0: "neutral"}
 
 
 @dataclass(frozen=True)
@@ -188,36 +193,51 @@ def choose_finance_threshold(
 
 
 def choose_side_threshold(
-    rows: Sequence[Row], oof: np.ndarray[Any, Any], *, verbose: bool
-) -> float:
-    """The side threshold with the best dev-fold news macro-F1 and retail side accuracy."""
-    best, best_score = SIDE_GRID[0], -1.0
-    for t in SIDE_GRID:
-        preds = [_side(float(o[0]), float(o[1]), t) for o in oof]
-        news = [(r.label, p) for r, p in zip(rows, preds, strict=True) if r.weight == 1.0]
-        retail = [(r.label, p) for r, p in zip(rows, preds, strict=True) if r.weight != 1.0]
-        score = (macro_f1(news) + side_accuracy(retail)) / 2
-        if verbose:
-            print(
-                f"    side={t:.2f}  news macro-F1 {macro_f1(news):.3f} acc {accuracy(news):.3f}"
-                f"  news side acc {side_accuracy(news):.3f}  retail side acc {side_accuracy(retail):.3f}"
-            )
-        if score > best_score:
-            best, best_score = t, score
+    rows: Sequence[Row], oof: np.ndarray[Any, Any], rules: Classifier, *, verbose: bool
+) -> tuple[float, float]:
+    """The (side, lean) pair with the best dev-fold score: the mean of news balanced accuracy
+    (the mean of each label's recall, so that a side missed counts as much as a neutral one)
+    and retail side accuracy, with the rules' own side leaning the model's as the service does.
+    """
+    leans = [rules.rule_side(r.item.text) for r in rows]
+    best, best_score = (SIDE_GRID[0], LEAN_GRID[0]), -1.0
+    for lean in LEAN_GRID:
+        for t in SIDE_GRID:
+            th = Thresholds(finance=1.0, side=t, lean=lean)
+            preds = [
+                SENTIMENTS.index(
+                    _RULES[sign] if negated else side_of(float(o[0]), float(o[1]), sign, th)
+                )
+                for o, (sign, negated) in zip(oof, leans, strict=True)
+            ]
+            news = [(r.label, p) for r, p in zip(rows, preds, strict=True) if r.weight == 1.0]
+            retail = [(r.label, p) for r, p in zip(rows, preds, strict=True) if r.weight != 1.0]
+            score = (balanced_accuracy(news) + side_accuracy(retail)) / 2
+            if verbose:
+                print(
+                    f"    lean={lean:.2f} side={t:.2f}  news acc {accuracy(news):.3f}"
+                    f" macro-F1 {macro_f1(news):.3f} balanced {balanced_accuracy(news):.3f}"
+                    f" side acc {side_accuracy(news):.3f}  retail side acc"
+                    f" {side_accuracy(retail):.3f}"
+                )
+            if score > best_score:
+                best, best_score = (t, lean), score
     return best
-
-
-def _side(bull: float, bear: float, t: float) -> int:
-    if bull >= t and bull > bear:
-        return 0
-    if bear >= t and bear > bull:
-        return 1
-    return 2
 
 
 def accuracy(pairs: Sequence[tuple[int, int]]) -> float:
     """Share of (truth, prediction) pairs that agree."""
     return sum(a == b for a, b in pairs) / len(pairs) if pairs else float("nan")
+
+
+def balanced_accuracy(pairs: Sequence[tuple[int, int]]) -> float:
+    """The mean over the labels that occur of the share of that label's rows found."""
+    recalls = []
+    for label in range(3):
+        rows = [b for a, b in pairs if a == label]
+        if rows:
+            recalls.append(sum(b == label for b in rows) / len(rows))
+    return sum(recalls) / len(recalls) if recalls else float("nan")
 
 
 def side_accuracy(pairs: Sequence[tuple[int, int]]) -> float:
@@ -306,9 +326,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     t_fin = choose_finance_threshold(fin_dev, fin_p, rules, verbose=args.verbose)
     sent_dev, sent_p = dev_predictions(sent_rows, C_SENTIMENT, balanced=True)
     print("  side threshold (dev fold):")
-    t_side = choose_side_threshold(sent_dev, sent_p, verbose=args.verbose)
-    thresholds = Thresholds(finance=t_fin, side=t_side)
-    print(f"  thresholds: finance {t_fin:.2f}, side {t_side:.2f}")
+    t_side, lean = choose_side_threshold(sent_dev, sent_p, rules, verbose=args.verbose)
+    thresholds = Thresholds(finance=t_fin, side=t_side, lean=lean)
+    print(f"  thresholds: finance {t_fin:.2f}, side {t_side:.2f}, lean {lean:.2f}")
 
     fin_w, fin_b = weights(fit(fin_rows, C_FINANCE), binary=True)
     sent_w, sent_b = weights(fit(sent_rows, C_SENTIMENT, balanced=True), binary=False)
@@ -321,7 +341,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     meta = {
         "feature_version": features.VERSION,
         "bits": features.BITS,
-        "thresholds": {"finance": t_fin, "side": t_side},
+        "thresholds": {"finance": t_fin, "side": t_side, "lean": lean},
         "figures": {k: round(v, 4) for k, v in figures.items()},
         "rows": {"finance": len(fin_rows), "sentiment": len(sent_rows)},
     }

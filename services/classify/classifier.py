@@ -63,7 +63,7 @@ from services.classify.lexicon import (
     Target,
     fold,
 )
-from services.classify.model import Model, side_of
+from services.classify.model import Model, rules_side, side_of
 from services.classify.segment import Segmenter
 from services.classify.taxonomy import ModelSpec, Taxonomy, Terms
 from services.classify.text import (
@@ -400,16 +400,22 @@ class Classifier:
             return self._scan_non_latin(clean, lower, found)
         return False
 
+    def _read(self, text: str) -> tuple[str, _Found, _Tags, bool]:
+        """A text's cleaned form, every term scan of it, its tags, whether it has Han; for the
+        methods training calls (``classify`` keeps the pieces it needs itself)."""
+        clean, cut_word = strip_noise(text)
+        lower = clean.lower()
+        found = _Found()
+        has_han = self._scan(clean, cut_word, lower, found)
+        return clean, found, _Tags.of(clean, lower), has_han
+
     def model_input(self, text: str) -> ModelInput | None:
         """What the model scores for a text (its words and markers), or None if it scores none.
 
         Training builds its matrix from this, so the model is trained on exactly what it sees.
         """
-        clean, cut_word = strip_noise(text)
-        lower = clean.lower()
-        found = _Found()
-        has_han = self._scan(clean, cut_word, lower, found)
-        return self._model_input(clean, found, _Tags.of(clean, lower), has_han, force=True)
+        clean, found, tags, has_han = self._read(text)
+        return self._model_input(clean, found, tags, has_han, force=True)
 
     def _model_input(
         self, clean: str, found: _Found, tags: _Tags, has_han: bool, *, force: bool = False
@@ -440,11 +446,7 @@ class Classifier:
 
     def model_decides_finance(self, text: str) -> bool:
         """Whether the model (had it one) would decide if this text is finance; for training."""
-        clean, cut_word = strip_noise(text)
-        lower = clean.lower()
-        found = _Found()
-        has_han = self._scan(clean, cut_word, lower, found)
-        tags = _Tags.of(clean, lower)
+        clean, found, tags, has_han = self._read(text)
         if len(found.spam) >= self._spam_min:
             return False
         model_in = self._model_input(clean, found, tags, has_han, force=True)
@@ -459,12 +461,10 @@ class Classifier:
         is negated (a bag of words cannot read "isn't falling"), else the model's
         probabilities with the rules' side leaning them by the trained ``lean``."""
         score = self.rule_score(found, tags)
-        if self._model is None or model_in is None or found.negated:
-            if score:
-                return "bullish" if score > 0 else "bearish"
-            return "neutral"
+        if self._model is None or model_in is None:
+            return rules_side(score)
         bull, bear, _ = self._model.sentiment(model_in.words, model_in.marks)
-        return side_of(bull, bear, score, self._model.thresholds)
+        return side_of(bull, bear, score, self._model.thresholds, rules_decide=found.negated)
 
     @staticmethod
     def rule_score(found: _Found, tags: _Tags) -> int:
@@ -472,14 +472,10 @@ class Classifier:
         return found.score + sum(_SIGNS[p[0]] for p in tags.percentages if p[0] in _SIGNS)
 
     def rule_side(self, text: str) -> tuple[int, bool]:
-        """The sign of the rules' sentiment count of a text, and whether the rules decide it
-        alone (a negated lexicon hit); for training the ``lean``."""
-        clean, cut_word = strip_noise(text)
-        lower = clean.lower()
-        found = _Found()
-        self._scan(clean, cut_word, lower, found)
-        score = self.rule_score(found, _Tags.of(clean, lower))
-        return (score > 0) - (score < 0), found.negated
+        """The rules' sentiment count of a text, and whether the rules decide it alone (a
+        negated lexicon hit); for training the ``lean``."""
+        _, found, tags, _ = self._read(text)
+        return self.rule_score(found, tags), found.negated
 
     def _find_models(self, lower: str, found: _Found) -> None:
         # A regex per family, tried only when one of its triggers occurs in the text.

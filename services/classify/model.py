@@ -58,12 +58,25 @@ class Thresholds:
 Side = Literal["bullish", "bearish", "neutral"]
 
 
-def side_of(bull: float, bear: float, rule_score: int, thresholds: Thresholds) -> Side:
+def rules_side(rule_score: int) -> Side:
+    """The side the rules' count gives alone (hits that cancel out are neutral)."""
+    if rule_score:
+        return "bullish" if rule_score > 0 else "bearish"
+    return "neutral"
+
+
+def side_of(
+    bull: float, bear: float, rule_score: int, thresholds: Thresholds, *, rules_decide: bool
+) -> Side:
     """The side of a text from the model's P(bullish), P(bearish) and the rules' count.
 
-    The rules' side gets ``thresholds.lean`` added to its probability; then the side whose
-    probability reaches ``thresholds.side`` and beats the other is the answer, else neutral.
+    Where the rules decide alone (a negated lexicon hit: a bag of words reads "isn't falling"
+    backwards) their count is the answer. Else the rules' side gets ``thresholds.lean`` added
+    to its probability; then the side whose probability reaches ``thresholds.side`` and beats
+    the other is the answer, else neutral.
     """
+    if rules_decide:
+        return rules_side(rule_score)
     if rule_score > 0:
         bull += thresholds.lean
     elif rule_score < 0:

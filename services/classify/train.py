@@ -58,8 +58,6 @@ FINANCE_RECALL_FLOOR = 0.97
 SIDE_GRID = tuple(round(0.30 + 0.02 * i, 2) for i in range(26))
 # How far the rules' own side leans the model's (``Thresholds.lean``): none to deciding.
 LEAN_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 1.0)
-# The rules' answer where they decide alone (a negated lexicon hit), by the sign of their count.
-_RULES = {1: "bullish", -1: "bearish", 0: "neutral"}
 
 
 @dataclass(frozen=True)
@@ -205,10 +203,8 @@ def choose_side_threshold(
         for t in SIDE_GRID:
             th = Thresholds(finance=1.0, side=t, lean=lean)
             preds = [
-                SENTIMENTS.index(
-                    _RULES[sign] if negated else side_of(float(o[0]), float(o[1]), sign, th)
-                )
-                for o, (sign, negated) in zip(oof, leans, strict=True)
+                SENTIMENTS.index(side_of(float(o[0]), float(o[1]), score, th, rules_decide=alone))
+                for o, (score, alone) in zip(oof, leans, strict=True)
             ]
             news = [(r.label, p) for r, p in zip(rows, preds, strict=True) if r.weight == 1.0]
             retail = [(r.label, p) for r, p in zip(rows, preds, strict=True) if r.weight != 1.0]

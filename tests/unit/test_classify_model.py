@@ -155,16 +155,19 @@ def test_held_back_figures_are_at_least_the_noted_ones(model: Model) -> None:
 def test_the_rules_side_leans_the_models_by_the_trained_amount() -> None:
     th = Thresholds(finance=0.9, side=0.34, lean=0.5)
     # the model alone: a side only at the threshold, and only over the other side
-    assert side_of(0.30, 0.10, 0, th) == "neutral"
-    assert side_of(0.40, 0.10, 0, th) == "bullish"
+    assert side_of(0.30, 0.10, 0, th, rules_decide=False) == "neutral"
+    assert side_of(0.40, 0.10, 0, th, rules_decide=False) == "bullish"
     # the rules' side adds the lean: it can lift a side over the threshold or over the other
-    assert side_of(0.30, 0.10, 1, th) == "bullish"
-    assert side_of(0.40, 0.60, 1, th) == "bullish"
-    assert side_of(0.20, 0.75, 1, th) == "bearish"  # a model sure enough still wins
-    assert side_of(0.10, 0.20, -1, th) == "bearish"
+    assert side_of(0.30, 0.10, 1, th, rules_decide=False) == "bullish"
+    assert side_of(0.40, 0.60, 1, th, rules_decide=False) == "bullish"
+    assert side_of(0.20, 0.75, 1, th, rules_decide=False) == "bearish"  # a sure model wins
+    assert side_of(0.10, 0.20, -1, th, rules_decide=False) == "bearish"
+    # where the rules decide alone, their count is the answer, whatever the model says
+    assert side_of(0.05, 0.90, 2, th, rules_decide=True) == "bullish"
+    assert side_of(0.90, 0.05, 0, th, rules_decide=True) == "neutral"
     # a file written before the lean existed lets the rules decide wherever they speak
     old = Thresholds(finance=0.9, side=0.42)
-    assert side_of(0.05, 0.90, 1, old) == "bullish"
+    assert side_of(0.05, 0.90, 1, old, rules_decide=False) == "bullish"
 
 
 def test_a_negated_lexicon_hit_is_the_rules_to_decide(model: Model) -> None:

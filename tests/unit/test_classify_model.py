@@ -27,16 +27,16 @@ from shared.errors import ConfigError
 # The held-back figures services/classify/MODEL.md reports for the shipped weights; the test
 # allows a small margin below them (a retrain on the same data gives the same file exactly).
 NOTED = {
-    "valid_finance_recall": 0.822,
+    "valid_finance_recall": 0.829,
     "valid_sentiment_accuracy": 0.780,
     "valid_sentiment_macro_f1": 0.732,
-    "valid_side_accuracy": 0.758,
-    "topics_finance_recall": 0.864,
+    "valid_side_accuracy": 0.759,
+    "topics_finance_recall": 0.888,
     "news_finance_precision": 0.995,
     "retail_finance_recall": 0.980,
     "retail_side_accuracy": 0.798,
 }
-NOTED_MAX = {"negatives_finance_rate": 0.032}
+NOTED_MAX = {"negatives_finance_rate": 0.033}
 MARGIN = 0.01
 
 TEXTS = [

@@ -32,6 +32,7 @@ from services.summarize import aggregate
 from services.summarize.aggregate import T_STORIES, deltas_for, identity
 from services.summarize.keys import scope_for
 from services.summarize.stories import cluster
+from services.summarize.stories import forget as forget_fingerprints
 from shared.models import TweetClassified, TweetIngested
 from shared.settings import Settings
 from shared.store import Delta, MemoryStore
@@ -150,6 +151,9 @@ def throughput(volume: int) -> tuple[float, float, float]:
             else mock.patch.object(aggregate, "T_CLUSTERS", aggregate.T_CLUSTERS)
         )
         fn = deltas_for if stories else _without_stories
+        # Each pass reads the tweets as a fresh stream: the memos of recent texts start empty.
+        cdeps.classifier.forget()
+        forget_fingerprints()
         with patch:
             start = time.process_time()
             for tweet in ingested:

@@ -27,14 +27,17 @@ import hashlib
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
 
-@dataclass(frozen=True)
-class Tally:
-    """Add ``amount`` to ``member``; offer ``doc`` as its representative with ``doc_score``."""
+class Tally(NamedTuple):
+    """Add ``amount`` to ``member``; offer ``doc`` as its representative with ``doc_score``.
+
+    A named tuple, like :class:`Ranked`: a tweet makes a dozen of each, and a frozen dataclass's
+    ``__init__`` (one ``object.__setattr__`` per field) cost more than the store's whole update.
+    """
 
     member: str
     amount: float = 1.0
@@ -42,8 +45,7 @@ class Tally:
     doc_score: float = 0.0
 
 
-@dataclass(frozen=True)
-class Ranked:
+class Ranked(NamedTuple):
     """Offer ``member`` with ``score`` (kept if among the top ``cap``) and its document."""
 
     member: str

@@ -79,6 +79,7 @@ from services.classify.text import (
     near_dup_key,
     strip_noise,
 )
+from shared.memo import RecentMemo
 from shared.models import CATEGORIES, Category, Company, Entities, Sentiment, SubtopicTag
 
 _EMPTY_ENTITIES = Entities()
@@ -220,6 +221,10 @@ def _fix_apostrophe(raw: str) -> str:
     return raw
 
 
+MEMO_SIZE = 8192
+"""How many recent texts' classifications a classifier keeps (see ``Classifier.classify``)."""
+
+
 class Classifier:
     """A compiled taxonomy; ``classify(text)`` is pure and fast."""
 
@@ -271,6 +276,7 @@ class Classifier:
         self._model_cues = self._cues | (
             frozenset(w.lower() for w in fin.news_cues) if fin else frozenset()
         )
+        self._memo: RecentMemo[str, Classification] = RecentMemo(MEMO_SIZE)
         self._compile()
 
     # ------------------------------------------------------------------ building
@@ -339,7 +345,19 @@ class Classifier:
     # ------------------------------------------------------------------ classifying
 
     def classify(self, text: str) -> Classification:
-        """Classify one tweet's text."""
+        """Classify one tweet's text.
+
+        The answer is a pure function of the text, so the last :data:`MEMO_SIZE` texts' answers
+        are kept and shared (:class:`shared.memo.RecentMemo`). The answer is frozen; its lists are
+        not to be changed.
+        """
+        return self._memo(text, lambda: self._classify(text))
+
+    def forget(self) -> None:
+        """Drop the memo: the next texts are classified as if never seen (for benchmarks)."""
+        self._memo.clear()
+
+    def _classify(self, text: str) -> Classification:
         clean, cut_word = strip_noise(text)
         lower = clean.lower()
         found = _Found()

@@ -26,7 +26,6 @@ hold ``top_k`` documents each, tallies are trimmed by the store to their caps.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -34,6 +33,7 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from services.summarize.doc import encode_doc
 from services.summarize.keys import scope_for
 from services.summarize.stories import story_doc
 from shared.errors import InvalidMessage
@@ -201,7 +201,7 @@ def tweet_doc(msg: TweetClassified) -> str:
     $ money, h hashtags, k near-dup key. Empty lists are left out. Decoded by
     :func:`services.summarize.doc.decode_doc`.
     """
-    return json.dumps(_doc_fields(msg), ensure_ascii=False, separators=(",", ":"))
+    return encode_doc(_doc_fields(msg))
 
 
 def _doc_fields(msg: TweetClassified) -> dict[str, Any]:
@@ -299,7 +299,7 @@ def deltas_for(msg: TweetClassified, settings: ReportSettings) -> list[tuple[str
     counts = Delta(counters=counters, tallies=tallies, tally_caps=caps)
 
     fields = _doc_fields(msg)
-    doc = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    doc = encode_doc(fields)
     score = t.metrics.engagement()
     top_k = settings.top_k
     offer = [Ranked(who, score, doc)]

@@ -14,6 +14,10 @@ from typing import Any
 
 from shared.models import TweetRef
 
+encode_doc = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""A stored document's JSON: compact, UTF-8 as written (one encoder, built once: ``json.dumps``
+with options builds one per call, a tenth of a document's cost)."""
+
 
 @dataclass(frozen=True)
 class TweetDoc:

@@ -380,3 +380,15 @@ def test_tweets_alike_only_in_the_day_s_background_are_not_one_story(classifier_
     sizes = [s.tweets for s in view.stories if any("ChatGPT" in d.ref.text for d in s.members)]
     # At most one text's repeats (the same words from four accounts) make a story.
     assert sizes and max(sizes) <= 4, sizes
+
+
+def test_band_keys_stay_the_same_when_the_row_cache_starts_over(monkeypatch) -> None:
+    from services.summarize import stories
+
+    monkeypatch.setattr(stories, "_ROWS_CAP", 4)
+    hasher = stories._Hasher()
+    first = hasher.bands(["a", "b", "c"])
+    other = hasher.bands(["d", "e", "f"])  # seven rows do not fit in four: the cache starts over
+    assert hasher.bands(["a", "b", "c"]) == first
+    assert hasher.bands(["d", "e", "f"]) == other
+    assert first == stories._hasher().bands(["c", "b", "a"])  # a set: any order, any hasher

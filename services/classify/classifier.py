@@ -221,6 +221,8 @@ def _fix_apostrophe(raw: str) -> str:
     return raw
 
 
+_SENTENCE_ENDS = ("。", "！", "？", "!", "?", "\n", "；", ";")
+
 MEMO_SIZE = 8192
 """How many recent texts' classifications a classifier keeps (see ``Classifier.classify``)."""
 
@@ -258,6 +260,7 @@ class Classifier:
         neg_zh = [w for w in taxonomy.sentiment.negators.zh if w]
         self._neg_zh1 = frozenset(w for w in neg_zh if len(w) == 1)
         self._neg_zh2 = frozenset(w for w in neg_zh if len(w) == 2)
+        self._contrast_zh = tuple(w for w in taxonomy.sentiment.contrast.zh if w)
         self._models = [
             _Model(
                 spec=m,
@@ -580,8 +583,11 @@ class Classifier:
         pattern = self._lex.zh_pattern
         if pattern is not None:
             zh = self._lex.zh
+            conceded = self._conceded_zh(lower)
             for m in pattern.finditer(lower):
                 targets = zh[m.group()]
+                if targets and conceded[0] <= m.start() < conceded[1]:
+                    targets = tuple(t for t in targets if t[0] not in (BULL, BEAR))
                 if targets:
                     mixed = self._forms.fragments.get(m.group())
                     if mixed is not None:
@@ -602,6 +608,17 @@ class Classifier:
                 if len(word) >= 2 and word not in stop and not _ZH_NUMERALS.issuperset(word):
                     found.terms[word] = None
         return bool(runs)
+
+    def _conceded_zh(self, lower: str) -> tuple[int, int]:
+        """The span a Chinese text concedes: from the start of the sentence holding its last
+        contrast word up to that word ("泡沫？也许，但订单是真的" concedes "也许", not the
+        sentence before). Empty when there is no contrast word; "不但" is "not only", none."""
+        probe = lower.replace("不但", "  ") if "不但" in lower else lower
+        turn = max((probe.rfind(w) for w in self._contrast_zh), default=-1)
+        if turn < 0:
+            return (0, 0)
+        start = max(lower.rfind(end, 0, turn) for end in _SENTENCE_ENDS) + 1
+        return (start, turn)
 
     def _categorize(
         self, found: _Found, tags: _Tags, model_in: ModelInput | None

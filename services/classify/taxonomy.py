@@ -143,11 +143,13 @@ class ModelSpec(_Spec):
 
 
 class SentimentSpec(_Spec):
-    """Market-sentiment lexicons and the negators that flip them."""
+    """Market-sentiment lexicons, the negators that flip them, and the contrast words after
+    which a text's point lies (a lexicon hit before the last one does not count)."""
 
     bullish: Terms = Terms()
     bearish: Terms = Terms()
     negators: Terms = Terms()
+    contrast: Terms = Terms()
 
 
 class SpamSpec(_Spec):

@@ -417,6 +417,13 @@ def test_no_entities(classify: Callable[[str], TweetClassified]) -> None:
         # by the trained model, which takes the crash that comes last
         ("英伟达股价先暴涨后暴跌", "neutral"),
         ("Stocks rally, then crash", "bearish"),
+        # a Chinese text's point is after its last contrast word: what comes before is conceded
+        ("铁路和互联网都有过泡沫，但它们都改变了世界。AI大概率也是这个剧本", "neutral"),
+        ("虽然英伟达股价短期回调，但长期看涨", "bullish"),
+        ("英伟达财报超预期，股价却大跌", "bearish"),
+        ("英伟达不但股价大涨，而且订单翻倍", "bullish"),  # 不但 is "not only", no contrast
+        # only the contrast's own sentence is conceded, not the call made before it
+        ("AI算力需求增长太快，硬件公司估值一路走高。泡沫？也许，但订单是真的", "bullish"),
     ],
 )
 def test_sentiment(classify: Callable[[str], TweetClassified], text: str, expected: str) -> None:

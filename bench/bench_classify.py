@@ -6,8 +6,8 @@ inputs: the real 3,000-tweet CSV at ``../shared/data`` and the bundled sample co
 (both read here with the csv module, every row with a text, malformed or not), and a generated
 mixed set, half Chinese and half English, whose Chinese sentences are assembled from random
 clauses (every text distinct, so it measures a first sight of each). Each run starts with the
-classifier's memo of recent texts empty and calls ``handle`` on every tweet, jieba segmentation and the full
-``TweetClassified`` included. Prints the median of ``--repeat`` runs, for each input and for the
+classifier's memo of recent texts empty and calls ``handle`` on every tweet, jieba segmentation
+and the full ``TweetClassified`` included. Prints the median of ``--repeat`` runs, for each input and for the
 mixed set's Chinese half alone, with and without the model and their ratio, and how many tweets
 of the two corpora got each category. Target: 10,000 tweets/s or more with the model.
 

@@ -385,24 +385,18 @@ def features(msg: TweetClassified) -> list[str]:
     for word in words:
         if len(feats) >= MAX_FEATURES:
             break
-        name, form = _WORD_FORMS.get(word) or _word_form(word)
+        name, form = _word_form(word)
         if name not in feats:  # a name counts once, as the entity
             feats.setdefault(form)
     return list(feats)[:MAX_FEATURES]
 
 
-_WORD_FORMS: dict[str, tuple[str, str]] = {}
-_WORD_FORMS_CAP = 1 << 17
-
-
+@lru_cache(maxsize=1 << 17)
 def _word_form(word: str) -> tuple[str, str]:
     """A word's entity key (as a name it would be) and its feature; remembered, as a day's
     tweets share most of their words."""
     form = word[:-1] if word.endswith("s") and len(word) > 4 else word
-    if len(_WORD_FORMS) >= _WORD_FORMS_CAP:
-        _WORD_FORMS.clear()
-    out = _WORD_FORMS[word] = ("e:" + word.translate(_WORD_KEY), _CONCEPTS.get(form, form))
-    return out
+    return "e:" + word.translate(_WORD_KEY), _CONCEPTS.get(form, form)
 
 
 # ---------------------------------------------------------------------------- band keys

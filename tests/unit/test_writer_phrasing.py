@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from services.summarize.writers.phrasing import excerpt
+from services.summarize.writers.phrasing import _Q_CLOSE, _Q_OPEN, excerpt, finish
 
 _LATIN_END = re.compile(r"[A-Za-z0-9]…$")
 
@@ -39,3 +39,19 @@ def test_a_cut_never_splits_a_latin_word() -> None:
             assert text.startswith(head)
             following = text[len(head)]
             assert not (head[-1].isalnum() and following.isalnum()), cut
+
+
+@pytest.mark.parametrize(
+    ("quoted", "expected"),
+    [
+        ("存储才是主角。", "@a 写道：“存储才是主角。”此事有 3 条推文。"),
+        ("That's a big gap.", "@a 写道：“That's a big gap.”此事有 3 条推文。"),
+        ("真的吗？", "@a 写道：“真的吗？”此事有 3 条推文。"),
+        ("Bookmark this 🔖", "@a 写道：“Bookmark this 🔖”。此事有 3 条推文。"),
+        ("没有句号", "@a 写道：“没有句号”。此事有 3 条推文。"),
+    ],
+)
+def test_a_quote_that_ends_its_sentence_gets_no_second_full_stop(
+    quoted: str, expected: str
+) -> None:
+    assert finish(f"@a写道：{_Q_OPEN}{quoted}{_Q_CLOSE}。此事有 3 条推文。") == expected

@@ -60,6 +60,8 @@ _URL = re.compile(r"https?:\S*")  # also a link the source cut short ("https:…
 _RT = re.compile(r"^RT @\w+:\s*")
 _SPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SENTENCE_ENDS = ("。", "！", "？", ".", "!", "?", "…")
+"""What ends a quoted sentence, so that the text around it adds no second full stop."""
 
 
 # ---------------------------------------------------------------------------- finishing
@@ -68,11 +70,17 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def finish(text: str) -> str:
     """Space Latin words and figures off Chinese text (not inside quotes); mark the quotes “”."""
     parts = []
+    ended = False  # the quote just closed ends with its own full stop, "!" or "?"
     for part in _QUOTED.split(text):
         if part.startswith(_Q_OPEN):
-            parts.append("“" + part[1:-1] + "”")
+            inner = part[1:-1]
+            parts.append("“" + inner + "”")
+            ended = inner.rstrip().endswith(_SENTENCE_ENDS)
         else:
+            if ended and part.startswith("。"):
+                part = part[1:]  # “…主角。”。 reads twice stopped: the quote's own stop ends it
             parts.append(_LATIN_CJK.sub(r"\1 \2", _CJK_LATIN.sub(r"\1 \2", part)))
+            ended = False
     return "".join(parts)
 
 

@@ -342,3 +342,18 @@ def test_a_title_drops_the_quote_marks_around_a_whole_quoted_tweet() -> None:
     )
     assert clean("“语义崩溃”这个词起得很准") == "“语义崩溃”这个词起得很准"
     assert clean("斯坦福研究提出“语义崩溃”") == "斯坦福研究提出“语义崩溃”"
+
+
+def test_a_skeptical_claim_is_echoed_not_answered_by_a_member_who_shares_its_doubt() -> None:
+    from services.summarize.writers.telling import reaction_of
+
+    lead = doc(1, "一些种子轮估值已经离谱了，没有产品就上亿美元。局部泡沫是肯定存在的。", lang="zh")
+    echo = doc(
+        2, "Seed rounds at $100M+ valuations for teams with no product. Some of this is a bubble."
+    )
+    rebuttal = doc(3, "Disagree: seed prices follow the talent, and the talent is real.")
+    assert reaction_of(story("s-1", [lead, echo]), lead, set()) is None
+    assert reaction_of(story("s-1", [lead, echo, rebuttal]), lead, set()) == ("dissent", rebuttal)
+    # A claim that is not itself a doubt is answered by one.
+    claim = doc(4, "Seed valuations are finally sane again.")
+    assert reaction_of(story("s-2", [claim, echo]), claim, set()) == ("dissent", echo)

@@ -36,6 +36,12 @@ DISSENT = re.compile(
     re.IGNORECASE,
 )
 """Words of a tweet that takes issue with what its story reports."""
+REBUT = re.compile(
+    r"\b(disagree\w*|wrong|misleading|nope|counterpoint|not really)\b|不同意|未必|不一定|质疑|反驳",
+    re.IGNORECASE,
+)
+"""Words that take issue with a claim which is itself a doubt ("some of this is a bubble"): a
+skeptical story's members say "bubble" and "risk" in agreement, so only these dissent from it."""
 AGREE = re.compile(
     r"\b(agree\w*|exactly|so true|huge|impressive|amazing|incredible|wow|game[- ]?changer|"
     r"congrats|love (?:this|it)|big deal|wild)\b|同意|确实|没错|厉害|太强|震撼|牛|赞|真的变了",
@@ -137,10 +143,11 @@ def reaction_of(story: Story, lead: TweetDoc, avoid: set[str]) -> tuple[str, Twe
         and substantial(d)
         and len(quotable_text(d.ref.text)) <= REACTION_CHARS
     ]
-    for label, pattern in (("dissent", DISSENT), ("echo", AGREE)):
+    dissent = REBUT if DISSENT.search(quotable_text(lead.ref.text)) else DISSENT
+    for label, pattern in (("dissent", dissent), ("echo", AGREE)):
         for doc in others:
             text = quotable_text(doc.ref.text)
-            if pattern.search(text) and not (label == "echo" and DISSENT.search(text)):
+            if pattern.search(text) and not (label == "echo" and dissent.search(text)):
                 return label, doc
     return None
 

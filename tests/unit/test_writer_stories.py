@@ -303,7 +303,7 @@ def test_a_side_few_tweets_take_is_not_called_the_mood() -> None:
     rotor = Rotor()
     told |= {mood(rotor, story("s-orders", eight, kind="funding")) for _ in range(4)}
     assert all("居多" not in t and "偏多" not in t and "一边倒" not in t for t in told)
-    assert any("其余 7 条" in t or "多数推文只是转述" in t for t in told)
+    assert any("其余 7 条" in t or "其余推文只是转述" in t for t in told)
     most = [*eight[:3], *(dataclasses.replace(d, sentiment="bullish") for d in eight[3:])]
     assert "看涨" in mood(Rotor(), story("s-orders", most, kind="funding"))
     assert "只是转述" not in mood(Rotor(), story("s-orders", most, kind="funding"))
@@ -357,3 +357,19 @@ def test_a_skeptical_claim_is_echoed_not_answered_by_a_member_who_shares_its_dou
     # A claim that is not itself a doubt is answered by one.
     claim = doc(4, "Seed valuations are finally sane again.")
     assert reaction_of(story("s-2", [claim, echo]), claim, set()) == ("dissent", echo)
+
+
+def test_one_side_in_two_tweets_is_counted_not_called_the_reaction() -> None:
+    from services.summarize.writers.telling import Rotor, mood
+
+    pair = [
+        doc(1, "Is it a bubble? Probably in parts.", sentiment="bearish"),
+        doc(2, "铁路和互联网都有过泡沫，但它们都改变了世界。", lang="zh"),
+    ]
+    rotor = Rotor()
+    told = {mood(rotor, story("s-bubble", pair, kind="opinion")) for _ in range(4)}
+    assert all("偏负面" not in t and "消极" not in t and "无人看好" not in t for t in told)
+    assert told <= {
+        "1 条推文表示看淡，其余 1 条未表态。",
+        "表示看淡的只有 1 条，其余推文只是转述。",
+    }

@@ -276,22 +276,22 @@ _NEUTRAL = (
     "各条推文态度中性，未见明显分歧。",
     "推文语气平实，情绪中性。",
 )
-# A side only a minority of the story's tweets take is not "the mood": say how few.
+# A side half or fewer of the story's tweets take is not "the mood": say how few.
 _FEW_UP = (
     "{b} 条推文看涨，其余 {r} 条未表明方向。",
-    "只有 {b} 条推文给出看涨判断，多数推文只是转述。",
+    "只有 {b} 条推文给出看涨判断，其余推文只是转述。",
 )
 _FEW_DOWN = (
     "{s} 条推文看跌，其余 {r} 条未表明方向。",
-    "只有 {s} 条推文给出看跌判断，多数推文只是转述。",
+    "只有 {s} 条推文给出看跌判断，其余推文只是转述。",
 )
 _FEW_UPBEAT = (
     "{b} 条推文表示看好，其余 {r} 条未表态。",
-    "表示看好的只有 {b} 条，多数推文只是转述。",
+    "表示看好的只有 {b} 条，其余推文只是转述。",
 )
 _FEW_DOWNBEAT = (
     "{s} 条推文表示看淡，其余 {r} 条未表态。",
-    "表示看淡的只有 {s} 条，多数推文只是转述。",
+    "表示看淡的只有 {s} 条，其余推文只是转述。",
 )
 _MARKET_KINDS = {"market", "funding"}
 
@@ -335,7 +335,7 @@ def mood(rotor: Rotor, story: Story) -> str:
     """How it was received, by its tweets' sentiment."""
     b, s = story.sentiment.get("bullish", 0), story.sentiment.get("bearish", 0)
     market = story.kind in _MARKET_KINDS
-    few = 2 * max(b, s) < story.tweets
+    few = 2 * max(b, s) <= story.tweets  # half or fewer: not the story's mood
     key: str
     variants: Sequence[str]
     if b and s:

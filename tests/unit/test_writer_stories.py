@@ -373,3 +373,20 @@ def test_one_side_in_two_tweets_is_counted_not_called_the_reaction() -> None:
         "1 条推文表示看淡，其余 1 条未表态。",
         "表示看淡的只有 1 条，其余推文只是转述。",
     }
+
+
+def test_a_market_title_names_the_stock_not_the_model_the_tweet_mentions() -> None:
+    from services.summarize.writers.titles import entity_title
+
+    lead = dataclasses.replace(
+        doc(1, "$GOOGL was quietly one of the best AI trades of 2025. Gemini + TPUs."),
+        models=("Gemini",),
+        tickers=("GOOGL",),
+    )
+    assert (
+        entity_title(story("s-g", [lead], kind="market", entities=("Gemini",))) == "GOOGL股价异动"
+    )
+    # A release keeps the model's name.
+    assert (
+        entity_title(story("s-g", [lead], kind="release", entities=("Gemini",))) == "Gemini发布新品"
+    )

@@ -176,7 +176,15 @@ def entity_title(story: Story, subtopic_labels: Mapping[str, str] | None = None)
         story.members[0] if story.members else None
     )
     text = lead.ref.text.casefold() if lead else ""
-    names = [_chinese_name(e, labels) for e in story.entities[:3] if e.casefold() in text][:2]
+    given = [e for e in story.entities[:3] if e.casefold() in text]
+    if story.kind in _TRADED_KINDS and lead is not None:
+        # A market move is a company's or a ticker's, never a model's ("Gemini 股价异动" for a
+        # tweet on $GOOGL): models are left out, and the lead's tickers stand in for
+        # the models it named.
+        models = {m.casefold() for d in story.members for m in d.models}
+        companies = [e for e in given if e.casefold() not in models]
+        given = companies or (list(lead.tickers[:2]) if given else [])
+    names = [_chinese_name(e, labels) for e in given][:2]
     if names and story.kind not in {"opinion", "debate"}:
         title = "、".join(names) + _KIND_WORDS.get(story.kind, "相关讨论")
         if story.figures and story.figures[0].casefold() in text:
@@ -187,6 +195,8 @@ def entity_title(story: Story, subtopic_labels: Mapping[str, str] | None = None)
         return f"{topic}相关讨论" if topic else "热议话题"
     return f"@{lead.ref.author} 谈{topic}" if topic else f"@{lead.ref.author} 的帖子"
 
+
+_TRADED_KINDS = frozenset(("market", "funding"))
 
 _HEDGED = re.compile(r"如果|假如|要是|吗|？|\?|难道")
 

@@ -22,8 +22,11 @@ which is a name or figure: that is how an English and a Chinese tweet on one eve
 joins the story of the author it answers. Pairs merge by union-find in a fixed order (strongest
 first, then by position in the sorted table), then a second pass lets a fragment of one or two
 tweets join the first-pass story whose common features it shares, or the story that *owns* every
-name and figure it gives (holds most of the table's texts naming them; a country is no one's),
-never another fragment.
+name and figure it gives (holds most of the table's texts naming them; a country is no one's; in
+a Chinese tweet an owned Latin word such as "RLM" is a name too), never another fragment. A name
+alone must come with one of the story's common words (DeepSeek may have two stories); a figure the
+story owns ("40B") needs none. A two-word name is one feature however it is written ("Code Wiki",
+#CodeWiki).
 
 Guards keep templated text from chaining into a giant story: two tweets naming different
 entities do not join on wording alone, a tweet listing :data:`HUB_NAMES` or more names (a roundup)
@@ -396,7 +399,8 @@ def _word_form(word: str) -> tuple[str, str]:
     """A word's entity key (as a name it would be) and its feature; remembered, as a day's
     tweets share most of their words."""
     form = word[:-1] if word.endswith("s") and len(word) > 4 else word
-    return "e:" + word.translate(_WORD_KEY), _CONCEPTS.get(form, form)
+    # A name of two words is one feature however it is written: "Code Wiki" and #CodeWiki.
+    return "e:" + word.translate(_WORD_KEY), _CONCEPTS.get(form) or form.replace(" ", "")
 
 
 # ---------------------------------------------------------------------------- band keys
@@ -711,6 +715,11 @@ class _Graph:
         return out
 
 
+def _latin(feature: str) -> bool:
+    """Whether a feature is a Latin word (not a name, figure or concept)."""
+    return feature.isascii() and feature[:2] not in ("e:", "f:", "c:")
+
+
 def _neutral(feature: str) -> bool:
     """Whether a feature can appear in a tweet of any language (a name, a figure, Latin)."""
     return feature[:2] in ("e:", "f:") or feature.isascii()
@@ -811,7 +820,7 @@ def _owners(big: list[list[_Item]], graph: _Graph) -> dict[str, int]:
     for n, g in enumerate(big):
         for feats in {it.feats for it in g}:
             for f in feats:
-                if f[:2] in ("e:", "f:") and f not in _PLACES:
+                if (f[:2] in ("e:", "f:") or _latin(f)) and f not in _PLACES:
                     held.setdefault(f, Counter())[n] += 1
     owners: dict[str, int] = {}
     for f, by_story in held.items():
@@ -837,6 +846,10 @@ def _owner_of(
     publishing architecture papers" to the day's one DeepSeek paper story. A roundup (names of
     :data:`HUB_NAMES` or more) and a fragment with no name or figure never join this way."""
     subjects = {f for f in feats if f[:2] in ("e:", "f:")}
+    if not all(f.isascii() for f in feats):
+        # In a Chinese tweet a Latin word one story owns is a name as much as a known entity
+        # is ("RLM思路很妙" on the day's one RLM paper story).
+        subjects |= {f for f in feats if _latin(f) and f in owners}
     if not subjects - _PLACES or len(names) >= HUB_NAMES:
         return None
     stories = {owners.get(f, -1) for f in subjects - _PLACES}
@@ -844,8 +857,9 @@ def _owner_of(
         return None
     (n,) = stories
     words = feats - subjects
-    if not any(f in profiles[n] for f in words):
-        return None
+    figure = any(f.startswith("f:") for f in subjects)
+    if not figure and not any(f in profiles[n] for f in words):
+        return None  # a name alone may be another of its stories; a figure owned is this one
     # A roundup also writes the own words of two or more other stories ("reading list: recursive
     # language models, semantic collapse, DeepSeek's residual work"): it stays apart.
     others = {m for f in words if graph.df[f] <= UNIQUE_DF * 2 for m in index.get(f, ()) if m != n}

@@ -15,7 +15,7 @@ from services.classify.taxonomy import load_taxonomy
 from services.summarize.aggregate import T_STORIES, deltas_for
 from services.summarize.handler import SummarizeDeps, build_report
 from services.summarize.keys import scope_for
-from services.summarize.stories import cluster, figures_of
+from services.summarize.stories import cluster, features, figures_of
 from services.summarize.view import load_view
 from services.summarize.writers.extractive import ExtractiveWriter
 from shared.models import (
@@ -166,6 +166,24 @@ def test_a_reaction_joins_the_story_that_owns_its_name(sample) -> None:
     assert story_of.get("Reading list for the first week of 2026:") != paper
 
 
+def test_a_reaction_joins_the_story_that_owns_its_figure_or_its_latin_name(sample) -> None:
+    # "A 40B model beating much larger models" gives the IQuest story's own figure and none of
+    # its words; "RLM思路很妙" names RLM, a Latin word only the MIT paper story writes.
+    view = _stories(sample)
+    story_of = {d.ref.text[:24]: s.id for s in view.stories for d in s.members}
+    assert story_of["A 40B model beating much"] == story_of["IQuest Labs releases a 4"]
+    mit = story_of["MIT CSAIL's recursive la"]
+    assert story_of["RLM思路很妙：与其无限加长上下文窗口，不如让模型"[:24]] == mit
+
+
+def test_a_two_word_name_is_one_feature_written_apart_or_as_a_hashtag(classifier_deps) -> None:
+    apart = features(_tweet(classifier_deps, "Gemini Code Wiki turns a repo into docs", "a", 1))
+    tagged = features(
+        _tweet(classifier_deps, "Docs from a GitHub URL in seconds #CodeWiki", "b", 2)
+    )
+    assert "codewiki" in apart and "codewiki" in tagged
+
+
 def test_figures_are_normalised_by_value_across_languages() -> None:
     assert "$1.4e+10" in figures_of("ByteDance to spend $14B on H200")
     assert "$1.4e+10" in figures_of("字节跳动投入140亿美元采购")
@@ -249,9 +267,9 @@ def test_the_clustering_matches_the_ground_truth_pairwise(sample) -> None:
     snap = aggregate_all(sample, settings).snapshot(scope_for(WINDOW))
     story_of = {it.member: n for n, g in enumerate(cluster(snap.tallies[T_STORIES])) for it in g}
     precision, recall = pairwise(truth_by_identity(sample), story_of)
-    # Measured 0.983 / 0.797 (bench.bench_stories); the floor catches regressions.
+    # Measured 0.983 / 0.829 (bench.bench_stories); the floor catches regressions.
     assert precision >= 0.95
-    assert recall >= 0.77
+    assert recall >= 0.81
 
 
 def test_the_report_carries_reported_stories_first_then_those_set_aside(sample) -> None:

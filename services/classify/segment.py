@@ -22,11 +22,15 @@ without a frequency gets the one that makes the segmenter keep it whole (jieba's
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from shared.errors import ConfigError
+
+_ENTRY = re.compile(r"^(\S+)(?:\s+(\d+))?(?:\s+([^\s\d]\S*))?$")
+"""A user dictionary line as jieba reads it: ``word [frequency] [tag]``."""
 
 
 def _entries(path: Path) -> Iterable[tuple[str, int | None, str | None]]:
@@ -36,24 +40,16 @@ def _entries(path: Path) -> Iterable[tuple[str, int | None, str | None]]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"jieba user dictionary {path}: {exc}") from exc
     for number, line in enumerate(text.splitlines(), 1):
-        parts = line.split()
-        if not parts:
+        if not line.strip():
             continue
-        if len(parts) > 3:
+        entry = _ENTRY.match(line.strip())
+        if entry is None:
             raise ConfigError(
                 f"jieba user dictionary {path}, line {number}: expected 'word [frequency] [tag]',"
                 f" got {line.strip()!r}"
             )
-        word, rest = parts[0], parts[1:]
-        freq: int | None = None
-        if rest and rest[0].isdigit():
-            freq = int(rest.pop(0))
-        if len(rest) > 1 or (rest and rest[0].isdigit()):
-            raise ConfigError(
-                f"jieba user dictionary {path}, line {number}: expected 'word [frequency] [tag]',"
-                f" got {line.strip()!r}"
-            )
-        yield word, freq, (rest[0] if rest else None)
+        word, freq, tag = entry.groups()
+        yield word, (int(freq) if freq else None), tag
 
 
 def load_jieba(user_dicts: Iterable[Path] = (), words: Iterable[str] = ()) -> Any:

@@ -18,6 +18,10 @@ from shared.models import SetAside, StoryKind
 if TYPE_CHECKING:
     from services.summarize.doc import TweetDoc
 
+MARKET_KINDS: frozenset[StoryKind] = frozenset(("market", "funding"))
+"""The kinds of story that are about a traded company or market: told with market words
+(看涨/看跌), titled by a stock, listed under the market section."""
+
 
 @dataclass(frozen=True)
 class Story:

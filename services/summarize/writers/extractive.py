@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from services.summarize.doc import TweetDoc
-from services.summarize.story import Story
+from services.summarize.story import MARKET_KINDS, Story
 from services.summarize.view import WindowView
 from services.summarize.writers import CORE_POINTS, EVENT_TITLES, Written
 from services.summarize.writers.fallback import stories_of
@@ -707,7 +707,6 @@ def _markets_block(
     return Block(title=title, paragraphs=paragraphs, bullets=bullets, citations=_refs(cited))
 
 
-_MARKET_STORY_KINDS = {"market", "funding"}
 _SECTOR_LEADS = (
     "「{t}」是{sector}方面讨论最多的消息（{c}）。",
     "「{t}」同样受到关注（{c}）。",
@@ -727,7 +726,7 @@ def _market_stories(plan: _Plan, cat: str) -> list[Story]:
             return True
         # A market or funding story led by AI: when most of its tweets are market tweets.
         held = sum(1 for d in s.members if cat in d.categories)
-        return s.kind in _MARKET_STORY_KINDS and 2 * held > len(s.members)
+        return s.kind in MARKET_KINDS and 2 * held > len(s.members)
 
     return [s for s in plan.stories if about(s)]
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from services.summarize.doc import TweetDoc
-from services.summarize.story import Story
+from services.summarize.story import MARKET_KINDS, Story
 from services.summarize.writers.phrasing import (
     CJK,
     LANG_LABELS,
@@ -293,7 +293,6 @@ _FEW_DOWNBEAT = (
     "{s} 条推文表示看淡，其余 {r} 条未表态。",
     "表示看淡的只有 {s} 条，其余推文只是转述。",
 )
-_MARKET_KINDS = {"market", "funding"}
 
 
 @dataclass(frozen=True)
@@ -334,7 +333,7 @@ def breadth(rotor: Rotor, story: Story, lead: TweetDoc) -> str:
 def mood(rotor: Rotor, story: Story) -> str:
     """How it was received, by its tweets' sentiment."""
     b, s = story.sentiment.get("bullish", 0), story.sentiment.get("bearish", 0)
-    market = story.kind in _MARKET_KINDS
+    market = story.kind in MARKET_KINDS
     few = 2 * max(b, s) <= story.tweets  # half or fewer: not the story's mood
     key: str
     variants: Sequence[str]
@@ -371,7 +370,7 @@ def tell(
     cited = [lead]
     reaction = reaction_of(story, lead, avoid)
     moved = story.sentiment.get("bullish", 0) or story.sentiment.get("bearish", 0)
-    if story.kind in _MARKET_KINDS and moved and (reaction is None or reaction[0] == "echo"):
+    if story.kind in MARKET_KINDS and moved and (reaction is None or reaction[0] == "echo"):
         # How a market took the news says more than one more voice agreeing or retelling it.
         parts.append(mood(rotor, story))
         return Told(text="".join(parts), cited=tuple(cited))

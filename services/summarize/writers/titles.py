@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from services.summarize.doc import TweetDoc
-from services.summarize.story import Story
+from services.summarize.story import MARKET_KINDS, Story
 from services.summarize.writers.phrasing import CJK, quotable_text
 
 TITLE_CHARS = 44
@@ -177,7 +177,7 @@ def entity_title(story: Story, subtopic_labels: Mapping[str, str] | None = None)
     )
     text = lead.ref.text.casefold() if lead else ""
     given = [e for e in story.entities[:3] if e.casefold() in text]
-    if story.kind in _TRADED_KINDS and lead is not None:
+    if story.kind in MARKET_KINDS and lead is not None:
         # A market move is a company's or a ticker's, never a model's ("Gemini 股价异动" for a
         # tweet on $GOOGL): models are left out, and the lead's tickers stand in for
         # the models it named.
@@ -195,8 +195,6 @@ def entity_title(story: Story, subtopic_labels: Mapping[str, str] | None = None)
         return f"{topic}相关讨论" if topic else "热议话题"
     return f"@{lead.ref.author} 谈{topic}" if topic else f"@{lead.ref.author} 的帖子"
 
-
-_TRADED_KINDS = frozenset(("market", "funding"))
 
 _HEDGED = re.compile(r"如果|假如|要是|吗|？|\?|难道")
 

@@ -390,3 +390,28 @@ def test_a_market_title_names_the_stock_not_the_model_the_tweet_mentions() -> No
     assert (
         entity_title(story("s-g", [lead], kind="release", entities=("Gemini",))) == "Gemini发布新品"
     )
+
+
+def test_a_short_two_clause_opening_sentence_is_the_title_whole() -> None:
+    from services.summarize.writers.titles import chinese_opening
+
+    def opening(text: str) -> str | None:
+        return chinese_opening(doc(1, text, lang="zh"))
+
+    # The second clause is the claim's point: cut after the first, the title says the opposite.
+    assert opening("封闭系统早期获胜，开放系统最终获胜。操作系统、数据库都是这样。") == (
+        "封闭系统早期获胜，开放系统最终获胜"
+    )
+    assert opening("DeepSeek发布新论文，改进Transformer架构") == (
+        "DeepSeek发布新论文，改进Transformer架构"
+    )
+    # A sentence of three clauses, or a long one, keeps its opening clause.
+    assert opening("Anthropic 推出 Claude Skills 资源库，包含39个深度使用指南，建议收藏") == (
+        "Anthropic 推出 Claude Skills 资源库"
+    )
+    assert opening(
+        "斯坦福研究提出“语义崩溃”，知识库规模超过临界点后RAG检索会出现致命缺陷，做知识问答的要看"
+    ) == ("斯坦福研究提出“语义崩溃”")
+    assert opening("韩国企业一天发布多个100B+参数大模型，超过欧盟或美国全年发布数量之和。") == (
+        "韩国企业一天发布多个100B+参数大模型"
+    )

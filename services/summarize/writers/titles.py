@@ -2,8 +2,9 @@
 
 In order of preference:
 
-1. the opening clause of its best Chinese tweet (``Google Research 推出 Learn Your Way``), with
-   the clause that carries the story's lead figure added when the opening has none;
+1. the opening clause of its best Chinese tweet (``Google Research 推出 Learn Your Way``), the
+   whole opening sentence when that is two short clauses (``封闭系统早期获胜，开放系统最终获胜``),
+   with the clause that carries the story's lead figure added when the opening has none;
 2. an English tweet's ``<subject> <verb> <object>`` opening (``IQuest Labs releases a 40B code
    LLM``) told with a Chinese verb and the subject's Chinese name (``IQuest Labs 发布 40B code
    LLM``);
@@ -30,6 +31,9 @@ from services.summarize.writers.phrasing import CJK, quotable_text
 TITLE_CHARS = 44
 """A title longer than this is shortened (at a clause), or built from the entities instead."""
 _MIN_CHARS = 6
+SENTENCE_CHARS = 30
+"""An opening sentence of two comma-joined clauses this short is the title whole: its second
+clause is often its point (「封闭系统早期获胜，开放系统最终获胜」)."""
 
 _HASHTAG = re.compile(r"[#＃]\S+")
 _MENTION = re.compile(r"@\w+")
@@ -39,6 +43,7 @@ _LABEL = re.compile(
 )
 _SYMBOLS = re.compile(r"[\U0001F000-\U0001FFFF\u2600-\u27bf\ufe0f\u200d]+")
 _CLAUSES = re.compile(r"[。！？!?；;\n]|[，,：:]|——|\s[-–—]\s")
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 _CJK_CHAR = re.compile(CJK)
 _REPORTING = re.compile(r"推出|发布|宣布|上线|开源|提出|发现|计划|订购|投资|融资|收购|支持|涨|跌")
 
@@ -130,6 +135,8 @@ def chinese_opening(doc: TweetDoc, figures: tuple[str, ...] = ()) -> str | None:
     ):
         title = f"{title}：{rest.pop(0)}"
         colon = None
+    if title == clauses[0] and rest:
+        title, rest = _whole_sentence(text, title, rest)
     if len(title) > TITLE_CHARS or len(title) < _MIN_CHARS or len(_CJK_CHAR.findall(title)) < 2:
         return None
     if figures and not any(f in title for f in figures):
@@ -137,6 +144,21 @@ def chinese_opening(doc: TweetDoc, figures: tuple[str, ...] = ()) -> str | None:
         if with_figure and len(title) + len(with_figure) < TITLE_CHARS:
             title = f"{title}：{with_figure}"
     return title
+
+
+def _whole_sentence(text: str, title: str, rest: list[str]) -> tuple[str, list[str]]:
+    """The opening sentence whole, when it is the title's clause and one more joined by a comma
+    and is at most ``SENTENCE_CHARS`` long; else the title and the rest as they were."""
+    sentence = _SENTENCE_END.split(text, maxsplit=1)[0].strip()
+    second = sentence[len(title) :].lstrip()
+    if (
+        not sentence.startswith(title)
+        or second[:1] not in {"，", ","}
+        or _clauses(sentence) != [title, rest[0]]
+        or len(title) + 1 + len(rest[0]) > SENTENCE_CHARS
+    ):
+        return title, rest
+    return f"{title}，{rest[0]}", rest[1:]
 
 
 def _chinese_name(name: str, labels: dict[str, str]) -> str:
@@ -353,6 +375,7 @@ def english_clause(doc: TweetDoc, limit: int = 60) -> str | None:
 
 
 __all__ = [
+    "SENTENCE_CHARS",
     "TITLE_CHARS",
     "Titled",
     "chinese_opening",

@@ -31,6 +31,8 @@ MARKET_THEMES = frozenset({"chips", "investment"})
 """The sample's themes about markets (its other themes are about AI itself)."""
 LABELLED = DATA / "labelled"
 AI_TWEETS = DATA / "chatgpt-tweets-2023-04-27.csv"
+CRYPTO_AUDIT = ROOT / "tests" / "fixtures" / "chatgpt_crypto_audit.csv"
+"""Every ChatGPT tweet classify tags crypto, read by hand: whether it is about crypto, and why."""
 HELD_BACK_PERCENT = 20
 _NORM_DROP = re.compile(r"https?://\S+|^rt @\w+:\s*|@\w+|[^\w$%]+")
 
@@ -43,6 +45,8 @@ class Item:
     source: str
     sentiment: str | None = None
     topic: str | None = None
+    id: str | None = None
+    """The row's tweet id, where the file has one (the ChatGPT tweets)."""
 
 
 def norm(text: str) -> str:
@@ -95,7 +99,24 @@ def crypto_comments(root: Path = LABELLED) -> list[Item]:
 
 def ai_tweets(path: Path = AI_TWEETS) -> list[Item]:
     """The 3,000 real tweets about ChatGPT, every row (retweets included)."""
-    return [Item(r["text"], "ai_tweets") for r in _rows(path)]
+    return [Item(r["text"], "ai_tweets", id=r["id"]) for r in _rows(path)]
+
+
+def crypto_audit(path: Path = CRYPTO_AUDIT) -> dict[str, bool]:
+    """The hand audit of the ChatGPT tweets tagged crypto: tweet id -> whether it is about crypto.
+
+    The file has no labels of its own, and many of its tweets are about crypto as much as about
+    ChatGPT (Solana's ChatGPT plugin, "ChatGPT, write a poem about bitcoin"): tagging those crypto
+    is right. A tweet tagged crypto is a false positive unless the audit says it is about crypto,
+    so a tag the audit never saw counts against the classifier.
+    """
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {r["id"]: r["about_crypto"] == "yes" for r in csv.DictReader(fh)}
+
+
+def crypto_false_positive(item: Item, tagged: bool, audit: dict[str, bool]) -> bool:
+    """Whether tagging ``item`` crypto was wrong, by :func:`crypto_audit`."""
+    return tagged and not audit.get(item.id or "", False)
 
 
 def split(items: Iterable[Item], *, exclude: Iterable[str] = ()) -> tuple[list[Item], list[Item]]:

@@ -128,3 +128,21 @@ def test_terms_are_clean_on_real_tweets(classified: dict[str, TweetClassified]) 
             ):
                 bad[term] += 1
     assert not bad, bad.most_common(20)
+
+
+def test_crypto_false_positives_on_ai_tweets_by_the_hand_audit(
+    classified: dict[str, TweetClassified],
+) -> None:
+    from services.classify import labelled
+
+    audit = labelled.crypto_audit()
+    items = labelled.ai_tweets(CSV_PATH)
+    tagged = {i.id: "crypto" in classified[i.id or ""].categories for i in items}
+    wrong = [i for i in items if labelled.crypto_false_positive(i, tagged[i.id], audit)]
+    # The aim is 1%; 4 of 3,000 when the audit was made (a CV joke listing "NFTs, Web3",
+    # a hashtag string with #Web3, two tweets where blockchain is only a job or an account name).
+    assert len(wrong) / len(items) <= 0.01, [i.text[:80] for i in wrong]
+    assert len(wrong) <= 4
+    # And the tweets the audit found about crypto stay tagged.
+    about = [i for i in audit if audit[i]]
+    assert sum(tagged.get(i, False) for i in about) >= 0.95 * len(about)

@@ -198,7 +198,8 @@ def tweet_doc(msg: TweetClassified) -> str:
 
     Keys: i id, a author, t text, u url, c created_at, e engagement, l lang, g categories,
     s sub-topic ids, m sentiment, mo models, co companies, tk tickers, cn coins, p percentages,
-    $ money, h hashtags, k near-dup key. Empty lists are left out. Decoded by
+    $ money, h hashtags, k near-dup key, x 1 when the text is cut (by its source, or here past
+    ``DOC_TEXT_CHARS``). Empty lists and a false x are left out. Decoded by
     :func:`services.summarize.doc.decode_doc`.
     """
     return encode_doc(_doc_fields(msg))
@@ -207,7 +208,8 @@ def tweet_doc(msg: TweetClassified) -> str:
 def _doc_fields(msg: TweetClassified) -> dict[str, Any]:
     t = msg.tweet
     ent = msg.entities
-    text = t.text if len(t.text) <= DOC_TEXT_CHARS else t.text[: DOC_TEXT_CHARS - 1] + "…"
+    cut = len(t.text) > DOC_TEXT_CHARS
+    text = t.text[: DOC_TEXT_CHARS - 1] + "…" if cut else t.text
     doc: dict[str, Any] = {
         "i": t.tweet_id,
         "a": t.author.username,
@@ -231,6 +233,8 @@ def _doc_fields(msg: TweetClassified) -> dict[str, Any]:
         "h": ent.hashtags,
     }
     doc.update((k, v) for k, v in optional.items() if v)
+    if cut or t.truncated:
+        doc["x"] = 1
     return doc
 
 

@@ -35,6 +35,9 @@ class TweetDoc:
     money: tuple[str, ...] = ()
     hashtags: tuple[str, ...] = ()
     near_dup_key: str = ""
+    truncated: bool = False
+    """Whether the text is cut short (by its source, as X cuts a long post, or by the stored
+    document's length): its last word may be a fragment."""
 
     @property
     def id(self) -> str:
@@ -76,4 +79,5 @@ def decode_doc(raw: str) -> TweetDoc:
         money=tup("$"),
         hashtags=tup("h"),
         near_dup_key=str(d.get("k") or ""),
+        truncated=bool(d.get("x")),
     )

@@ -55,3 +55,46 @@ def test_a_quote_that_ends_its_sentence_gets_no_second_full_stop(
     quoted: str, expected: str
 ) -> None:
     assert finish(f"@a写道：{_Q_OPEN}{quoted}{_Q_CLOSE}。此事有 3 条推文。") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # X cut the post inside a word: the quote ends at the last whole sentence.
+        (
+            "ChatGPT-4 is insanely powerful. But most people don't know how to use it. Insid…",
+            "ChatGPT-4 is insanely powerful. But most people don't know how to use it.",
+        ),
+        # No sentence to end at: whole words, and the mark says it is cut.
+        (
+            "Чтобы соответствовать ChatGPT, Google продолжает совершенствовать Bard полон решимо…",
+            "Чтобы соответствовать ChatGPT, Google продолжает совершенствовать Bard полон…",
+        ),
+        ("发布会上宣布的新模型在多个基准上超过了…", "发布会上宣布的新模型在多个基准上超过了…"),
+        ("今天发布了新模型。细节还要等官方博客…", "今天发布了新模型。"),
+        # Cut at a sentence's end: nothing to drop.
+        ("The model is out. The weights are too.…", "The model is out. The weights are too."),
+    ],
+)
+def test_a_text_its_source_cut_is_quoted_to_its_last_whole_sentence_or_word(
+    text: str, expected: str
+) -> None:
+    from services.summarize.writers.phrasing import uncut
+
+    assert uncut(text) == expected
+
+
+def test_only_a_document_marked_truncated_is_uncut() -> None:
+    from datetime import UTC, datetime
+
+    from services.summarize.doc import TweetDoc, decode_doc
+    from services.summarize.writers.phrasing import quote
+    from shared.models import TweetRef
+
+    text = "A long thread on evals. The first point is that nobody reads the fine print of benc…"
+    ref = TweetRef(tweet_id="1", author="a", text=text, created_at=datetime(2026, 1, 2, tzinfo=UTC))
+    assert quote(TweetDoc(ref=ref, truncated=True)) == f"{_Q_OPEN}A long thread on evals.{_Q_CLOSE}"
+    # An untruncated tweet that ends in an ellipsis is the author's own: quoted as written.
+    assert quote(TweetDoc(ref=ref)) == f"{_Q_OPEN}{text}{_Q_CLOSE}"
+    raw = '{"i":"1","a":"a","t":"x","c":"2026-01-02T00:00:00+00:00","x":1}'
+    assert decode_doc(raw).truncated and not decode_doc(raw.replace(',"x":1', "")).truncated

@@ -162,9 +162,34 @@ def excerpt(text: str, limit: int = QUOTE_CHARS) -> str:
     return text[:cut].rstrip(" ，、：；,:;—") + "…"
 
 
+_CUT_MARK = re.compile(r"\s*(?:…|\.{3})$")
+
+
+def uncut(text: str) -> str:
+    """A text its source cut short, as a quote may carry it: up to its last whole sentence, or,
+    with none, its whole words and a "…"; never the fragment of a word the cut left
+    ("That's why I built a free guide. Insid…" → "That's why I built a free guide.")."""
+    marked = _CUT_MARK.search(text) is not None
+    body = _CUT_MARK.sub("", text)
+    ends = [m.end() for m in _SENTENCE_END.finditer(body + " ")]
+    if ends and ends[-1] < len(body):
+        return body[: ends[-1]].rstrip()
+    if ends:
+        return body  # the cut fell at a sentence's end
+    if marked and body[-1:].isalnum() and not re.match(CJK, body[-1]):
+        # The cut fell inside a Latin (or Cyrillic, Greek…) word: drop the fragment.
+        words = body.rsplit(None, 1)
+        if len(words) == 2:
+            body = words[0].rstrip(" ，、：；,:;—")
+    return body + "…"
+
+
 def quote(doc: TweetDoc, limit: int = QUOTE_CHARS) -> str:
-    """The tweet quoted in its own language: whole, or cut by :func:`excerpt`."""
+    """The tweet quoted in its own language: whole, or cut by :func:`excerpt`; a text its source
+    cut short is quoted by :func:`uncut`."""
     text = quotable_text(doc.ref.text)
+    if doc.truncated and text:
+        text = uncut(text)
     if not text:
         return "（该推文仅含链接）"
     return f"{_Q_OPEN}{excerpt(text, limit)}{_Q_CLOSE}"
@@ -217,4 +242,5 @@ __all__ = [
     "said",
     "share",
     "tail",
+    "uncut",
 ]

@@ -415,3 +415,15 @@ def test_a_short_two_clause_opening_sentence_is_the_title_whole() -> None:
     assert opening("韩国企业一天发布多个100B+参数大模型，超过欧盟或美国全年发布数量之和。") == (
         "韩国企业一天发布多个100B+参数大模型"
     )
+
+
+def test_a_story_of_agreeing_replies_is_not_titled_a_debate() -> None:
+    from services.summarize.writers.titles import titled
+
+    lead = doc(1, "ChatGPT-4 is insanely powerful, but most people do not know how to use it")
+    thanks = [doc(n, f"@user1 Thanks for sharing this, saved it number {n}") for n in (2, 3)]
+    quiet = story("s-d", [lead, *thanks], kind="debate")
+    assert titled(quiet).title == "观点：ChatGPT-4 is insanely powerful"
+    rebuttal = doc(4, "@user1 Disagree, it is overhyped and most prompts guides are recycled.")
+    argued = story("s-d", [lead, *thanks, rebuttal], kind="debate")
+    assert titled(argued).title == "争论：ChatGPT-4 is insanely powerful"

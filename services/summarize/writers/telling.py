@@ -152,6 +152,18 @@ def reaction_of(story: Story, lead: TweetDoc, avoid: set[str]) -> tuple[str, Twe
     return None
 
 
+def disputed(story: Story) -> bool:
+    """Whether the story has two sides: a member that disagrees with its lead, or tweets on both
+    sides of the market. Replies alone are not a dispute ("@x thanks, saved this")."""
+    if story.sentiment.get("bullish", 0) and story.sentiment.get("bearish", 0):
+        return True
+    lead = next((d for d in story.members if not d.ref.text.lstrip().startswith("@")), None)
+    if lead is None:
+        return False
+    reaction = reaction_of(story, lead, set())
+    return reaction is not None and reaction[0] == "dissent"
+
+
 def other_language_member(story: Story, lead: TweetDoc, avoid: set[str]) -> TweetDoc | None:
     """A member by another author in the other of Chinese and English than the lead: the
     Chinese retelling of an English report, or the English report a Chinese lead retells."""

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from services.summarize.doc import TweetDoc
 from services.summarize.story import MARKET_KINDS, Story
 from services.summarize.writers.phrasing import CJK, quotable_text
+from services.summarize.writers.telling import disputed
 
 TITLE_CHARS = 44
 """A title longer than this is shortened (at a clause), or built from the entities instead."""
@@ -346,6 +347,8 @@ _DANGLING = frozenset(
 
 
 def _kind_label(story: Story, subtopic_labels: Mapping[str, str] | None) -> str:
+    if story.kind == "debate" and not disputed(story):
+        return _KIND_LABELS["opinion"]  # a story of replies that all agree is no 争论
     if story.kind in _KIND_LABELS:
         return _KIND_LABELS[story.kind]
     sub = story.subtopics[0] if story.subtopics else ""

@@ -427,3 +427,19 @@ def test_a_story_of_agreeing_replies_is_not_titled_a_debate() -> None:
     rebuttal = doc(4, "@user1 Disagree, it is overhyped and most prompts guides are recycled.")
     argued = story("s-d", [lead, *thanks, rebuttal], kind="debate")
     assert titled(argued).title == "争论：ChatGPT-4 is insanely powerful"
+
+
+def test_a_story_told_in_another_script_is_titled_by_whose_post_it_is() -> None:
+    from services.summarize.writers.titles import titled
+
+    russian = doc(1, "Чтобы соответствовать ChatGPT, Google продолжает совершенствовать Bard")
+    spanish = doc(2, "El creador de Gmail dice que ChatGPT destruirá a Google en dos años")
+    named = titled(story("s-r", [russian, spanish], kind="opinion"))
+    # Not a Russian clause, nor a clause of another member: the lead's post, which the body quotes.
+    assert named.title == "@user1 谈agents"
+    assert named.source is russian
+    # An English lead keeps its clause.
+    english = doc(3, "Google keeps improving Bard to keep up with ChatGPT, says the report")
+    assert titled(story("s-e", [english, russian], kind="opinion")).title == (
+        "观点：Google keeps improving Bard to keep up with ChatGPT"
+    )

@@ -11,7 +11,8 @@ In order of preference:
 3. the Chinese names of the lead entities its lead tweet names (``Story.entity_labels``), what
    kind of story it is, and its lead figure (``三星、SK海力士股价异动：+280%``);
 4. what kind of story it is and an English tweet's opening clause, as written (``新研究：small
-   human hints help frontier models solve IMO-level problems``);
+   human hints help frontier models solve IMO-level problems``); never a clause in another
+   script (Cyrillic, Thai, kana…), which a Chinese reader cannot read as a title;
 5. whose post it is and on what (``@tessa_ships 谈智能代理``).
 
 Nothing is translated beyond the verb and the names the story layer knows: a title only says
@@ -21,6 +22,7 @@ what a tweet of the story says.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -195,9 +197,7 @@ def entity_title(story: Story, subtopic_labels: Mapping[str, str] | None = None)
     labels = dict(story.entity_labels)
     sub = story.subtopics[0] if story.subtopics else ""
     label = (subtopic_labels or {}).get(sub, sub)
-    lead = next((d for d in story.members if not _reply(d)), None) or (
-        story.members[0] if story.members else None
-    )
+    lead = _first_post(story)
     text = lead.ref.text.casefold() if lead else ""
     given = [e for e in story.entities[:3] if e.casefold() in text]
     if story.kind in MARKET_KINDS and lead is not None:
@@ -217,6 +217,14 @@ def entity_title(story: Story, subtopic_labels: Mapping[str, str] | None = None)
     if lead is None:
         return f"{topic}相关讨论" if topic else "热议话题"
     return f"@{lead.ref.author} 谈{topic}" if topic else f"@{lead.ref.author} 的帖子"
+
+
+def _first_post(story: Story) -> TweetDoc | None:
+    """The story's best member that is not a reply (else its best member): whose post a title
+    built from names is."""
+    return next((d for d in story.members if not _reply(d)), None) or (
+        story.members[0] if story.members else None
+    )
 
 
 _HEDGED = re.compile(r"如果|假如|要是|吗|？|\?|难道")
@@ -283,10 +291,13 @@ def titled(story: Story, subtopic_labels: Mapping[str, str] | None = None) -> Ti
     if not named.startswith("@"):
         return Titled(named, None)
     for doc in originals:
+        if _other_language(doc):
+            break  # the story is told in a language we cannot title from: whose post it is
         clause = english_clause(doc)
         if clause:
             return Titled(f"{_kind_label(story, subtopic_labels)}：{clause}", doc)
-    return Titled(named, None)
+    # "@a 谈…" names a post: the body leads with that post.
+    return Titled(named, _first_post(story))
 
 
 def story_title(story: Story, subtopic_labels: Mapping[str, str] | None = None) -> str:
@@ -355,9 +366,26 @@ def _kind_label(story: Story, subtopic_labels: Mapping[str, str] | None) -> str:
     return (subtopic_labels or {}).get(sub, sub) or "热议"
 
 
+def _other_language(doc: TweetDoc) -> bool:
+    """Whether a tweet is neither English nor Chinese: tagged so, or written in letters of
+    another script (Cyrillic, Thai, Arabic, kana…), which a Chinese reader cannot read as a
+    title."""
+    if doc.ref.lang not in (None, "en", "zh", "und"):
+        return True
+    return any(
+        c.isalpha()
+        and not c.isascii()
+        and not _CJK_CHAR.match(c)
+        and not unicodedata.name(c, "").startswith("LATIN")
+        for c in clean(doc.ref.text)
+    )
+
+
 def english_clause(doc: TweetDoc, limit: int = 60) -> str | None:
     """An English tweet's opening clause (after a lead-in such as "New paper:"), its words up to
     ``limit`` characters; None when it is too short to name anything."""
+    if _other_language(doc):
+        return None
     text = _LEAD_IN.sub("", clean(doc.ref.text))
     if _CJK_CHAR.search(text):
         return None

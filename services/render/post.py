@@ -32,6 +32,8 @@ QUOTE_CHARS = 160
 
 QUOTE_PROBE_CHARS = 30
 """A body holding this much of a tweet's opening already quotes it: no second quote."""
+_QUOTE_MARKS = '"“”「」『』 '
+"""Marks around a tweet that is one quoted passage; its quote in the body leaves them out."""
 MAX_SOURCES = 5
 """Source links shown under one point or block."""
 
@@ -247,7 +249,8 @@ def _quote(refs: list[TweetRef], body: str) -> Md:
     if not refs:
         return Md("")
     top = max(refs, key=lambda r: r.engagement)
-    opening = " ".join(top.text.split())[:QUOTE_PROBE_CHARS]
+    # A writer quotes a tweet that is one quoted passage without its own marks.
+    opening = " ".join(top.text.split()).strip(_QUOTE_MARKS)[:QUOTE_PROBE_CHARS]
     if opening and opening in " ".join(body.split()):
         return Md("")
     excerpt = md.text(_excerpt(" ".join(top.text.split()), QUOTE_CHARS))

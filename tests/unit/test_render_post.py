@@ -506,6 +506,13 @@ def test_a_point_whose_body_already_quotes_its_tweet_is_not_quoted_twice(templat
     core = out.split("### 核心信息")[1].split("## 详细分析部分")[0]
     assert core.count("IQuest Labs releases") == 2  # once in the first body, once quoted
     assert len(re.findall(r"^\s*> ", core, re.M)) == 1
+    # A tweet that is one quoted passage is quoted in the body without its own marks.
+    wrapped = make_ref(2, text='"很高興地宣布：我們的新課程現已免費提供！"')
+    body = "原文为“很高興地宣布：我們的新課程現已免費提供！”。"
+    point = CorePoint(title="新课程", body=body, citations=[wrapped])
+    out = render(make_ready(report=make_report(core_points=[point])), template)
+    core = out.split("### 核心信息")[1].split("## 详细分析部分")[0]
+    assert not re.findall(r"^\s*> ", core, re.M)
 
 
 def test_a_source_linked_through_its_retweet_says_so(template):

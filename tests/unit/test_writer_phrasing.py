@@ -98,3 +98,11 @@ def test_only_a_document_marked_truncated_is_uncut() -> None:
     assert quote(TweetDoc(ref=ref)) == f"{_Q_OPEN}{text}{_Q_CLOSE}"
     raw = '{"i":"1","a":"a","t":"x","c":"2026-01-02T00:00:00+00:00","x":1}'
     assert decode_doc(raw).truncated and not decode_doc(raw.replace(',"x":1', "")).truncated
+
+
+def test_a_tweet_that_is_one_quoted_passage_is_quoted_without_its_own_marks() -> None:
+    from services.summarize.writers.phrasing import unwrapped
+
+    assert unwrapped('"很高興地宣布：新課程現已免費提供！"') == "很高興地宣布：新課程現已免費提供！"
+    assert unwrapped("“语义崩溃”这个词起得很准") == "“语义崩溃”这个词起得很准"
+    assert unwrapped('"a" and "b"') == '"a" and "b"'

@@ -129,6 +129,18 @@ def quotable_text(text: str) -> str:
     return _SPACE.sub(" ", _URL.sub(" ", _RT.sub("", text))).strip()
 
 
+_QUOTE_PAIRS = {'"': '"', "“": "”", "「": "」", "『": "』"}
+
+
+def unwrapped(text: str) -> str:
+    """A tweet that is one quoted passage ("很高興地宣布：…") without the marks around it: it is
+    quoted or titled in marks of our own."""
+    close = _QUOTE_PAIRS.get(text[:1])
+    if close and text.endswith(close) and len(text) > 2 and close not in text[1:-1]:
+        return text[1:-1].strip()
+    return text
+
+
 QUOTE_CHARS = 200
 """A quote longer than this is cut at a sentence's end (or, failing one, between words)."""
 
@@ -187,7 +199,7 @@ def uncut(text: str) -> str:
 def quote(doc: TweetDoc, limit: int = QUOTE_CHARS) -> str:
     """The tweet quoted in its own language: whole, or cut by :func:`excerpt`; a text its source
     cut short is quoted by :func:`uncut`."""
-    text = quotable_text(doc.ref.text)
+    text = unwrapped(quotable_text(doc.ref.text))
     if doc.truncated and text:
         text = uncut(text)
     if not text:
@@ -243,4 +255,5 @@ __all__ = [
     "share",
     "tail",
     "uncut",
+    "unwrapped",
 ]

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from services.summarize.doc import TweetDoc
 from services.summarize.story import MARKET_KINDS, Story
-from services.summarize.writers.phrasing import CJK, quotable_text
+from services.summarize.writers.phrasing import CJK, quotable_text, unwrapped
 from services.summarize.writers.telling import disputed
 
 TITLE_CHARS = 44
@@ -93,14 +93,7 @@ def clean(text: str) -> str:
     text = _SYMBOLS.sub("", _HASHTAG.sub("", _MENTION.sub("", text)))
     text = _LABEL.sub("", _BRACKETED.sub("", text))
     text = " ".join(text.split()).strip(" ，,：:-–—")
-    # A tweet that is one quoted announcement ("很高興地宣布：…") loses the quote marks around it.
-    close = _QUOTE_PAIRS.get(text[:1])
-    if close and text.endswith(close) and len(text) > 2 and close not in text[1:-1]:
-        text = text[1:-1].strip(" ，,：:-–—")
-    return text
-
-
-_QUOTE_PAIRS = {'"': '"', "“": "”", "「": "」", "『": "』"}
+    return unwrapped(text).strip(" ，,：:-–—")
 
 
 def _chinese(text: str) -> bool:

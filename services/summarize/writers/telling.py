@@ -115,7 +115,7 @@ def lead_of(
     return min(
         pool,
         key=lambda d: (
-            d.ref.text.lstrip().startswith("@"),
+            is_reply(d),
             -2 * overlap(title, d) - centrality(story, d),
             order[d.id],
         ),
@@ -152,12 +152,24 @@ def reaction_of(story: Story, lead: TweetDoc, avoid: set[str]) -> tuple[str, Twe
     return None
 
 
+def is_reply(doc: TweetDoc) -> bool:
+    """Whether a tweet answers another (its text opens with ``@handle``)."""
+    return doc.ref.text.lstrip().startswith("@")
+
+
+def first_post(story: Story) -> TweetDoc | None:
+    """The story's best member that is not a reply (else its best member)."""
+    return next((d for d in story.members if not is_reply(d)), None) or (
+        story.members[0] if story.members else None
+    )
+
+
 def disputed(story: Story) -> bool:
     """Whether the story has two sides: a member that disagrees with its lead, or tweets on both
     sides of the market. Replies alone are not a dispute ("@x thanks, saved this")."""
     if story.sentiment.get("bullish", 0) and story.sentiment.get("bearish", 0):
         return True
-    lead = next((d for d in story.members if not d.ref.text.lstrip().startswith("@")), None)
+    lead = first_post(story)
     if lead is None:
         return False
     reaction = reaction_of(story, lead, set())
@@ -181,7 +193,7 @@ def other_language_member(story: Story, lead: TweetDoc, avoid: set[str]) -> Twee
     order = {d.id: i for i, d in reversed(list(enumerate(docs)))}
     return min(
         docs,
-        key=lambda d: (d.ref.text.lstrip().startswith("@"), -centrality(story, d), order[d.id]),
+        key=lambda d: (is_reply(d), -centrality(story, d), order[d.id]),
     )
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from services.summarize.doc import TweetDoc
 from services.summarize.story import MARKET_KINDS, Story
 from services.summarize.writers.phrasing import CJK, quotable_text, unwrapped
-from services.summarize.writers.telling import disputed
+from services.summarize.writers.telling import disputed, first_post, is_reply
 
 TITLE_CHARS = 44
 """A title longer than this is shortened (at a clause), or built from the entities instead."""
@@ -45,8 +45,8 @@ _LABEL = re.compile(
     r"^\s*(?:突发|重磅|快讯|刚刚|消息|最新|breaking|update|news|just in)\s*[:：!！]\s*", re.I
 )
 _SYMBOLS = re.compile(r"[\U0001F000-\U0001FFFF\u2600-\u27bf\ufe0f\u200d]+")
-_CLAUSES = re.compile(r"[。！？!?；;\n]|[，,：:]|——|\s[-–—]\s")
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
+_CLAUSES = re.compile(rf"{_SENTENCE_END.pattern}|[，,：:]|——|\s[-–—]\s")
 _CJK_CHAR = re.compile(CJK)
 _REPORTING = re.compile(r"推出|发布|宣布|上线|开源|提出|发现|计划|订购|投资|融资|收购|支持|涨|跌")
 
@@ -148,8 +148,7 @@ def _whole_sentence(text: str, title: str, rest: list[str]) -> tuple[str, list[s
     sentence = _SENTENCE_END.split(text, maxsplit=1)[0].strip()
     second = sentence[len(title) :].lstrip()
     if (
-        not sentence.startswith(title)
-        or second[:1] not in {"，", ","}
+        second[:1] not in {"，", ","}
         or _clauses(sentence) != [title, rest[0]]
         or len(title) + 1 + len(rest[0]) > SENTENCE_CHARS
     ):
@@ -190,7 +189,7 @@ def entity_title(story: Story, subtopic_labels: Mapping[str, str] | None = None)
     labels = dict(story.entity_labels)
     sub = story.subtopics[0] if story.subtopics else ""
     label = (subtopic_labels or {}).get(sub, sub)
-    lead = _first_post(story)
+    lead = first_post(story)
     text = lead.ref.text.casefold() if lead else ""
     given = [e for e in story.entities[:3] if e.casefold() in text]
     if story.kind in MARKET_KINDS and lead is not None:
@@ -210,14 +209,6 @@ def entity_title(story: Story, subtopic_labels: Mapping[str, str] | None = None)
     if lead is None:
         return f"{topic}相关讨论" if topic else "热议话题"
     return f"@{lead.ref.author} 谈{topic}" if topic else f"@{lead.ref.author} 的帖子"
-
-
-def _first_post(story: Story) -> TweetDoc | None:
-    """The story's best member that is not a reply (else its best member): whose post a title
-    built from names is."""
-    return next((d for d in story.members if not _reply(d)), None) or (
-        story.members[0] if story.members else None
-    )
 
 
 _HEDGED = re.compile(r"如果|假如|要是|吗|？|\?|难道")
@@ -244,10 +235,6 @@ def _title_score(title: str, story: Story) -> int:
     return score - (5 if _HEDGED.search(title) else 0)
 
 
-def _reply(doc: TweetDoc) -> bool:
-    return doc.ref.text.lstrip().startswith("@")
-
-
 @dataclass(frozen=True)
 class Titled:
     """A story's title and the tweet it was taken from (None for one built from names)."""
@@ -261,7 +248,7 @@ def titled(story: Story, subtopic_labels: Mapping[str, str] | None = None) -> Ti
     found = [
         (t, i, doc)
         for i, doc in enumerate(_chinese_docs(story)[:6])
-        if not _reply(doc) and (t := chinese_opening(doc, story.figures))
+        if not is_reply(doc) and (t := chinese_opening(doc, story.figures))
     ]
     # Best named first; of two as good, the shorter, then the better tweet.
     best = max(
@@ -272,7 +259,7 @@ def titled(story: Story, subtopic_labels: Mapping[str, str] | None = None) -> Ti
     if best is not None and _title_score(best[0], story) >= 0:
         return Titled(best[0], best[2])
     labels = dict(story.entity_labels)
-    originals = [d for d in story.members[:6] if not _reply(d)]
+    originals = [d for d in story.members[:6] if not is_reply(d)]
     for doc in originals:
         title = english_opening(doc, labels)
         if title:
@@ -290,7 +277,7 @@ def titled(story: Story, subtopic_labels: Mapping[str, str] | None = None) -> Ti
         if clause:
             return Titled(f"{_kind_label(story, subtopic_labels)}：{clause}", doc)
     # "@a 谈…" names a post: the body leads with that post.
-    return Titled(named, _first_post(story))
+    return Titled(named, first_post(story))
 
 
 def story_title(story: Story, subtopic_labels: Mapping[str, str] | None = None) -> str:

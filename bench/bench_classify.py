@@ -29,6 +29,7 @@ from pathlib import Path
 from services.classify.bootstrap import build_classifier, build_deps
 from services.classify.handler import ClassifyDeps, handle
 from services.classify.taxonomy import load_taxonomy
+from shared.heap import freeze_built
 from shared.models import Author, TweetIngested
 from shared.settings import Settings
 
@@ -296,6 +297,7 @@ def main() -> int:
         f"{time.perf_counter() - start:.2f} s"
     )
     rules = ClassifyDeps(classifier=build_classifier(load_taxonomy(), model=None))
+    freeze_built()  # as a worker does once its deps are built (shared.heap)
 
     sets: list[tuple[str, list[TweetIngested]]] = []
     real = real_tweets()

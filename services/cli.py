@@ -384,6 +384,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from services.embedded import run_embedded
     from services.ingest.sources import build_source
     from shared.bus import JsonlLog, MemoryBus
+    from shared.heap import freeze_built
     from shared.store import MemoryStore
 
     if args.source == "file" and not args.input:
@@ -414,6 +415,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             store=store,
             bus=MemoryBus(dead_letters=rejected, keep_dead=KEEP_DEAD),
             opt_in=("notify",) if args.notify else (),
+            settle=freeze_built,
         )
     finally:
         rejected.close()
@@ -533,11 +535,13 @@ def _classify(args: argparse.Namespace, settings: Settings) -> int:
     from services.ingest import bootstrap as ingest_bootstrap
     from services.ingest import handler as ingest
     from services.ingest.readers import iter_records
+    from shared.heap import freeze_built
     from shared.models import DeadLetter, TweetIngested
     from shared.store import MemoryStore
 
     ingest_deps = ingest_bootstrap.build_deps(settings, store=MemoryStore())
     classify_deps = classify_bootstrap.build_deps(settings)
+    freeze_built()
     mapping = _mapping(args)
     written = rejected = 0
     out = sys.stdout

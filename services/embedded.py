@@ -106,6 +106,7 @@ def run_embedded(
     bus: MemoryBus | None = None,
     clock: Callable[[], datetime] = utcnow,
     opt_in: Sequence[str] = (),
+    settle: Callable[[], None] = lambda: None,
 ) -> RunSummary:
     """Read ``source``, classify, aggregate, and write each touched window's post.
 
@@ -115,7 +116,8 @@ def run_embedded(
     more, draining, when the source ends. ``opt_in`` names the opt-in services to run as well
     (``notify``: the posts are pushed as they are written; its deferred pushes are due on the same
     ticks). Tests pass their own ``wiring`` (deps), ``bus`` and ``clock``; ``store`` is the
-    wiring's (a fresh MemoryStore by default).
+    wiring's (a fresh MemoryStore by default). ``settle`` is called once the deps are built
+    (``tweetpulse run`` passes ``shared.heap.freeze_built``: a process that runs one job).
     """
     if wiring is None:
         wiring = Wiring(settings, store if store is not None else MemoryStore())
@@ -130,6 +132,7 @@ def run_embedded(
     bus.subscribe(PostRendered, summary.keep_post, group="run-summary")
     ingest = wiring.handler(topology.INGEST)
     summarize_deps = wiring.deps(topology.SUMMARIZE)
+    settle()
     ticking = [(c, c.tick) for c in consumers if c.tick is not None]
 
     def tick(now: datetime, *, drain: bool = False) -> None:

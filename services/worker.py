@@ -39,6 +39,7 @@ from services.topology import Consumer, Wiring
 from shared.bus import Bus
 from shared.dispatch import Handler, Tries
 from shared.errors import BrokerUnavailable, PipelineError, RetryableError
+from shared.heap import freeze_built
 from shared.models import Contract, DeadLetter, ReportReady
 from shared.settings import Settings
 from shared.telemetry import Telemetry
@@ -100,6 +101,7 @@ def run_worker(name: str, settings: Settings, *, ingest: IngestOptions | None = 
         if not isinstance(service, Consumer):
             return _run_ingest(wiring, bus, telemetry, ingest or IngestOptions())
         topology.subscribe(bus, wiring, [service], wrap=_measure(telemetry))
+        freeze_built()  # the deps are built: the collector need not walk them again
         telemetry.watch_bus(bus)
         if service.observe is not None:
             service.observe(wiring.deps(service), telemetry)

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from services.classify.aliases import TermForms
@@ -78,6 +79,7 @@ from services.classify.text import (
     TOKEN,
     near_dup_key,
     strip_noise,
+    trie_pattern,
 )
 from shared.memo import RecentMemo
 from shared.models import CATEGORIES, Category, Company, Entities, Sentiment, SubtopicTag
@@ -223,6 +225,12 @@ def _fix_apostrophe(raw: str) -> str:
 
 _SENTENCE_ENDS = ("。", "！", "？", "!", "?", "\n", "；", ";")
 
+_TokenHit = tuple[tuple[Target, ...], bool, str]
+_PHRASED: _TokenHit = ((), False, "\x00")
+"""A token that may start a phrase: matched in its context, never remembered alone."""
+_TOKENS_KEPT = 50_000
+_NO_WORDS: frozenset[str] = frozenset()
+
 MEMO_SIZE = 8192
 """How many recent texts' classifications a classifier keeps (see ``Classifier.classify``)."""
 
@@ -269,6 +277,16 @@ class Classifier:
             )
             for m in taxonomy.models
         ]
+        # One scan finds, at each position, the longest trigger starting there; a model is tried
+        # when one of its triggers is inside a trigger found (so "gpt" inside "chatgpt" counts).
+        triggers = sorted({t for m in self._models for t in m.triggers})
+        self._triggers = re.compile("(?=(" + trie_pattern(triggers) + "))") if triggers else None
+        self._triggered = {
+            found: frozenset(
+                i for i, m in enumerate(self._models) if any(t in found for t in m.triggers)
+            )
+            for found in triggers
+        }
         self._company_subs = {co.name: tuple(co.subtopics) for co in taxonomy.companies}
         self._context_min: dict[str, int] = {
             cat: spec.context_min for cat, spec in taxonomy.categories.items() if spec.context
@@ -280,6 +298,7 @@ class Classifier:
             frozenset(w.lower() for w in fin.news_cues) if fin else frozenset()
         )
         self._memo: RecentMemo[str, Classification] = RecentMemo(MEMO_SIZE)
+        self._tokens: dict[str, _TokenHit] = {}
         self._compile()
 
     # ------------------------------------------------------------------ building
@@ -327,6 +346,19 @@ class Classifier:
             for term in terms:
                 lex.add(term, None, mode=mode, display=None, inert=True)
         lex.finish()
+        # Each Chinese term's targets, split once: the sentiment ones depend on where the term
+        # stands (negation, a conceded clause), the rest do not, so a repeated term adds them once.
+        sentiment = (BULL, BEAR)
+        self._zh_plain = {
+            key: tuple(t for t in targets if t[0] not in sentiment)
+            for key, targets in lex.zh.items()
+        }
+        self._zh_sides = {
+            key: sides
+            for key, targets in lex.zh.items()
+            if (sides := tuple(t for t in targets if t[0] in sentiment))
+        }
+        self._zh_sentiment = frozenset(self._zh_sides)
 
     def _add_terms(
         self, terms: Iterable[str], target: Target, mode: str, display: str | None
@@ -500,13 +532,17 @@ class Classifier:
 
     def _find_models(self, lower: str, found: _Found) -> None:
         # A regex per family, tried only when one of its triggers occurs in the text.
-        for model in self._models:
-            for trig in model.triggers:
-                if trig in lower:
-                    for name, matched in model.names(lower):
-                        found.models[name] = None
-                        found.model_words.update(TOKEN.findall(matched))
-                    break
+        if self._triggers is None:
+            return
+        hits = self._triggers.findall(lower)
+        if not hits:
+            return
+        tried = frozenset().union(*(self._triggered[h] for h in hits))
+        for i, model in enumerate(self._models):
+            if i in tried:
+                for name, matched in model.names(lower):
+                    found.models[name] = None
+                    found.model_words.update(TOKEN.findall(matched))
 
     def _scan_latin(self, clean: str, cut_word: str, found: _Found) -> None:
         """Latin tokens: term hits (longest phrase first), negation, word-cloud terms."""
@@ -521,49 +557,103 @@ class Classifier:
         n = len(raws)
         # A word cut by truncation ("…pour l…") is matched but never becomes a term.
         term_limit = n - 1 if cut_word and raws and cut_word.endswith(raws[-1]) else n
-        exact_words = self._lex.exact.words
-        lower_words = self._lex.lower.words
         terms = found.terms
+        model_words = found.model_words
+        memo = self._tokens
         i = 0
         while i < n:
             raw = raws[i]
-            low = lows[i]
-            span = 0
+            hit = memo.get(raw)
+            if hit is None:
+                hit = self._token(raw, lows[i])
+            if hit is not _PHRASED:
+                # a token that starts no phrase: what it stands for is a function of the token
+                targets, sides, term = hit
+                if targets:
+                    found.add(targets, sides and self._negated_before(lows, i))
+                i += 1
+                if term and i <= term_limit and lows[i - 1] not in model_words:
+                    terms[term] = None
+                continue
+            i = self._scan_phrase(raws, lows, i, term_limit, found)
+
+    def _scan_phrase(
+        self, raws: list[str], lows: list[str], i: int, term_limit: int, found: _Found
+    ) -> int:
+        """Token ``i``, which may start a phrase: the longest term there; the next index."""
+        raw = raws[i]
+        low = lows[i]
+        terms = found.terms
+        span = 0
+        targets: tuple[Target, ...] = ()
+        display: str | None = None
+        exact_entry = self._lex.exact.words.get(raw)
+        if exact_entry is not None:
+            span, targets, display = self._match(exact_entry, raws, i, exact=True)
+        entry = self._lex.lower.words.get(low)
+        if entry is not None:
+            lspan, ltargets, ldisplay = self._match(entry, lows, i, exact=False)
+            if lspan > span:
+                span, targets, display = lspan, ltargets, ldisplay
+            elif lspan and lspan == span:
+                targets += tuple(t for t in ltargets if t not in targets)
+        if targets:
+            found.add(targets, self._negated_en(lows, i, targets))
+        if span > 1:
+            if display:
+                terms[display] = None
+            return i + span
+        i += 1
+        if i > term_limit:
+            return i
+        if display is None and span == 0 and entry is not None:
+            display = entry.display
+        term = self._latin_term(raw, low, display, found.model_words)
+        if term:
+            terms[term] = None
+        return i
+
+    def _token(self, raw: str, low: str) -> _TokenHit:
+        """What one token stands for on its own (targets, whether any is a sentiment, its
+        word-cloud form), or ``_PHRASED`` when it may start a phrase; remembered per token."""
+        exact_entry = self._lex.exact.words.get(raw)
+        entry = self._lex.lower.words.get(low)
+        hit: _TokenHit
+        if (exact_entry is not None and exact_entry.max_phrase > 1) or (
+            entry is not None and entry.max_phrase > 1
+        ):
+            hit = _PHRASED
+        else:
             targets: tuple[Target, ...] = ()
             display: str | None = None
-            exact_entry = exact_words.get(raw)
-            if exact_entry is not None:
-                span, targets, display = self._match(exact_entry, raws, i, exact=True)
-            entry = lower_words.get(low)
-            if entry is not None:
-                lspan, ltargets, ldisplay = self._match(entry, lows, i, exact=False)
-                if lspan > span:
-                    span, targets, display = lspan, ltargets, ldisplay
-                elif lspan and lspan == span:
-                    targets += tuple(t for t in ltargets if t not in targets)
-            if targets:
-                found.add(targets, self._negated_en(lows, i, targets))
-            if span > 1:
-                if display:
-                    terms[display] = None
-                i += span
-                continue
-            i += 1
-            if i > term_limit:
-                continue
-            if display is None and span == 0 and entry is not None:
+            if exact_entry is not None and exact_entry.targets:
+                targets, display = exact_entry.targets, exact_entry.display
+            if entry is not None and entry.targets:
+                if not targets:
+                    targets, display = entry.targets, entry.display
+                else:
+                    targets += tuple(t for t in entry.targets if t not in targets)
+            if not targets and entry is not None:
                 display = entry.display
-            term = self._latin_term(raw, low, display, found.model_words)
-            if term:
-                terms[term] = None
+            sides = any(kind in (BULL, BEAR) for kind, _ in targets)
+            hit = (targets, sides, self._latin_term(raw, low, display, _NO_WORDS))
+        if len(self._tokens) >= _TOKENS_KEPT:
+            self._tokens.clear()  # bounded: a stream's vocabulary has no end
+        self._tokens[raw] = hit
+        return hit
+
+    def _negated_before(self, lows: list[str], i: int) -> bool:
+        return any(w in self._neg_en for w in lows[max(0, i - _NEGATION_WINDOW) : i])
 
     def _negated_en(self, lows: list[str], i: int, targets: tuple[Target, ...]) -> bool:
         for kind, _ in targets:
             if kind in (BULL, BEAR):
-                return any(w in self._neg_en for w in lows[max(0, i - _NEGATION_WINDOW) : i])
+                return self._negated_before(lows, i)
         return False
 
-    def _latin_term(self, raw: str, low: str, display: str | None, model_words: set[str]) -> str:
+    def _latin_term(
+        self, raw: str, low: str, display: str | None, model_words: AbstractSet[str]
+    ) -> str:
         """The word-cloud form of one token, or "" when it is not a content word."""
         if low in model_words:
             return ""  # the model's full name is added instead
@@ -582,23 +672,25 @@ class Classifier:
         """Substring terms (Chinese and other scripts), and Han words for the cloud; has Han?"""
         pattern = self._lex.zh_pattern
         if pattern is not None:
-            zh = self._lex.zh
-            conceded = self._conceded_zh(lower)
+            sentiment = self._zh_sentiment
+            keys: dict[str, None] = {}
+            placed: list[tuple[str, int]] = []  # sentiment terms and where they start
             for m in pattern.finditer(lower):
-                targets = zh[m.group()]
-                if targets and conceded[0] <= m.start() < conceded[1]:
-                    targets = tuple(t for t in targets if t[0] not in (BULL, BEAR))
+                key = m.group()
+                keys[key] = None
+                if key in sentiment:
+                    placed.append((key, m.start()))
+            fragments = self._forms.fragments
+            plain = self._zh_plain
+            add = found.add
+            for key in keys:
+                targets = plain[key]
                 if targets:
-                    mixed = self._forms.fragments.get(m.group())
-                    if mixed is not None:
-                        found.terms[mixed[0]] = None
-                        found.dropped.update(mixed[1])
-                    start = m.start()
-                    negated = (
-                        lower[start - 1 : start] in self._neg_zh1
-                        or lower[max(0, start - 2) : start] in self._neg_zh2
-                    )
-                    found.add(targets, negated)
+                    if key in fragments:
+                        self._add_fragment(fragments[key], found)
+                    add(targets, False)
+            if placed:
+                self._zh_sentiment_hits(lower, placed, found)
         runs = HAN.findall(clean)
         stop = self._stop
         for run in runs:
@@ -608,6 +700,27 @@ class Classifier:
                 if len(word) >= 2 and word not in stop and not _ZH_NUMERALS.issuperset(word):
                     found.terms[word] = None
         return bool(runs)
+
+    @staticmethod
+    def _add_fragment(mixed: tuple[str, frozenset[str]] | None, found: _Found) -> None:
+        if mixed is not None:
+            found.terms[mixed[0]] = None
+            found.dropped.update(mixed[1])
+
+    def _zh_sentiment_hits(self, lower: str, placed: list[tuple[str, int]], found: _Found) -> None:
+        """Each sentiment term where it stands: negated by the word before it, and no side at
+        all inside a clause the text concedes ("泡沫？也许，但…")."""
+        conceded = self._conceded_zh(lower)
+        for key, start in placed:
+            if conceded[0] <= start < conceded[1]:
+                continue
+            if not self._zh_plain[key]:
+                self._add_fragment(self._forms.fragments.get(key), found)
+            negated = (
+                lower[start - 1 : start] in self._neg_zh1
+                or lower[max(0, start - 2) : start] in self._neg_zh2
+            )
+            found.add(self._zh_sides[key], negated)
 
     def _conceded_zh(self, lower: str) -> tuple[int, int]:
         """The span a Chinese text concedes: from the start of the sentence holding its last

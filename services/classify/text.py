@@ -14,12 +14,13 @@ import re
 _LATIN = "0-9A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
 
 NOISE = re.compile(
-    r"^\s*RT\b:?\s*(?:@[A-Za-z0-9_]+:?)?"  # retweet prefix
+    r"(?=[\sRhwt@])"  # what a match can begin with: the engine skips other positions at once
+    r"(?:^\s*RT\b:?\s*(?:@[A-Za-z0-9_]+:?)?"  # retweet prefix
     r"|https?:/*\S*"  # URLs, also cut ones like "https:/…"
     r"|\bhttps?…"
     r"|\bwww\.\S+"
     r"|\bt\.co/\S*"
-    r"|@[A-Za-z0-9_]+"  # @handles (ASCII only: "@一个好友" is Chinese text)
+    r"|@[A-Za-z0-9_]+)"  # @handles (ASCII only: "@一个好友" is Chinese text)
 )
 """What never counts as content: URLs, @handles, the retweet prefix."""
 
@@ -42,7 +43,10 @@ CASHTAG = re.compile(r"(?<![A-Za-z0-9_$])\$([A-Za-z]{1,6}(?:[._][A-Za-z]{1,2})?)
 HASHTAG = re.compile(r"(?<![\w&#])#(\w*[^\W\d_]\w*)")
 """``#AI`` → ``AI``; a hashtag has at least one letter."""
 
-PERCENT = re.compile(r"(?<![A-Za-z0-9.])[+\-−±~]?\d{1,5}(?:[.,]\d+)?\s?[%％]")
+# Each pattern below opens with a lookahead on the characters a match can begin with: the
+# engine then skips every other position at once instead of trying each branch there (the same
+# matches, two to three times faster on a tweet).
+PERCENT = re.compile(r"(?=[+\-−±~\d])(?<![A-Za-z0-9.])[+\-−±~]?\d{1,5}(?:[.,]\d+)?\s?[%％]")
 """A percentage as written: ``+124%``, ``76%``, ``3.5 %``."""
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
@@ -50,11 +54,16 @@ _SCALE_EN = r"(?:trillion|billion|million|thousand|tn|bn|mn|[kmbt])(?![A-Za-z])"
 _SCALE_ZH = r"(?:万亿|千亿|百亿|十亿|亿|千万|百万|万|千)"
 _CURRENCY_ZH = r"(?:美元|美金|欧元|日元|英镑|港元|港币|韩元|人民币|块钱|元|円|ドル)"
 _CURRENCY_EN = r"(?:dollars?|usd|euros?|eur|rmb|yuan|pounds?|yen|won)(?![A-Za-z])"
+_MONEY_FIRST = r"(?=[\d$€£¥￥₩uhnacser零一二三四五六七八九十百千两数几])"
+"""What a money match can begin with: a digit, a currency sign, a letter of a currency prefix
+(US, USD, HK, NT, A, C, S, usd, eur, rmb, cny; the pattern ignores case) or a Chinese numeral."""
 MONEY = re.compile(
+    rf"{_MONEY_FIRST}(?:"
     rf"(?<![A-Za-z0-9])(?:US|USD|HK|NT|A|C|S)?[$€£¥￥₩]\s?{_NUM}(?:\s?{_SCALE_EN}|{_SCALE_ZH})?"
     rf"|(?<![A-Za-z0-9])(?:usd|eur|rmb|cny)\s?{_NUM}(?:\s?{_SCALE_EN})?"
     rf"|(?<![A-Za-z0-9.]){_NUM}\s?(?:{_SCALE_EN}\s?)?{_CURRENCY_EN}"
-    rf"|(?<![A-Za-z0-9.])(?:{_NUM}\s?{_SCALE_ZH}?|[零一二三四五六七八九十百千两数几]+{_SCALE_ZH}){_CURRENCY_ZH}",
+    rf"|(?<![A-Za-z0-9.])(?:{_NUM}\s?{_SCALE_ZH}?|[零一二三四五六七八九十百千两数几]+{_SCALE_ZH}){_CURRENCY_ZH}"
+    ")",
     re.IGNORECASE,
 )
 """A money amount as written: ``$14B``, ``$14 billion``, ``€5M``, ``140亿美元``, ``2000亿元``."""

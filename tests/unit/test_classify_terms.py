@@ -141,3 +141,37 @@ def test_bait_gives_the_cloud_nothing(classifier: Classifier) -> None:
     bait = "GIVEAWAY! Follow RT and tag 3 friends to win a brand new H200 GPU, DM me"
     assert classifier.classify(bait).terms == []
     assert "H200" in terms(classifier, "ByteDance orders H200 GPUs")
+
+
+# ---------------------------------------------------------------------------- token memo
+
+
+def test_a_remembered_token_reads_the_same_in_any_context() -> None:
+    """Each token's own answer is remembered (classifier._token): a warm classifier must give
+    every text the answer a fresh one gives, negation and phrases included."""
+    texts = [
+        "NVDA stock surged 8% today",
+        "NVDA stock has not surged, it fell",
+        "This is not a bear market for $BTC",
+        "bear market incoming, sell $ETH",
+        "OpenAI just released GPT-4o mini and it is bullish for $MSFT",
+        "AI agents everywhere: the travel agent is dead",
+        "Google Research published a paper on RLM calls",
+        "SK Hynix shares up 280% on HBM",
+    ]
+    warm = build_classifier(load_taxonomy())
+    for text in texts * 2:
+        warm.classify(text)
+    warm.forget()  # the memo of whole texts goes; the tokens' memo stays
+    for text in texts:
+        assert warm.classify(text) == build_classifier(load_taxonomy()).classify(text), text
+
+
+def test_the_token_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.classify import classifier as module
+
+    monkeypatch.setattr(module, "_TOKENS_KEPT", 50)
+    c = build_classifier(load_taxonomy())
+    for i in range(40):
+        c.classify(" ".join(f"word{i}x{j}" for j in range(10)))
+    assert 0 < len(c._tokens) <= 50

@@ -22,11 +22,15 @@ which is a name or figure: that is how an English and a Chinese tweet on one eve
 joins the story of the author it answers. Pairs merge by union-find in a fixed order (strongest
 first, then by position in the sorted table), then a second pass lets a fragment of one or two
 tweets join the first-pass story whose common features it shares, or the story that *owns* every
-name and figure it gives (holds most of the table's texts naming them; a country is no one's; in
-a Chinese tweet an owned Latin word such as "RLM" is a name too), never another fragment. A name
-alone must come with one of the story's common words (DeepSeek may have two stories); a figure the
-story owns ("40B") needs none. A two-word name is one feature however it is written ("Code Wiki",
-#CodeWiki).
+name, figure and coined term it gives (holds at least half of the table's texts naming them, more
+than any other story; a country is no one's; in a Chinese tweet an owned Latin word such as "RLM"
+is a name too; a subject in fewer than :data:`OWNED_DF` texts is no one's and says nothing),
+never another fragment. A name alone must come with one of the story's common words (DeepSeek may
+have two stories); a figure or a coined term the story owns ("40B", "vibe coding") needs none. A
+fragment also joins a story when it shares :data:`ATTACH_CONCEPTS` concepts with one of its
+tweets: a story of replies has a thin profile, but a take making its claim says its words. A
+two-word name is one feature however it is written ("Code Wiki", #CodeWiki); a Chinese compound
+the segmenter keeps whole gives the concepts inside it (交互式图片: interactive, image).
 
 Guards keep templated text from chaining into a giant story: two tweets naming different
 entities do not join on wording alone, a tweet listing :data:`HUB_NAMES` or more names (a roundup)
@@ -107,7 +111,9 @@ ATTACH_MIN = 3
 ATTACH_COMMON = 3
 """Rare features a fragment shares with at least half a story's tweets, for it to join; or:"""
 ATTACH_THRESHOLD = 0.2
-"""Share of a small fragment's feature weight a story's profile must cover for it to join."""
+"""Share of a small fragment's feature weight a story's profile must cover for it to join; or:"""
+ATTACH_CONCEPTS = 3
+"""Claim words (concepts) a fragment shares with one of a story's tweets, for it to join."""
 OWNED_DF = 3
 """Texts a name or figure must be in for one story to own it (see ``_owners``)."""
 MEMBERS_KEPT = 30
@@ -326,7 +332,7 @@ _CONCEPT_FORMS: dict[str, tuple[str, ...]] = {
     "database": ("database", "数据库"),
     "browser": ("browser", "浏览器"),
     "operating-system": ("operating", "操作系统"),
-    "technical": ("technical", "non-technical", "技术", "非技术"),
+    "technical": ("technical", "non-technical", "technology", "technologie", "技术", "非技术"),
     "divide": ("divide", "划分", "鸿沟"),
     "commodity": ("commodities", "commoditie", "commodity", "商品化"),
     "engineer": ("engineer", "工程师"),
@@ -362,6 +368,14 @@ _CONCEPT_FORMS: dict[str, tuple[str, ...]] = {
     "collaboration": ("collaboration", "协作"),
 }
 _CONCEPTS = {form: "c:" + key for key, forms in _CONCEPT_FORMS.items() for form in forms}
+_COINED = frozenset("c:" + key for key in _CONCEPT_FORMS if "-" in key)
+"""Concepts of more than one word ("semantic collapse", "vibe coding", 语义崩溃): a coined
+term is a story's subject as much as a name is (see ``_owners``)."""
+
+
+def _subject(feature: str) -> bool:
+    """Whether a feature names what a tweet is about: an entity, a figure or a coined term."""
+    return feature[:2] in ("e:", "f:") or feature in _COINED
 
 
 def features(msg: TweetClassified) -> list[str]:
@@ -388,19 +402,36 @@ def features(msg: TweetClassified) -> list[str]:
     for word in words:
         if len(feats) >= MAX_FEATURES:
             break
-        name, form = _word_form(word)
+        name, forms = _word_form(word)
         if name not in feats:  # a name counts once, as the entity
-            feats.setdefault(form)
+            for form in forms:
+                feats.setdefault(form)
     return list(feats)[:MAX_FEATURES]
 
 
+_HAN_CONCEPT = re.compile(
+    "|".join(
+        sorted((f for f in _CONCEPTS if not f.isascii() and len(f) > 1), key=lambda f: -len(f))
+    )
+)
+"""The Chinese concept forms, longest first: found inside a compound the segmenter keeps whole
+(交互式图片 is 交互式 and 图片, 开放系统 is 开放, 新架构 is 架构)."""
+
+
 @lru_cache(maxsize=1 << 17)
-def _word_form(word: str) -> tuple[str, str]:
-    """A word's entity key (as a name it would be) and its feature; remembered, as a day's
-    tweets share most of their words."""
+def _word_form(word: str) -> tuple[str, tuple[str, ...]]:
+    """A word's entity key (as a name it would be) and its features; remembered, as a day's
+    tweets share most of their words. A Chinese compound also gives the concepts inside it."""
     form = word[:-1] if word.endswith("s") and len(word) > 4 else word
     # A name of two words is one feature however it is written: "Code Wiki" and #CodeWiki.
-    return "e:" + word.translate(_WORD_KEY), _CONCEPTS.get(form) or form.replace(" ", "")
+    name = "e:" + word.translate(_WORD_KEY)
+    concept = _CONCEPTS.get(form)
+    if concept is not None:
+        return name, (concept,)
+    if not word.isascii():
+        inner = [_CONCEPTS[m] for m in _HAN_CONCEPT.findall(word)]
+        return name, tuple(dict.fromkeys([word, *inner]))
+    return name, (form.replace(" ", ""),)
 
 
 # ---------------------------------------------------------------------------- band keys
@@ -785,6 +816,7 @@ def _attach(groups: list[list[_Item]], graph: _Graph, guard: int) -> list[list[_
             out.append(list(g))  # a bare name tells no story to join
             continue
         names = {f for f in feats if f.startswith("e:")}
+        concepts = {f for f in feats if f.startswith("c:")}
         total = sum(idf[f] for f in feats) or 1.0
         best: tuple[float, int] | None = None
         owner = _owner_of(feats, names, owners, profiles, index, graph)
@@ -801,7 +833,7 @@ def _attach(groups: list[list[_Item]], graph: _Graph, guard: int) -> list[list[_
             common = sum(
                 1 for f in feats if profile.get(f, 0.0) >= 0.5 and graph.df[f] <= graph.rare_df
             )
-            if common >= ATTACH_COMMON:
+            if common >= ATTACH_COMMON or _says_the_same(concepts, big[n]):
                 score = max(score, ATTACH_THRESHOLD)
             if score >= ATTACH_THRESHOLD and (best is None or score > best[0]):
                 best = (score, n)
@@ -812,15 +844,25 @@ def _attach(groups: list[list[_Item]], graph: _Graph, guard: int) -> list[list[_
     return out
 
 
+def _says_the_same(concepts: set[str], story: list[_Item]) -> bool:
+    """Whether a fragment makes one of the story's tweets' claims: it shares
+    :data:`ATTACH_CONCEPTS` claim words with it, in either language ("Most technology starts
+    closed and ends up open" and 封闭系统早期获胜，开放系统最终获胜)."""
+    return len(concepts) >= ATTACH_CONCEPTS and any(
+        len(concepts & it.feats) >= ATTACH_CONCEPTS for it in story
+    )
+
+
 def _owners(big: list[list[_Item]], graph: _Graph) -> dict[str, int]:
-    """The subjects (names and figures) that one first-pass story owns: it holds more than half
-    of the table's texts carrying the subject, and the subject is in at least :data:`OWNED_DF`
+    """The subjects (names, figures, coined terms) that one first-pass story owns: it holds at
+    least half of the table's texts carrying the subject and more than any other story does
+    (the rest are fragments still to place), and the subject is in at least :data:`OWNED_DF`
     texts (so ownership is not a coincidence of two tweets)."""
     held: dict[str, Counter[int]] = {}
     for n, g in enumerate(big):
         for feats in {it.feats for it in g}:
             for f in feats:
-                if (f[:2] in ("e:", "f:") or _latin(f)) and f not in _PLACES:
+                if (_subject(f) or _latin(f)) and f not in _PLACES:
                     held.setdefault(f, Counter())[n] += 1
     owners: dict[str, int] = {}
     for f, by_story in held.items():
@@ -828,7 +870,8 @@ def _owners(big: list[list[_Item]], graph: _Graph) -> dict[str, int]:
         if df < OWNED_DF:
             continue
         n, count = min(by_story.items(), key=lambda kv: (-kv[1], kv[0]))
-        if 2 * count > df:
+        runner_up = max((c for m, c in by_story.items() if m != n), default=0)
+        if 2 * count >= df and count > runner_up:
             owners[f] = n
     return owners
 
@@ -844,20 +887,23 @@ def _owner_of(
     """The story a fragment belongs to because every name and figure it gives is owned by that
     story, and it writes one of the story's common words and not the rare words of two other stories: a reaction such as "DeepSeek keeps
     publishing architecture papers" to the day's one DeepSeek paper story. A roundup (names of
-    :data:`HUB_NAMES` or more) and a fragment with no name or figure never join this way."""
-    subjects = {f for f in feats if f[:2] in ("e:", "f:")}
+    :data:`HUB_NAMES` or more) and a fragment with no name, figure or coined term never join
+    this way."""
+    subjects = {f for f in feats if _subject(f)}
     if not all(f.isascii() for f in feats):
         # In a Chinese tweet a Latin word one story owns is a name as much as a known entity
         # is ("RLM思路很妙" on the day's one RLM paper story).
         subjects |= {f for f in feats if _latin(f) and f in owners}
     if not subjects - _PLACES or len(names) >= HUB_NAMES:
         return None
-    stories = {owners.get(f, -1) for f in subjects - _PLACES}
+    # A subject too rare for any story to own (a figure only this tweet gives) says nothing.
+    stories = {owners.get(f, -1) for f in subjects - _PLACES if graph.df[f] >= OWNED_DF}
     if len(stories) != 1 or -1 in stories:
         return None
     (n,) = stories
     words = feats - subjects
-    figure = any(f.startswith("f:") for f in subjects)
+    # A figure or a coined term the story owns is this story; a name alone may be another
+    figure = any(f.startswith("f:") or f in _COINED for f in subjects)
     if not figure and not any(f in profiles[n] for f in words):
         return None  # a name alone may be another of its stories; a figure owned is this one
     # A roundup also writes the own words of two or more other stories ("reading list: recursive

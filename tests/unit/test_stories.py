@@ -267,9 +267,9 @@ def test_the_clustering_matches_the_ground_truth_pairwise(sample) -> None:
     snap = aggregate_all(sample, settings).snapshot(scope_for(WINDOW))
     story_of = {it.member: n for n, g in enumerate(cluster(snap.tallies[T_STORIES])) for it in g}
     precision, recall = pairwise(truth_by_identity(sample), story_of)
-    # Measured 0.983 / 0.829 (bench.bench_stories); the floor catches regressions.
-    assert precision >= 0.95
-    assert recall >= 0.81
+    # Measured 0.950 / 0.908 (bench.bench_stories); the aim is 0.9 each.
+    assert precision >= 0.93
+    assert recall >= 0.9
 
 
 def test_the_report_carries_reported_stories_first_then_those_set_aside(sample) -> None:
@@ -355,6 +355,47 @@ def test_concepts_join_a_claim_across_languages_but_not_names_and_one_word(sampl
     # A reading list naming three stories' subjects joins none of them.
     reading = story_of("Reading list for the first")
     assert reading not in {story_of("Stanford researchers"), story_of("DeepSeek publishes new")}
+
+
+def _story_of(view):
+    def story_of(opening: str) -> str | None:
+        found = {s.id for s in view.stories for d in s.members if d.ref.text.startswith(opening)}
+        assert len(found) <= 1, opening
+        return next(iter(found), None)
+
+    return story_of
+
+
+def test_a_take_that_makes_one_member_s_claim_joins_a_story_of_replies(sample) -> None:
+    # The open-vs-closed story is mostly replies, so its profile is thin; a take sharing three
+    # claim words with one of its tweets, in either language, still joins it.
+    story_of = _story_of(_stories(sample))
+    claim = story_of("Closed wins early. Open")
+    assert claim is not None
+    assert story_of("Most technology starts closed") == claim
+    assert story_of("大多数技术都是从封闭开始") == claim
+    assert story_of("Counterpoint to 'open wins") == claim
+    assert story_of("Is it too early to start") != claim  # one word in common is not a claim
+
+
+def test_a_coined_term_a_story_owns_brings_its_takes(sample) -> None:
+    # "Vibe coding", "semantic collapse": a term of two words is a subject like a name; the story
+    # holding half the texts that write it owns it, and a take writing it joins without a name.
+    story_of = _story_of(_stories(sample))
+    vibe = story_of("Vibe coding went from meme")
+    assert vibe is not None
+    assert story_of("氛围编程最大的坑") == vibe
+    assert story_of("#vibecoding confession") == vibe
+    assert story_of("Semantic collapse explains") == story_of("Stanford researchers describe")
+
+
+def test_a_chinese_compound_gives_the_concepts_inside_it() -> None:
+    from services.summarize.stories import _word_form
+
+    assert {"c:interactive", "c:image"} <= set(_word_form("交互式图片")[1])
+    assert "c:open" in _word_form("开放系统")[1]
+    assert _word_form("开源")[1] == ("c:open",)
+    assert _word_form("model") == ("e:model", ("model",))
 
 
 def test_a_story_document_appended_to_the_tweet_document_is_the_same_text(sample) -> None:

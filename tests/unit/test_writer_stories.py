@@ -415,6 +415,10 @@ def test_a_short_two_clause_opening_sentence_is_the_title_whole() -> None:
     assert opening("韩国企业一天发布多个100B+参数大模型，超过欧盟或美国全年发布数量之和。") == (
         "韩国企业一天发布多个100B+参数大模型"
     )
+    # An opening joined to what follows its colon still takes the clause that makes the point.
+    assert opening("氛围编程最大的坑：写得很快，出了bug完全不知道从哪查。") == (
+        "氛围编程最大的坑：写得很快，出了bug完全不知道从哪查"
+    )
 
 
 def test_a_story_of_agreeing_replies_is_not_titled_a_debate() -> None:

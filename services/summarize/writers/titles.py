@@ -131,8 +131,7 @@ def chinese_opening(doc: TweetDoc, figures: tuple[str, ...] = ()) -> str | None:
     ):
         title = f"{title}：{rest.pop(0)}"
         colon = None
-    if title == clauses[0] and rest:
-        title, rest = _whole_sentence(text, title, rest)
+    title, rest = _whole_sentence(text, title, rest)
     if len(title) > TITLE_CHARS or len(title) < _MIN_CHARS or len(_CJK_CHAR.findall(title)) < 2:
         return None
     if figures and not any(f in title for f in figures):
@@ -143,17 +142,23 @@ def chinese_opening(doc: TweetDoc, figures: tuple[str, ...] = ()) -> str | None:
 
 
 def _whole_sentence(text: str, title: str, rest: list[str]) -> tuple[str, list[str]]:
-    """The opening sentence whole, when it is the title's clause and one more joined by a comma
-    and is at most ``SENTENCE_CHARS`` long; else the title and the rest as they were."""
-    sentence = _SENTENCE_END.split(text, maxsplit=1)[0].strip()
-    second = sentence[len(title) :].lstrip()
-    if (
-        second[:1] not in {"，", ","}
-        or _clauses(sentence) != [title, rest[0]]
-        or len(title) + 1 + len(rest[0]) > SENTENCE_CHARS
-    ):
+    """The opening sentence whole, when it is the title and one more clause joined by a comma
+    and is at most ``SENTENCE_CHARS`` long; else the title and the rest as they were.
+
+    The title may already hold a colon's two parts: 「氛围编程最大的坑：写得很快」 stops at the
+    easy half of 「…，出了bug完全不知道从哪查」, which is the point."""
+    if not rest:
         return title, rest
-    return f"{title}，{rest[0]}", rest[1:]
+    sentence = _SENTENCE_END.split(text, maxsplit=1)[0]
+    whole = f"{title}，{rest[0]}"
+    if len(whole) > SENTENCE_CHARS or _bare(sentence) != _bare(whole):
+        return title, rest
+    return whole, rest[1:]
+
+
+def _bare(text: str) -> str:
+    """A clause's text without spaces, its commas and colons in one width, for comparing."""
+    return "".join(text.split()).replace(",", "，").replace(":", "：")
 
 
 def _chinese_name(name: str, labels: dict[str, str]) -> str:

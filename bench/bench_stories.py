@@ -33,6 +33,7 @@ from services.summarize.aggregate import T_STORIES, deltas_for, identity
 from services.summarize.keys import scope_for
 from services.summarize.stories import cluster
 from services.summarize.stories import forget as forget_fingerprints
+from shared.heap import freeze_built
 from shared.models import TweetClassified, TweetIngested
 from shared.settings import Settings
 from shared.store import Delta, MemoryStore
@@ -142,6 +143,7 @@ def throughput(volume: int) -> tuple[float, float, float]:
         for msg in classify.handle(tweet, deps=cdeps):
             for scope, event_id, delta in deltas_for(msg, settings.report):
                 warm.apply(scope, event_id, delta)
+    freeze_built()  # as a worker does once its deps are built (shared.heap)
     rates = []
     for stories in (False, True, False):
         store = MemoryStore()

@@ -142,7 +142,9 @@ class DigestSet:
         if d in self._recent:
             return True
         arr = self._sorted
-        i = int(np.searchsorted(arr, np.uint64(d)))
+        if not len(arr):
+            return False  # nothing merged yet: the first MERGE members are all in _recent
+        i = int(arr.searchsorted(np.uint64(d)))  # the method: np.searchsorted's wrapper costs more
         return i < len(arr) and int(arr[i]) == d
 
     def __contains__(self, member: object) -> bool:

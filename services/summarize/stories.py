@@ -1,18 +1,21 @@
 """The story layer: which of a window's tweets tell the same story, built from bounded state.
 
-**At aggregate time** (:func:`story_doc`, called by ``aggregate.deltas_for``) every tweet gets a
-deterministic fingerprint that depends on nothing but the tweet: its *features* (content terms,
-canonical entities ``e:samsung``, figures normalised by value so ``$14B`` and ``140亿美元`` are
-both ``f:$1.4e+10`` and ``+280%`` / ``280%`` both ``f:280%``) and the MinHash LSH *band keys* of
-that feature set (datasketch's ``MinHash`` rows, 32 permutations in 16 bands of 2 rows, fixed seed).
-The fingerprint rides in the tweet's document in the window's ``stories`` tally, whose member is
-the tweet's identity (author + near-duplicate key, so a retweet row or a copy with another link
+**At aggregate time** (:func:`story_doc`, called by ``aggregate.deltas_for``) every tweet's
+document goes into the window's ``stories`` tally with what its fingerprint is made of (classify's
+terms and cashtags beside the text and entities the document already holds). The tally's member
+is the tweet's identity (author + near-duplicate key, so a retweet row or a copy with another link
 is the same member), amount 1 for the tweet plus 1 per retweet. The tally is capped by
 ``REPORT__STORY_CAP`` like every other tally: past twice the cap the store keeps the ``cap`` most
 carried tweets (smallest evicted). Nothing depends on what arrived before.
 
 **At build time** (:func:`build_stories`) the table is read from a snapshot, so the input is a
-set, not a sequence. Feature weights are IDF over the table's distinct texts against a fixed base
+set, not a sequence. Each tweet's deterministic fingerprint is worked out from its document alone
+(once per document the capped table holds, remembered across rebuilds; the stream's other tweets
+never pay for it): its *features* (content terms, canonical entities ``e:samsung``, figures
+normalised by value so ``$14B`` and ``140亿美元`` are both ``f:$1.4e+10`` and ``+280%`` / ``280%``
+both ``f:280%``) and the MinHash LSH *band keys* of that feature set (datasketch's ``MinHash``
+rows, 32 permutations in 16 bands of 2 rows, fixed seed), the whole table's in one numpy pass.
+Feature weights are IDF over the table's distinct texts against a fixed base
 (a flood of copies is one text; a new tweet reweighs only its own features). Candidate pairs are
 tweets sharing a band key or a feature rare in the table (big buckets propose a star and a path,
 so the work stays linear). A pair joins when its weighted feature overlap passes
@@ -381,9 +384,16 @@ def _subject(feature: str) -> bool:
 def features(msg: TweetClassified) -> list[str]:
     """A tweet's features: entities, figures, then content words and terms (bounded)."""
     ent = msg.entities
-    text = clean_text(msg.tweet.text)
+    names = (*(c.name for c in ent.companies), *ent.models, *ent.cashtags, *ent.coins)
+    return features_of(msg.tweet.text, msg.terms, names)
+
+
+def features_of(raw_text: str, terms: Sequence[str], names: Iterable[str]) -> list[str]:
+    """The features of a text with classify's ``terms`` and entity ``names`` (companies,
+    models, cashtags, coins, in that order): what :func:`features` gives for a tweet."""
+    text = clean_text(raw_text)
     feats: dict[str, None] = {}
-    for name in (*(c.name for c in ent.companies), *ent.models, *ent.cashtags, *ent.coins):
+    for name in names:
         feats["e:" + _key(name)] = None
     for fig in figures_of(text):
         feats["f:" + fig] = None
@@ -396,7 +406,7 @@ def features(msg: TweetClassified) -> list[str]:
     # Chinese tweet on one topic look alike (the names that cross languages are entities above).
     words += [
         t
-        for t in (term.lower() for term in msg.terms)
+        for t in (term.lower() for term in terms)
         if len(t) > 1 and t not in _STOP and t in lowered
     ]
     for word in words:
@@ -437,6 +447,7 @@ def _word_form(word: str) -> tuple[str, tuple[str, ...]]:
 # ---------------------------------------------------------------------------- band keys
 
 _ROWS_CAP = 1 << 16
+_SALTS = np.array([(i * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF for i in range(BANDS)], np.uint64)
 
 
 class _Hasher:
@@ -489,13 +500,38 @@ class _Hasher:
 
     def bands(self, feats: Sequence[str]) -> list[int]:
         """The LSH band keys of a feature set: one 64-bit value per band, salted by band."""
-        if not feats:
-            return []
-        signature = self._matrix[self._rows_of(feats)].min(axis=0)
-        values: list[int] = signature.view(np.uint64).tolist()
+        return list(self.bands_many([feats])[0])
+
+    def bands_many(self, sets: Sequence[Sequence[str]]) -> list[tuple[int, ...]]:
+        """The band keys of many feature sets, in numpy passes of as many sets as the row
+        cache holds the features of (a build's whole table is one or two)."""
+        out: list[tuple[int, ...]] = [() for _ in sets]
+        chunk: list[int] = []
+        distinct: set[str] = set()
+        for n, feats in enumerate(sets):
+            if not feats:
+                continue
+            new = [f for f in feats if f not in distinct]
+            if chunk and len(distinct) + len(new) > _ROWS_CAP:
+                self._fill(sets, chunk, out)
+                chunk, distinct, new = [], set(), list(feats)
+            chunk.append(n)
+            distinct.update(new)
+        if chunk:
+            self._fill(sets, chunk, out)
+        return out
+
+    def _fill(
+        self, sets: Sequence[Sequence[str]], chunk: list[int], out: list[tuple[int, ...]]
+    ) -> None:
+        rows = self._rows_of([f for n in chunk for f in sets[n]])
+        starts = np.cumsum([0] + [len(sets[n]) for n in chunk[:-1]])
+        signatures = np.minimum.reduceat(self._matrix[rows], starts, axis=0)
         # Salted by the band's index, so equal rows in different bands are different keys; cut
         # to 52 bits so a key survives JSON in any reader.
-        return [(v ^ (i * 0x9E3779B97F4A7C15)) & 0xFFFFFFFFFFFFF for i, v in enumerate(values)]
+        keys = (signatures.view(np.uint64) ^ _SALTS) & np.uint64(0xFFFFFFFFFFFFF)
+        for n, row in zip(chunk, keys.tolist(), strict=True):
+            out[n] = tuple(row)
 
 
 @lru_cache(maxsize=1)
@@ -504,48 +540,36 @@ def _hasher() -> _Hasher:
 
 
 def story_doc(msg: TweetClassified, fields: dict[str, Any], encoded: str | None = None) -> str:
-    """The story table's document for a tweet: its ``tweet_doc`` fields plus its fingerprint.
+    """The story table's document for a tweet: its ``tweet_doc`` fields plus what its
+    fingerprint is made from.
 
-    Extra keys: w features, b band keys, cl Chinese labels of its companies, r the handle it
-    replies to. ``encoded`` is ``fields`` already as JSON (the caller has it): the extra keys are
-    appended to it, which gives the same text as encoding the whole.
-
-    The fingerprint depends only on the text and what classify found in it, so the last
-    thousands are kept (:class:`shared.memo.RecentMemo`): a retweet or copy reuses its original's.
+    Extra keys: tm classify's terms, ct cashtags, cl Chinese labels of its companies, r the handle
+    it replies to. ``encoded`` is ``fields`` already as JSON (the caller has it): the extra keys
+    are appended to it, which gives the same text as encoding the whole. The features and band
+    keys are worked out when the table is built (:func:`cluster`), once per tweet the capped table
+    holds, not for every tweet of the stream.
     """
     ent = msg.entities
-    key = (
-        msg.tweet.text,
-        msg.tweet.in_reply_to,
-        tuple(msg.terms),
-        tuple((c.name, c.label) for c in ent.companies),
-        tuple(ent.models),
-        tuple(ent.cashtags),
-        tuple(ent.coins),
-    )
-    tail = _FINGERPRINTS(key, lambda: encode_doc(_fingerprint(msg)))
-    head = encoded if encoded is not None else encode_doc(fields)
-    return head[:-1] + "," + tail[1:]
-
-
-_FINGERPRINTS: RecentMemo[tuple[Any, ...], str] = RecentMemo(8192)
-
-
-def forget() -> None:
-    """Drop the fingerprint memo: the next tweets are fingerprinted anew (for benchmarks)."""
-    _FINGERPRINTS.clear()
-
-
-def _fingerprint(msg: TweetClassified) -> dict[str, Any]:
-    feats = features(msg)
-    extra: dict[str, Any] = {"w": feats, "b": _hasher().bands(feats)}
-    labels = {c.name: c.label for c in msg.entities.companies if c.label}
+    extra: dict[str, Any] = {}
+    if msg.terms:
+        extra["tm"] = msg.terms
+    if ent.cashtags:
+        extra["ct"] = ent.cashtags
+    labels = {c.name: c.label for c in ent.companies if c.label}
     if labels:
         extra["cl"] = labels
     to = reply_to(msg.tweet.text) or (msg.tweet.in_reply_to or "").lower() or None
     if to:
         extra["r"] = to
-    return extra
+    head = encoded if encoded is not None else encode_doc(fields)
+    if not extra:
+        return head
+    return head[:-1] + "," + encode_doc(extra)[1:]
+
+
+def forget() -> None:
+    """Drop the build's memo of features: the next build works every tweet out anew."""
+    _FEATURES.clear()
 
 
 # ---------------------------------------------------------------------------- build
@@ -564,21 +588,45 @@ class _Item:
     entities: frozenset[str]
 
 
-def _item(member: str, weight: float, raw: str) -> _Item:
-    d = json.loads(raw)
-    doc = decode_doc(raw)
-    feats = frozenset(str(f) for f in d.get("w") or ())
-    return _Item(
-        member=member,
-        weight=max(1, round(weight)),
-        doc=doc,
-        feats=feats,
-        bands=tuple(int(b) for b in d.get("b") or ()),
-        labels={str(k): str(v) for k, v in (d.get("cl") or {}).items()},
-        reply=d.get("r"),
-        author=doc.ref.author.lower(),
-        entities=frozenset(f for f in feats if f.startswith("e:")),
+_FEATURES: RecentMemo[str, list[str]] = RecentMemo(16_384)
+"""The features of the story documents built last (a rebuild of the window reads them again)."""
+
+
+def _doc_features(raw: str, d: dict[str, Any]) -> list[str]:
+    if "w" in d:  # a document written before features moved to the build
+        return [str(f) for f in d["w"]]
+
+    def names() -> list[str]:
+        return [str(n) for key in ("co", "mo", "ct", "cn") for n in d.get(key) or ()]
+
+    return _FEATURES(
+        raw, lambda: features_of(str(d["t"]), [str(t) for t in d.get("tm") or ()], names())
     )
+
+
+def _items(entries: Iterable[tuple[str, float, str | None]]) -> list[_Item]:
+    """The table's entries as items, with their features and band keys."""
+    parsed = [(m, v, raw, json.loads(raw)) for m, v, raw in entries if raw and round(v) > 0]
+    feats = [_doc_features(raw, d) for _, _, raw, d in parsed]
+    bands = _hasher().bands_many(feats)
+    items = []
+    for (member, weight, raw, d), fs, bs in zip(parsed, feats, bands, strict=True):
+        doc = decode_doc(raw)
+        fset = frozenset(fs)
+        items.append(
+            _Item(
+                member=member,
+                weight=max(1, round(weight)),
+                doc=doc,
+                feats=fset,
+                bands=bs,
+                labels={str(k): str(v) for k, v in (d.get("cl") or {}).items()},
+                reply=d.get("r"),
+                author=doc.ref.author.lower(),
+                entities=frozenset(f for f in fset if f.startswith("e:")),
+            )
+        )
+    return items
 
 
 class _Union:
@@ -758,7 +806,7 @@ def _neutral(feature: str) -> bool:
 
 def cluster(entries: Iterable[tuple[str, float, str | None]]) -> list[list[_Item]]:
     """Group the story table's ``(member, amount, doc)`` entries; each group is one story."""
-    items = [_item(m, v, doc) for m, v, doc in entries if doc and round(v) > 0]
+    items = _items(entries)
     items.sort(key=lambda it: it.member)
     n = len(items)
     if n == 0:

@@ -451,3 +451,65 @@ def test_band_keys_stay_the_same_when_the_row_cache_starts_over(monkeypatch) -> 
     assert hasher.bands(["a", "b", "c"]) == first
     assert hasher.bands(["d", "e", "f"]) == other
     assert first == stories._hasher().bands(["c", "b", "a"])  # a set: any order, any hasher
+
+
+def test_the_build_reads_the_same_features_from_the_document(sample) -> None:
+    # The table's document carries what the fingerprint is made of (terms, cashtags); the build
+    # works the features out from it, the same as from the tweet itself.
+    import json
+
+    from services.summarize.aggregate import _doc_fields
+    from services.summarize.stories import _doc_features, story_doc
+
+    for msg in sample:
+        raw = story_doc(msg, _doc_fields(msg))
+        assert _doc_features(raw, json.loads(raw)) == features(msg), msg.tweet.text
+
+
+def test_a_table_written_with_its_fingerprints_clusters_the_same(sample) -> None:
+    # Documents written before the features moved to the build hold them ("w", "b"): they are
+    # read as they are, and give the same stories.
+    import json
+
+    from services.summarize.stories import _hasher
+
+    snap = aggregate_all(sample, Settings()).snapshot(scope_for(WINDOW))
+    entries = snap.tallies[T_STORIES]
+    old = []
+    for member, amount, raw in entries:
+        d = json.loads(raw)
+        msg = next(m for m in sample if m.tweet.tweet_id == d["i"] or d["t"] == m.tweet.text)
+        w = features(msg)
+        d.update(w=w, b=_hasher().bands(w))
+        for key in ("tm", "ct"):
+            d.pop(key, None)
+        old.append((member, amount, json.dumps(d, ensure_ascii=False)))
+
+    def shape(groups):
+        return sorted(sorted(it.member for it in g) for g in groups)
+
+    assert shape(cluster(old)) == shape(cluster(entries))
+
+
+def test_band_keys_of_many_sets_are_each_set_s_own(monkeypatch) -> None:
+    import numpy as np
+
+    from services.summarize import stories
+
+    def reference(feats: list[str]) -> tuple[int, ...]:
+        # a set's MinHash is the minimum of its members' rows; a band is two rows as one 64-bit
+        # value, salted by its index and cut to 52 bits
+        if not feats:
+            return ()
+        hasher = stories._Hasher()
+        signature = np.minimum.reduce([hasher.row(f) for f in feats]).view(np.uint64)
+        return tuple(
+            (int(v) ^ (i * 0x9E3779B97F4A7C15)) & 0xFFFFFFFFFFFFF for i, v in enumerate(signature)
+        )
+
+    sets = [["a", "b", "c"], [], ["c", "d"], ["a", "b", "c"], ["e", "f", "g", "h"]]
+    one_by_one = [reference(s) for s in sets]
+    assert [tuple(stories._Hasher().bands(s)) for s in sets] == one_by_one
+    assert stories._Hasher().bands_many(sets) == one_by_one
+    monkeypatch.setattr(stories, "_ROWS_CAP", 4)  # passes of at most four distinct features
+    assert stories._Hasher().bands_many(sets) == one_by_one

@@ -225,9 +225,9 @@ def _fix_apostrophe(raw: str) -> str:
 
 _SENTENCE_ENDS = ("。", "！", "？", "!", "?", "\n", "；", ";")
 
-_TokenHit = tuple[tuple[Target, ...], bool, str]
-_PHRASED: _TokenHit = ((), False, "\x00")
-"""A token that may start a phrase: matched in its context, never remembered alone."""
+_TokenHit = tuple[tuple[Target, ...], bool, str, bool]
+"""A token on its own: its targets, whether one is a sentiment, its word-cloud form, and whether
+it may start a phrase (then the words after it are looked at first)."""
 _TOKENS_KEPT = 50_000
 _NO_WORDS: frozenset[str] = frozenset()
 
@@ -346,6 +346,10 @@ class Classifier:
             for term in terms:
                 lex.add(term, None, mode=mode, display=None, inert=True)
         lex.finish()
+        # The first two words of every phrase: a token that may start one is looked at in its
+        # context only when the next word continues one (rarely: "ai" starts "AI agents").
+        self._exact_pairs = frozenset(" ".join(k.split(" ")[:2]) for k in lex.exact.phrases)
+        self._lower_pairs = frozenset(" ".join(k.split(" ")[:2]) for k in lex.lower.phrases)
         # Each Chinese term's targets, split once: the sentiment ones depend on where the term
         # stands (negation, a conceded clause), the rest do not, so a repeated term adds them once.
         sentiment = (BULL, BEAR)
@@ -566,16 +570,23 @@ class Classifier:
             hit = memo.get(raw)
             if hit is None:
                 hit = self._token(raw, lows[i])
-            if hit is not _PHRASED:
-                # a token that starts no phrase: what it stands for is a function of the token
-                targets, sides, term = hit
-                if targets:
-                    found.add(targets, sides and self._negated_before(lows, i))
-                i += 1
-                if term and i <= term_limit and lows[i - 1] not in model_words:
-                    terms[term] = None
+            targets, sides, term, phrased = hit
+            if phrased and i + 1 < n and self._starts_phrase(raws, lows, i):
+                i = self._scan_phrase(raws, lows, i, term_limit, found)
                 continue
-            i = self._scan_phrase(raws, lows, i, term_limit, found)
+            # no phrase starts here: what the token stands for is a function of the token
+            if targets:
+                found.add(targets, sides and self._negated_before(lows, i))
+            i += 1
+            if term and i <= term_limit and lows[i - 1] not in model_words:
+                terms[term] = None
+
+    def _starts_phrase(self, raws: list[str], lows: list[str], i: int) -> bool:
+        """Whether tokens ``i`` and ``i + 1`` open one of the lexicon's phrases (either side)."""
+        return (
+            f"{raws[i]} {raws[i + 1]}" in self._exact_pairs
+            or f"{lows[i]} {lows[i + 1]}" in self._lower_pairs
+        )
 
     def _scan_phrase(
         self, raws: list[str], lows: list[str], i: int, term_limit: int, found: _Found
@@ -614,29 +625,26 @@ class Classifier:
         return i
 
     def _token(self, raw: str, low: str) -> _TokenHit:
-        """What one token stands for on its own (targets, whether any is a sentiment, its
-        word-cloud form), or ``_PHRASED`` when it may start a phrase; remembered per token."""
+        """What one token stands for where no phrase starts at it (see :data:`_TokenHit`);
+        remembered per token."""
         exact_entry = self._lex.exact.words.get(raw)
         entry = self._lex.lower.words.get(low)
-        hit: _TokenHit
-        if (exact_entry is not None and exact_entry.max_phrase > 1) or (
+        phrased = (exact_entry is not None and exact_entry.max_phrase > 1) or (
             entry is not None and entry.max_phrase > 1
-        ):
-            hit = _PHRASED
-        else:
-            targets: tuple[Target, ...] = ()
-            display: str | None = None
-            if exact_entry is not None and exact_entry.targets:
-                targets, display = exact_entry.targets, exact_entry.display
-            if entry is not None and entry.targets:
-                if not targets:
-                    targets, display = entry.targets, entry.display
-                else:
-                    targets += tuple(t for t in entry.targets if t not in targets)
-            if not targets and entry is not None:
-                display = entry.display
-            sides = any(kind in (BULL, BEAR) for kind, _ in targets)
-            hit = (targets, sides, self._latin_term(raw, low, display, _NO_WORDS))
+        )
+        targets: tuple[Target, ...] = ()
+        display: str | None = None
+        if exact_entry is not None and exact_entry.targets:
+            targets, display = exact_entry.targets, exact_entry.display
+        if entry is not None and entry.targets:
+            if not targets:
+                targets, display = entry.targets, entry.display
+            else:
+                targets += tuple(t for t in entry.targets if t not in targets)
+        if not targets and entry is not None:
+            display = entry.display
+        sides = any(kind in (BULL, BEAR) for kind, _ in targets)
+        hit = (targets, sides, self._latin_term(raw, low, display, _NO_WORDS), phrased)
         if len(self._tokens) >= _TOKENS_KEPT:
             self._tokens.clear()  # bounded: a stream's vocabulary has no end
         self._tokens[raw] = hit

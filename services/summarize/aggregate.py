@@ -15,7 +15,7 @@ Every classified message becomes two idempotent store updates on the window's sc
   engagement wins even when the original arrives after its retweets.
 
 The story table (``stories``, see ``services.summarize.stories``) is one more tally: member = the
-identity, 1 from the counts event plus 1 per retweet, and the document (the tweet's fingerprint)
+identity, 1 from the counts event plus 1 per retweet, and the document (what the fingerprint is made of)
 offered by every sighting, highest engagement kept.
 
 Only counters and tallies (added per event) and rankings (max-merged) are used, so the state is the
@@ -71,7 +71,7 @@ T_COMPANIES = "companies"
 T_HASHTAGS = "hashtags"
 T_LANGS = "langs"
 T_STORIES = "stories"
-"""The story table: member = tweet identity, amount = 1 + its retweets, doc = its fingerprint."""
+"""The story table: member = tweet identity, amount = 1 + its retweets, doc = its story document."""
 R_ALL = "top:all"
 R_PREFIX = "top:"
 R_SUB_PREFIX = "top:sub:"
@@ -314,7 +314,8 @@ def deltas_for(msg: TweetClassified, settings: ReportSettings) -> list[tuple[str
         ranking_caps[key] = top_k
     # Amount 0: these only offer the representative document; the counts came with the tweet id.
     offer_tallies = {T_CLUSTERS: [Tally(msg.near_dup_key, 0.0, doc, score)]}
-    # The story table: the tweet's fingerprint as its document; a retweet adds one to its weight.
+    # The story table: the tweet's story document (what its fingerprint is made of); a retweet
+    # adds one to its weight.
     story = story_doc(msg, fields, doc)
     offer_tallies[T_STORIES] = [Tally(who, 0.0 if t.via_retweet is None else 1.0, story, score)]
     if tickers:

@@ -433,6 +433,20 @@ def test_a_story_of_agreeing_replies_is_not_titled_a_debate() -> None:
     assert titled(argued).title == "争论：ChatGPT-4 is insanely powerful"
 
 
+def test_a_take_on_a_downside_is_the_other_side_of_a_story() -> None:
+    from services.summarize.writers.telling import disputed
+
+    lead = doc(1, "Vibe coding went from meme to job description in one year.")
+    praise = doc(2, "Non-programmer friend built a full inventory app with vibe coding. Not a toy.")
+    assert not disputed(story("s-v", [lead, praise], kind="opinion"))
+    for text in (
+        "Vibe coding is great until you need to debug the thing at 2am.",
+        "氛围编程最大的坑：写得很快，出了bug完全不知道从哪查。",
+    ):
+        other = doc(3, text, lang="zh" if not text.isascii() else "en")
+        assert disputed(story("s-v", [lead, praise, other], kind="opinion")), text
+
+
 def test_a_story_told_in_another_script_is_titled_by_whose_post_it_is() -> None:
     from services.summarize.writers.titles import titled
 

@@ -31,8 +31,8 @@ REACTION_CHARS = 140
 _MENTION = re.compile(r"@\w+")
 DISSENT = re.compile(
     r"\b(but|however|not sure|disagree|overhyped|hype|bubble|skeptic\w*|doubt\w*|wrong|"
-    r"misleading|cope|nope|unclear|caveat|risk\w*)\b|但是|不过|然而|质疑|泡沫|"
-    r"炒作|未必|不一定|怀疑|夸大|担心|风险|谨慎",
+    r"misleading|cope|nope|unclear|caveat|risk\w*|downside|pitfall|the catch|great until)\b|"
+    r"但是|不过|然而|质疑|泡沫|炒作|未必|不一定|怀疑|夸大|担心|风险|谨慎|坑|缺点|弊端",
     re.IGNORECASE,
 )
 """Words of a tweet that takes issue with what its story reports."""

@@ -477,6 +477,7 @@ def test_a_table_written_with_its_fingerprints_clusters_the_same(sample) -> None
     entries = snap.tallies[T_STORIES]
     old = []
     for member, amount, raw in entries:
+        assert raw is not None
         d = json.loads(raw)
         msg = next(m for m in sample if m.tweet.tweet_id == d["i"] or d["t"] == m.tweet.text)
         w = features(msg)

@@ -339,13 +339,17 @@ def test_a_story_s_kind_reads_its_words_not_its_handles(sample) -> None:
     assert by_text["ByteDance plans to spend $14B "] == "funding"
 
 
-def test_concepts_join_a_claim_across_languages_but_not_names_and_one_word(sample) -> None:
-    view = _stories(sample)
-
+def _story_of(view):
     def story_of(opening: str) -> str | None:
         found = {s.id for s in view.stories for d in s.members if d.ref.text.startswith(opening)}
-        assert len(found) <= 1
+        assert len(found) <= 1, opening
         return next(iter(found), None)
+
+    return story_of
+
+
+def test_concepts_join_a_claim_across_languages_but_not_names_and_one_word(sample) -> None:
+    story_of = _story_of(_stories(sample))
 
     # The same claim in English and Chinese: no name or figure in common, only what it says.
     assert story_of("Closed wins early. Open") == story_of("封闭系统早期获胜")
@@ -355,15 +359,6 @@ def test_concepts_join_a_claim_across_languages_but_not_names_and_one_word(sampl
     # A reading list naming three stories' subjects joins none of them.
     reading = story_of("Reading list for the first")
     assert reading not in {story_of("Stanford researchers"), story_of("DeepSeek publishes new")}
-
-
-def _story_of(view):
-    def story_of(opening: str) -> str | None:
-        found = {s.id for s in view.stories for d in s.members if d.ref.text.startswith(opening)}
-        assert len(found) <= 1, opening
-        return next(iter(found), None)
-
-    return story_of
 
 
 def test_a_take_that_makes_one_member_s_claim_joins_a_story_of_replies(sample) -> None:

@@ -269,6 +269,11 @@ def test_events_list_event_stories_under_their_heading_and_insights_both_sides(v
     insights = writer.insights(view)
     debate = next(b for b in insights if "Closed wins early" in " ".join(b.paragraphs))
     assert any("另一方的看法" in p for p in debate.paragraphs)
+    # A view with another side is not counted as tweets "saying the same" (持类似说法).
+    for block in insights:
+        text = " ".join(block.paragraphs)
+        if "另一方的看法" in text or "支持与反对两方都有" in text:
+            assert "持类似说法" not in text, text
 
 
 def test_the_overview_names_the_stories_and_the_footer_counts_what_was_set_aside(view) -> None:

@@ -516,24 +516,27 @@ def _insight_block(plan: _Plan, story: Story, avoid: set[str]) -> Block | None:
     if lead is None:
         return None
     paragraphs = [f"{said(lead, '认为')}。"]
-    if story.tweets > 1:
-        paragraphs[0] += f"持类似说法的共有 {_carried(story)}。"
     cited = [lead]
     reaction = reaction_of(story, lead, avoid)
+    b, s = story.sentiment.get("bullish", 0), story.sentiment.get("bearish", 0)
+    if story.tweets > 1:
+        # a story with two sides is not all of one view: its tweets are on the claim, not "like" it
+        two_sides = (reaction is not None and reaction[0] == "dissent") or (b and s)
+        paragraphs[0] += (
+            f"{'围绕这一说法共有' if two_sides else '持类似说法的共有'} {_carried(story)}。"
+        )
     if reaction is not None and reaction[0] == "dissent":
         other = reaction[1]
         paragraphs.append(f"另一方的看法来自 {handle(other)}：{quote(other)}。")
         cited.append(other)
+    elif b and s:
+        paragraphs.append(f"支持与反对两方都有：看涨 {num(b)} 条，看跌 {num(s)} 条。")
+    elif reaction is not None:
+        other = reaction[1]
+        paragraphs.append(f"附和者如 {handle(other)}：{quote(other)}。")
+        cited.append(other)
     else:
-        b, s = story.sentiment.get("bullish", 0), story.sentiment.get("bearish", 0)
-        if b and s:
-            paragraphs.append(f"支持与反对两方都有：看涨 {num(b)} 条，看跌 {num(s)} 条。")
-        elif reaction is not None:
-            other = reaction[1]
-            paragraphs.append(f"附和者如 {handle(other)}：{quote(other)}。")
-            cited.append(other)
-        else:
-            paragraphs.append("本时段未见不同意见。")
+        paragraphs.append("本时段未见不同意见。")
     # Up to two more voices by other authors, those taking issue first.
     authors = {d.ref.author.casefold() for d in cited}
     others = [

@@ -8,15 +8,38 @@ read it without importing each other.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from shared.models import TweetRef
 
-encode_doc = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-"""A stored document's JSON: compact, UTF-8 as written (one encoder, built once: ``json.dumps``
-with options builds one per call, a tenth of a document's cost)."""
+_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def encode_doc(doc: Mapping[str, Any]) -> str:
+    """A stored document's JSON: compact, UTF-8 as written.
+
+    orjson writes exactly what the json module does with these options (a test compares them on
+    the sample's documents), eight times faster; a text it refuses (a lone surrogate, which is
+    not UTF-8) is written by the json module instead.
+    """
+    try:
+        return orjson.dumps(doc).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        return _encode_json(doc)
+
+
+def load_doc(raw: str) -> dict[str, Any]:
+    """A stored document's fields (its JSON parsed)."""
+    try:
+        out: dict[str, Any] = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        out = json.loads(raw)  # what the json module wrote for a lone surrogate
+    return out
 
 
 @dataclass(frozen=True)
@@ -52,7 +75,11 @@ class TweetDoc:
 
 def decode_doc(raw: str) -> TweetDoc:
     """A document written by :func:`services.summarize.aggregate.tweet_doc`."""
-    d: dict[str, Any] = json.loads(raw)
+    return doc_of(load_doc(raw))
+
+
+def doc_of(d: Mapping[str, Any]) -> TweetDoc:
+    """A document's fields (:func:`load_doc`) as a :class:`TweetDoc`."""
 
     def tup(key: str) -> tuple[str, ...]:
         return tuple(str(v) for v in d.get(key) or ())

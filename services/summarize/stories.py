@@ -51,7 +51,6 @@ like any story and then set aside; :func:`story_score` documents the strength or
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import zlib
@@ -64,7 +63,7 @@ from typing import Any
 
 import numpy as np
 
-from services.summarize.doc import TweetDoc, decode_doc, encode_doc
+from services.summarize.doc import TweetDoc, doc_of, encode_doc, load_doc
 from services.summarize.story import SetAsideCounts, Story
 from shared.memo import RecentMemo
 from shared.models import (
@@ -606,12 +605,12 @@ def _doc_features(raw: str, d: dict[str, Any]) -> list[str]:
 
 def _items(entries: Iterable[tuple[str, float, str | None]]) -> list[_Item]:
     """The table's entries as items, with their features and band keys."""
-    parsed = [(m, v, raw, json.loads(raw)) for m, v, raw in entries if raw and round(v) > 0]
+    parsed = [(m, v, raw, load_doc(raw)) for m, v, raw in entries if raw and round(v) > 0]
     feats = [_doc_features(raw, d) for _, _, raw, d in parsed]
     bands = _hasher().bands_many(feats)
     items = []
-    for (member, weight, raw, d), fs, bs in zip(parsed, feats, bands, strict=True):
-        doc = decode_doc(raw)
+    for (member, weight, _, d), fs, bs in zip(parsed, feats, bands, strict=True):
+        doc = doc_of(d)
         fset = frozenset(fs)
         items.append(
             _Item(

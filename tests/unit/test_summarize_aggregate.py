@@ -239,3 +239,23 @@ def test_a_ticker_is_named_by_the_company_classify_paired_it_with() -> None:
     view = view_from_snapshot(snap, window, built_at=T0, cloud_terms=50)
     names = {s.symbol: s.name for s in view.stats.tickers}
     assert names == {"MU": "Micron", "SMCI": "Super Micro"}
+
+
+def test_documents_are_the_json_module_s_text_and_a_lone_surrogate_still_round_trips() -> None:
+    from services.summarize.doc import encode_doc
+
+    fields = {
+        "i": "1",
+        "a": "user",
+        "t": '三星+124%，SK海力士+280% "quoted" \\ tab\there \u2028 \x01 🚀',
+        "c": T0.isoformat(),
+        "e": 12.0,
+        "g": ["finance"],
+        "w": [0.5, 3, None, True],
+    }
+    assert encode_doc(fields) == json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    # a lone surrogate is no UTF-8 (orjson refuses it): the json module writes it, and it reads back
+    odd = dict(fields, t="broken \ud83d pair")
+    raw = encode_doc(odd)
+    assert raw == json.dumps(odd, ensure_ascii=False, separators=(",", ":"))
+    assert decode_doc(raw).ref.text == "broken \ud83d pair"

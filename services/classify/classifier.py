@@ -572,9 +572,16 @@ class Classifier:
                 hit = self._token(raw, lows[i])
             targets, sides, term, phrased = hit
             if phrased and i + 1 < n and self._starts_phrase(raws, lows, i):
-                i = self._scan_phrase(raws, lows, i, term_limit, found)
-                continue
-            # no phrase starts here: what the token stands for is a function of the token
+                phrase = self._longest_phrase(raws, lows, i)
+                if phrase is not None:
+                    span, ptargets, display = phrase
+                    if ptargets:
+                        found.add(ptargets, self._negated_en(lows, i, ptargets))
+                    if display:
+                        terms[display] = None
+                    i += span
+                    continue
+            # no phrase here: what the token stands for is a function of the token
             if targets:
                 found.add(targets, sides and self._negated_before(lows, i))
             i += 1
@@ -588,41 +595,20 @@ class Classifier:
             or f"{lows[i]} {lows[i + 1]}" in self._lower_pairs
         )
 
-    def _scan_phrase(
-        self, raws: list[str], lows: list[str], i: int, term_limit: int, found: _Found
-    ) -> int:
-        """Token ``i``, which may start a phrase: the longest term there; the next index."""
-        raw = raws[i]
-        low = lows[i]
-        terms = found.terms
-        span = 0
-        targets: tuple[Target, ...] = ()
-        display: str | None = None
-        exact_entry = self._lex.exact.words.get(raw)
-        if exact_entry is not None:
-            span, targets, display = self._match(exact_entry, raws, i, exact=True)
-        entry = self._lex.lower.words.get(low)
-        if entry is not None:
-            lspan, ltargets, ldisplay = self._match(entry, lows, i, exact=False)
-            if lspan > span:
-                span, targets, display = lspan, ltargets, ldisplay
-            elif lspan and lspan == span:
-                targets += tuple(t for t in ltargets if t not in targets)
-        if targets:
-            found.add(targets, self._negated_en(lows, i, targets))
-        if span > 1:
-            if display:
-                terms[display] = None
-            return i + span
-        i += 1
-        if i > term_limit:
-            return i
-        if display is None and span == 0 and entry is not None:
-            display = entry.display
-        term = self._latin_term(raw, low, display, found.model_words)
-        if term:
-            terms[term] = None
-        return i
+    def _longest_phrase(
+        self, raws: list[str], lows: list[str], i: int
+    ) -> tuple[int, tuple[Target, ...], str | None] | None:
+        """The longest phrase starting at token ``i`` (exact case first; the same length in
+        lower case adds its targets): (tokens spanned, targets, display), or None."""
+        best = self._phrase(self._lex.exact.words.get(raws[i]), raws, i, exact=True)
+        lower = self._phrase(self._lex.lower.words.get(lows[i]), lows, i, exact=False)
+        if lower is None:
+            return best
+        if best is None or lower[0] > best[0]:
+            return lower
+        if lower[0] == best[0]:
+            return best[0], best[1] + tuple(t for t in lower[1] if t not in best[1]), best[2]
+        return best
 
     def _token(self, raw: str, low: str) -> _TokenHit:
         """What one token stands for where no phrase starts at it (see :data:`_TokenHit`);
@@ -826,19 +812,18 @@ class Classifier:
             or any(key.startswith("finance\x00") for key in found.context)
         )
 
-    def _match(
-        self, entry: Entry, tokens: list[str], i: int, *, exact: bool
-    ) -> tuple[int, tuple[Target, ...], str | None]:
-        """The longest term starting at token ``i``: (tokens spanned, targets, display)."""
-        if entry.max_phrase > 1:
-            phrases = self._lex.exact.phrases if exact else self._lex.lower.phrases
-            for length in range(min(entry.max_phrase, len(tokens) - i), 1, -1):
-                phrase = phrases.get(" ".join(tokens[i : i + length]))
-                if phrase is not None:
-                    return length, phrase.targets, phrase.display
-        if entry.targets:
-            return 1, entry.targets, entry.display
-        return 0, (), None
+    def _phrase(
+        self, entry: Entry | None, tokens: list[str], i: int, *, exact: bool
+    ) -> tuple[int, tuple[Target, ...], str | None] | None:
+        """The longest phrase of one case side starting at token ``i``, or None."""
+        if entry is None or entry.max_phrase < 2:
+            return None
+        phrases = self._lex.exact.phrases if exact else self._lex.lower.phrases
+        for length in range(min(entry.max_phrase, len(tokens) - i), 1, -1):
+            phrase = phrases.get(" ".join(tokens[i : i + length]))
+            if phrase is not None:
+                return length, phrase.targets, phrase.display
+        return None
 
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")

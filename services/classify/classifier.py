@@ -5,7 +5,8 @@ gives the same result, which is what makes redelivered messages harmless.
 
 Rules beyond plain term hits:
 - an AI model name puts a tweet in ``ai``, a coin in ``crypto``, any other cashtag in ``finance``
-  (when the taxonomy has that category);
+  (when the taxonomy has that category), and so does a ticker written with its exchange
+  ("Koninklijke DSM N.V. (AMS:DSM)");
 - a category's context words ("benchmark", "latency") only add it when ``context_min`` different
   ones occur together;
 - a company stands for the sub-topics the taxonomy gives it (NVIDIA for chips), whether it is
@@ -18,7 +19,8 @@ Rules beyond plain term hits:
 - sentiment is only read where there is a market signal (finance or crypto, a cashtag or a
   coin), so "usage surges" in a product tweet stays neutral; a signed percentage counts there as
   a move up or down;
-- a listed company keeps its ticker only in a market tweet (finance or a cashtag): "Google
+- a listed company keeps its ticker only in a market tweet (finance, a cashtag or a ticker with
+  its exchange): "Google
   Research" in a research tweet is the company, not a GOOGL market mention;
 - an AI tweet whose crypto words are all hashtags (#AI #ML #Web3) is not crypto;
 - a tweet with enough different spam phrases (giveaways, follow-for-follow, "DM me to earn") gets
@@ -71,6 +73,7 @@ from services.classify.text import (
     CASHTAG,
     HAN,
     HASHTAG,
+    LISTING,
     MONEY,
     MONEY_HINTS,
     MONEY_WORDS,
@@ -196,6 +199,8 @@ class _Tags:
     hashtags: dict[str, None]
     percentages: list[str]
     money: list[str]
+    listings: dict[str, None]
+    """Tickers written with their exchange ("(AMS:DSM)"): market mentions, not cashtags."""
 
     @classmethod
     def of(cls, clean: str, lower: str) -> _Tags:
@@ -208,10 +213,13 @@ class _Tags:
         money: list[str] = []
         if any(h in clean for h in MONEY_HINTS) or any(w in lower for w in MONEY_WORDS):
             money = list(dict.fromkeys(m.strip() for m in MONEY.findall(clean)))
-        return cls(cashtags, hashtags, percentages, money)
+        listings = dict.fromkeys(LISTING.findall(clean)) if ":" in clean and "(" in clean else {}
+        return cls(cashtags, hashtags, percentages, money, listings)
 
     def __bool__(self) -> bool:
-        return bool(self.cashtags or self.hashtags or self.percentages or self.money)
+        return bool(
+            self.cashtags or self.hashtags or self.percentages or self.money or self.listings
+        )
 
 
 def _fix_apostrophe(raw: str) -> str:
@@ -410,7 +418,7 @@ class Classifier:
             subtopics = [s for s in subtopics if self._sub_spec[s.id].category != "crypto"]
 
         sentiment: Sentiment = "neutral"
-        market = "finance" in cats or bool(tags.cashtags)
+        market = "finance" in cats or bool(tags.cashtags) or bool(tags.listings)
         if spam:
             cats, subtopics = set(), []
         elif market or "crypto" in cats or found.coins:
@@ -731,14 +739,8 @@ class Classifier:
         self, found: _Found, tags: _Tags, model_in: ModelInput | None
     ) -> tuple[set[str], list[SubtopicTag]]:
         cats = found.cats
-        for tag in tags.cashtags:
-            if tag in self._coins:
-                found.coins[tag] = None
-                continue
-            # Any other cashtag is a stock (or a token we do not know): a market signal.
-            cats.add("finance")
-            if tag in self._tickers:
-                found.companies[self._tickers[tag]] = None
+        if tags.cashtags or tags.listings:
+            self._add_tickers(found, tags)
         if found.models:
             cats.add("ai")
         if found.coins:
@@ -772,6 +774,21 @@ class Classifier:
         chosen.sort(key=self._sub_order.__getitem__)
         cats &= self._defined
         return cats, [self._subtopics[self._sub_order[s]] for s in chosen]
+
+    def _add_tickers(self, found: _Found, tags: _Tags) -> None:
+        """Cashtags and tickers with their exchange: a coin's is crypto, any other a market
+        signal (a stock, or a token we do not know), and a known ticker names its company."""
+        for tag in tags.cashtags:
+            if tag in self._coins:
+                found.coins[tag] = None
+                continue
+            found.cats.add("finance")
+            if tag in self._tickers:
+                found.companies[self._tickers[tag]] = None
+        for tag in tags.listings:
+            found.cats.add("finance")
+            if tag in self._tickers:
+                found.companies[self._tickers[tag]] = None
 
     def _add_context(self, found: _Found, cats: set[str]) -> None:
         """Each category whose context words occur often enough (different words) joins."""

@@ -40,6 +40,17 @@ HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 CASHTAG = re.compile(r"(?<![A-Za-z0-9_$])\$([A-Za-z]{1,6}(?:[._][A-Za-z]{1,2})?)(?![A-Za-z0-9_])")
 """``$NVDA`` → ``NVDA``; never ``$100``."""
 
+_EXCHANGES = (
+    "NYSE|NYSEAMERICAN|NASDAQ|Nasdaq(?:GS|GM|CM)?|AMEX|OTC|OTCPK|OTCQX|TSX|TSXV|CNSX|ASX|NZSE|LSE|LON|AIM|"
+    "AMS|ENXTAM|EPA|ENXTPA|EBR|ENXTBR|ELI|ENXTLS|BIT|BME|ETR|XTRA|FRA|DB|SWX|VTX|WBAG|STO|OM|OB|"
+    "OSE|CPSE|HLSE|ICSE|WSE|IST|JSE|TASE|SEHK|HKG|HKEX|TSE|TYO|KOSE|KOSDAQ|KRX|TWSE|TPEX|NSEI|"
+    "NSE|BSE|SGX|SET|IDX|KLSE|SHSE|SZSE|SHA|SHE|BOVESPA|BMV|BVL|BCBA"
+)
+LISTING = re.compile(rf"\((?:{_EXCHANGES})\s?:\s?([A-Z0-9]{{1,6}}(?:[. ][A-Z0-9]{{1,3}})?)\)")
+"""A ticker written with its exchange, as listings and news feeds do: ``Koninklijke DSM N.V.
+(AMS:DSM)``, ``Apple (NASDAQ:AAPL)`` → ``DSM``, ``AAPL``. It is a market mention as a cashtag is
+(but it is not a cashtag: a message's ``cashtags`` are only the ``$`` ones)."""
+
 HASHTAG = re.compile(r"(?<![\w&#])#(\w*[^\W\d_]\w*)")
 """``#AI`` → ``AI``; a hashtag has at least one letter."""
 

@@ -27,11 +27,11 @@ from shared.errors import ConfigError
 # The held-back figures services/classify/MODEL.md reports for the shipped weights; the test
 # allows a small margin below them (a retrain on the same data gives the same file exactly).
 NOTED = {
-    "valid_finance_recall": 0.829,
-    "valid_sentiment_accuracy": 0.780,
-    "valid_sentiment_macro_f1": 0.732,
-    "valid_side_accuracy": 0.759,
-    "topics_finance_recall": 0.888,
+    "valid_finance_recall": 0.850,
+    "valid_sentiment_accuracy": 0.777,
+    "valid_sentiment_macro_f1": 0.731,
+    "valid_side_accuracy": 0.764,
+    "topics_finance_recall": 0.906,
     "news_finance_precision": 0.995,
     "retail_finance_recall": 0.980,
     "retail_side_accuracy": 0.798,

@@ -15,6 +15,7 @@ import pytest
 from services.classify.bootstrap import build_classifier, bundled_model
 from services.classify.classifier import Classification, Classifier
 from services.classify.taxonomy import load_taxonomy
+from services.classify.text import LISTING
 
 ZH_SET = Path(__file__).resolve().parents[1] / "fixtures" / "zh_finance.csv"
 
@@ -115,6 +116,47 @@ def test_macro_and_energy_news_is_finance(classifier: Classifier) -> None:
         assert "finance" in classifier.classify(text).categories, text
     # and news with no direction stays neutral
     assert classifier.classify("OPEC+ meets on Sunday to discuss output").sentiment == "neutral"
+
+
+def test_a_ticker_with_its_exchange_is_a_market_mention(classifier: Classifier) -> None:
+    # the way listings and news feeds write a ticker: finance by itself, as a cashtag is
+    for text, ticker in (
+        ("A Look At The Intrinsic Value Of Koninklijke DSM N.V. (AMS:DSM)", "DSM"),
+        (
+            "Despite Its High P/E Ratio, Is Lundbergforetagen AB (publ) (STO:LUND B) Undervalued?",
+            "LUND B",
+        ),
+        ("How Good Is CENTROTEC Sustainable AG (ETR:CEV), When It Comes To ROE?", "CEV"),
+    ):
+        assert LISTING.findall(text) == [ticker]
+        c = classifier.classify(text)
+        assert "finance" in c.categories, text
+        assert c.entities.cashtags == [], text  # a message's cashtags are only the $ ones
+    nvda = classifier.classify("Is NVIDIA Corporation (NASDAQ:NVDA) a buy after its run?")
+    assert [(co.name, co.ticker) for co in nvda.entities.companies] == [("NVIDIA", "NVDA")]
+    # a bracketed acronym or a month is no listing, nor is an exchange name in a sentence
+    for text in (
+        "Grail and National Health Service (NHS) England complete enrollment in a study",
+        "U.S. (MAY) figures due at noon",
+        "Flight lands at 9 (AMS: Schiphol, gate D7)",
+    ):
+        assert "finance" not in classifier.classify(text).categories, text
+
+
+def test_company_news_opens_the_model_and_chatter_does_not(classifier: Classifier) -> None:
+    # company news with none of the market words: the news cues let the model decide
+    for text in (
+        "Lumentum initiated as positive at Susquehanna, bull case sees more upside",
+        "Berenberg bankers weigh a takeover proposal for the embattled retailer",
+        "Ford names Jim Farley COO, Hinrichs to retire",
+    ):
+        assert "finance" in classifier.classify(text).categories, text
+    # a cue word in an AI tweet: the rules say AI, and the model is not asked
+    for text in (
+        "ChatGPT unveils a new voice mode and it is uncanny",
+        "Claude Code opens a pull request for every bug it files",
+    ):
+        assert classifier.classify(text).categories == ["ai"], text
 
 
 def _zh_rows() -> list[dict[str, str]]:

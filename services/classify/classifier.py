@@ -50,6 +50,8 @@ from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
+import ahocorasick_rs
+
 from services.classify.aliases import TermForms
 from services.classify.features import markers
 from services.classify.lexicon import (
@@ -82,7 +84,6 @@ from services.classify.text import (
     TOKEN,
     near_dup_key,
     strip_noise,
-    trie_pattern,
 )
 from shared.memo import RecentMemo
 from shared.models import CATEGORIES, Category, Company, Entities, Sentiment, SubtopicTag
@@ -285,14 +286,16 @@ class Classifier:
             )
             for m in taxonomy.models
         ]
-        # One scan finds, at each position, the longest trigger starting there; a model is tried
-        # when one of its triggers is inside a trigger found (so "gpt" inside "chatgpt" counts).
+        # One scan (an Aho–Corasick automaton, overlapping matches) finds every trigger in the
+        # text, "gpt" inside "chatgpt" too; a model is tried when one of its triggers is found.
         triggers = sorted({t for m in self._models for t in m.triggers})
-        self._triggers = re.compile("(?=(" + trie_pattern(triggers) + "))") if triggers else None
+        self._triggers = (
+            ahocorasick_rs.AhoCorasick(triggers, implementation=ahocorasick_rs.Implementation.DFA)
+            if triggers
+            else None
+        )
         self._triggered = {
-            found: frozenset(
-                i for i, m in enumerate(self._models) if any(t in found for t in m.triggers)
-            )
+            found: frozenset(i for i, m in enumerate(self._models) if found in m.triggers)
             for found in triggers
         }
         self._company_subs = {co.name: tuple(co.subtopics) for co in taxonomy.companies}
@@ -546,7 +549,7 @@ class Classifier:
         # A regex per family, tried only when one of its triggers occurs in the text.
         if self._triggers is None:
             return
-        hits = self._triggers.findall(lower)
+        hits = self._triggers.find_matches_as_strings(lower, overlapping=True)
         if not hits:
             return
         tried = frozenset().union(*(self._triggered[h] for h in hits))
@@ -672,16 +675,17 @@ class Classifier:
 
     def _scan_non_latin(self, clean: str, lower: str, found: _Found) -> bool:
         """Substring terms (Chinese and other scripts), and Han words for the cloud; has Han?"""
-        pattern = self._lex.zh_pattern
-        if pattern is not None:
+        finder = self._lex.zh_finder
+        if finder is not None:
             sentiment = self._zh_sentiment
+            names = finder.keys
             keys: dict[str, None] = {}
             placed: list[tuple[str, int]] = []  # sentiment terms and where they start
-            for m in pattern.finditer(lower):
-                key = m.group()
+            for index, start, _ in finder.find(lower):
+                key = names[index]
                 keys[key] = None
                 if key in sentiment:
-                    placed.append((key, m.start()))
+                    placed.append((key, start))
             fragments = self._forms.fragments
             plain = self._zh_plain
             add = found.add

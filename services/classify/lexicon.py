@@ -2,16 +2,17 @@
 
 Latin terms are looked up by token, so a tweet costs one or two dict lookups a word whatever the
 size of the taxonomy: unigrams directly, phrases only from a token that starts one. Chinese terms
-(and any term with a non-Latin character) are found as substrings by one trie-shaped regex.
+(and any term with a non-Latin character) are found as substrings by one Aho–Corasick automaton (``ZhFinder``).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Final
 
-from services.classify.text import TOKEN, trie_pattern
+import ahocorasick_rs
+
+from services.classify.text import TOKEN
 
 CAT: Final = 0
 SUB: Final = 1
@@ -106,7 +107,7 @@ class Lexicon:
         self.exact = _Side()
         self.zh: dict[str, tuple[Target, ...]] = {}
         self._zh_inert: set[str] = set()
-        self._zh_pattern: re.Pattern[str] | None = None
+        self._zh_finder: ZhFinder | None = None
 
     def add(
         self,
@@ -135,7 +136,7 @@ class Lexicon:
                 self.zh[key] = old
             if inert:
                 self._zh_inert.add(key)
-            self._zh_pattern = None
+            self._zh_finder = None
             return
         tokens = term_tokens(term)
         if not tokens:
@@ -183,11 +184,35 @@ class Lexicon:
             ]
             if extra:
                 self.zh[key] += tuple(dict.fromkeys(extra))
-        _ = self.zh_pattern
+        _ = self.zh_finder
 
     @property
-    def zh_pattern(self) -> re.Pattern[str] | None:
-        """One regex finding every zh term (longest first), or None when there are none."""
-        if self._zh_pattern is None and self.zh:
-            self._zh_pattern = re.compile(trie_pattern(sorted(self.zh)))
-        return self._zh_pattern
+    def zh_finder(self) -> ZhFinder | None:
+        """What finds every zh term in a text, or None when there are none."""
+        if self._zh_finder is None and self.zh:
+            self._zh_finder = ZhFinder(sorted(self.zh))
+        return self._zh_finder
+
+
+class ZhFinder:
+    """Finds substring terms in a lower-cased text: leftmost first, the longest term where
+    several start at one place ("开源模型" over "开源"), matches never overlapping.
+
+    An Aho–Corasick automaton (ahocorasick_rs, the Rust aho-corasick crate) reads the text once
+    whatever the number of terms; a regex alternation of the same terms, even factored as a trie,
+    is tried at every position and took six times as long on a Chinese tweet.
+    """
+
+    __slots__ = ("_automaton", "keys")
+
+    def __init__(self, keys: list[str]) -> None:
+        self.keys = tuple(keys)
+        self._automaton = ahocorasick_rs.AhoCorasick(
+            self.keys,
+            matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
+            implementation=ahocorasick_rs.Implementation.DFA,
+        )
+
+    def find(self, lower: str) -> list[tuple[int, int, int]]:
+        """(index in ``keys``, start, end) of every term found, in text order."""
+        return self._automaton.find_matches_as_indexes(lower)

@@ -82,8 +82,6 @@ MONEY = re.compile(
 MONEY_HINTS = ("$", "€", "£", "¥", "￥", "₩", "元", "円", "ドル")
 MONEY_WORDS = ("dollar", "usd", "eur", "rmb", "cny", "yuan", "pound", "yen", "won")
 
-_Trie = dict[str, "_Trie"]
-
 _NEAR_DUP_DROP = re.compile(r"[\W\d_]+")
 _NEAR_DUP_CHARS = 64
 _NEAR_DUP_CHARS_CJK = 32
@@ -121,25 +119,3 @@ def near_dup_key(lower_clean: str, *, has_han: bool, raw: str) -> str:
     letters = letters[: _NEAR_DUP_CHARS_CJK if has_han else _NEAR_DUP_CHARS]
     basis = letters or "\x00" + " ".join(raw.split())
     return hashlib.blake2b(basis.encode("utf-8"), digest_size=8).hexdigest()
-
-
-def trie_pattern(words: list[str]) -> str:
-    """A regex alternation of ``words`` factored as a trie: fast, and longest match first."""
-    root: _Trie = {}
-    for word in words:
-        node = root
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node: _Trie) -> str:
-        ends_here = "" in node
-        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if ends_here:
-            return "(?:" + body + ")?"
-        return body
-
-    return build(root)

@@ -76,12 +76,12 @@ from services.classify.text import (
     HAN,
     HASHTAG,
     LISTING,
-    MONEY,
     MONEY_HINTS,
     MONEY_WORDS,
     NON_LATIN,
     PERCENT,
     TOKEN,
+    find_money,
     near_dup_key,
     strip_noise,
 )
@@ -213,7 +213,7 @@ class _Tags:
             percentages = list(dict.fromkeys(m.strip() for m in PERCENT.findall(clean)))
         money: list[str] = []
         if any(h in clean for h in MONEY_HINTS) or any(w in lower for w in MONEY_WORDS):
-            money = list(dict.fromkeys(m.strip() for m in MONEY.findall(clean)))
+            money = find_money(clean, lower)
         listings = dict.fromkeys(LISTING.findall(clean)) if ":" in clean and "(" in clean else {}
         return cls(cashtags, hashtags, percentages, money, listings)
 

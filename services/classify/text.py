@@ -68,16 +68,50 @@ _CURRENCY_EN = r"(?:dollars?|usd|euros?|eur|rmb|yuan|pounds?|yen|won)(?![A-Za-z]
 _MONEY_FIRST = r"(?=[\d$€£¥￥₩uhnacser零一二三四五六七八九十百千两数几])"
 """What a money match can begin with: a digit, a currency sign, a letter of a currency prefix
 (US, USD, HK, NT, A, C, S, usd, eur, rmb, cny; the pattern ignores case) or a Chinese numeral."""
-MONEY = re.compile(
-    rf"{_MONEY_FIRST}(?:"
+_MONEY_BODY = (
+    "(?:"
     rf"(?<![A-Za-z0-9])(?:US|USD|HK|NT|A|C|S)?[$€£¥￥₩]\s?{_NUM}(?:\s?{_SCALE_EN}|{_SCALE_ZH})?"
     rf"|(?<![A-Za-z0-9])(?:usd|eur|rmb|cny)\s?{_NUM}(?:\s?{_SCALE_EN})?"
     rf"|(?<![A-Za-z0-9.]){_NUM}\s?(?:{_SCALE_EN}\s?)?{_CURRENCY_EN}"
     rf"|(?<![A-Za-z0-9.])(?:{_NUM}\s?{_SCALE_ZH}?|[零一二三四五六七八九十百千两数几]+{_SCALE_ZH}){_CURRENCY_ZH}"
-    ")",
-    re.IGNORECASE,
+    ")"
 )
+MONEY = re.compile(_MONEY_FIRST + _MONEY_BODY, re.IGNORECASE)
 """A money amount as written: ``$14B``, ``$14 billion``, ``€5M``, ``140亿美元``, ``2000亿元``."""
+
+_MONEY_UNPREFIXED = re.compile(
+    r"(?=[\d$€£¥￥₩零一二三四五六七八九十百千两数几])" + _MONEY_BODY, re.IGNORECASE
+)
+"""``MONEY`` where no match can begin with a letter: it skips the letters at once (a third of
+English text begins a prefix's letter), and finds the same amounts in a text that
+``_may_be_prefixed`` clears."""
+
+_SIGNS = "$€£¥￥₩"
+
+
+def _may_be_prefixed(clean: str, lower: str) -> bool:
+    """Whether a money amount in the text may begin with a letter: a currency sign right after
+    a letter ("US$5", "HK$3"), or a currency code ("USD 5"). Case-folding letters that match a
+    prefix's letter (ſ, the Kelvin sign) count too."""
+    if "usd" in lower or "eur" in lower or "rmb" in lower or "cny" in lower:
+        return True
+    if not clean.isascii() and ("ſ" in clean or "\u212a" in clean):
+        return True
+    for sign in _SIGNS:
+        if sign in clean:
+            i = clean.find(sign)
+            while i != -1:
+                if i > 0 and clean[i - 1].isalpha():
+                    return True
+                i = clean.find(sign, i + 1)
+    return False
+
+
+def find_money(clean: str, lower: str) -> list[str]:
+    """Every money amount in a text, as written, once each in order (see ``MONEY``)."""
+    pattern = MONEY if _may_be_prefixed(clean, lower) else _MONEY_UNPREFIXED
+    return list(dict.fromkeys(m.strip() for m in pattern.findall(clean)))
+
 
 MONEY_HINTS = ("$", "€", "£", "¥", "￥", "₩", "元", "円", "ドル")
 MONEY_WORDS = ("dollar", "usd", "eur", "rmb", "cny", "yuan", "pound", "yen", "won")

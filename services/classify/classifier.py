@@ -698,14 +698,13 @@ class Classifier:
             if placed:
                 self._zh_sentiment_hits(lower, placed, found)
         runs = HAN.findall(clean)
+        if not runs:
+            return False
         stop = self._stop
-        for run in runs:
-            if len(run) < 2:
-                continue
-            for word in self._seg.cut(run):
-                if len(word) >= 2 and word not in stop and not _ZH_NUMERALS.issuperset(word):
-                    found.terms[word] = None
-        return bool(runs)
+        for word in self._seg.cut_runs(runs):
+            if len(word) >= 2 and word not in stop and not _ZH_NUMERALS.issuperset(word):
+                found.terms[word] = None
+        return True
 
     @staticmethod
     def _add_fragment(mixed: tuple[str, frozenset[str]] | None, found: _Found) -> None:

@@ -42,6 +42,18 @@ def test_cuts_every_han_run_of_the_sample_as_jieba_does() -> None:
     assert differ == []
 
 
+def test_runs_cut_together_give_each_run_s_words() -> None:
+    seg = Segmenter(load_jieba([BUNDLED_USER_DICT], tuple(load_taxonomy().han_terms())))
+    for path in TEXTS:
+        with path.open(encoding="utf-8", newline="") as f:
+            for row in csv.DictReader(f):
+                runs = HAN.findall(row.get("text") or "")
+                if not runs:
+                    continue
+                alone = [w for r in runs for w in seg.cut(r) if len(w) >= 2]
+                assert [w for w in seg.cut_runs(runs) if len(w) >= 2] == alone, runs
+
+
 def test_hmm_keeps_words_the_dictionary_lacks() -> None:
     seg = Segmenter(load_jieba())
     assert "吴恩达" in seg.cut("吴恩达发布了新课程")

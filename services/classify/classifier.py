@@ -416,7 +416,13 @@ class Classifier:
         spam = len(found.spam) >= self._spam_min
         model_in = None if spam else self._model_input(clean, found, tags, has_han)
         cats, subtopics = self._categorize(found, tags, model_in)
-        if "crypto" in cats and "ai" in cats and tags.hashtags and self._crypto_only_tagged(clean):
+        if (
+            "crypto" in cats
+            and "ai" in cats
+            and tags.hashtags
+            and not self._coins.intersection(tags.cashtags)  # a coin's cashtag is no hashtag
+            and self._crypto_only_tagged(clean)
+        ):
             cats.discard("crypto")
             subtopics = [s for s in subtopics if self._sub_spec[s.id].category != "crypto"]
 

@@ -24,6 +24,13 @@ NOISE = re.compile(
 )
 """What never counts as content: URLs, @handles, the retweet prefix."""
 
+_NOISE_UNPREFIXED = re.compile(
+    r"(?=[hwt@])(?:https?:/*\S*|\bhttps?…|\bwww\.\S+|\bt\.co/\S*|@[A-Za-z0-9_]+)"
+)
+"""``NOISE`` for a text with no retweet prefix: without that branch no match begins with a
+space or an R, and the engine skips every space at once."""
+_RT_PREFIX = re.compile(r"\s*RT\b")
+
 TRUNCATED_TAIL = re.compile(rf"[{_LATIN}'’]*…\s*$")
 """A trailing ellipsis from truncation, with the half word before it."""
 
@@ -131,7 +138,7 @@ def strip_noise(text: str) -> tuple[str, str]:
     """
     if "’" in text:
         text = text.replace("’", "'")
-    text = NOISE.sub(" ", text)
+    text = (NOISE if _RT_PREFIX.match(text) else _NOISE_UNPREFIXED).sub(" ", text)
     cut = ""
     if "…" in text:
         tail = TRUNCATED_TAIL.search(text)

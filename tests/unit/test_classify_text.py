@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.classify.text import MONEY, find_money
+from services.classify.text import MONEY, NOISE, find_money, strip_noise
 
 TEXTS = [
     "US$5 and HK$ 3bn, usd 4m, $14B, A$2, S$9, cny 5 and NT$10,000",
@@ -31,3 +31,19 @@ def test_find_money_finds_what_the_full_pattern_finds(text: str) -> None:
 def test_find_money_reads_prefixed_amounts() -> None:
     text = "US$5 and HK$ 3bn, usd 4m, $14B"
     assert find_money(text, text.lower()) == ["US$5", "HK$ 3bn", "usd 4m", "$14B"]
+
+
+NOISY = [
+    "RT @user: look at https://t.co/abc and www.example.com",
+    "  RT: @a_b https://x.com/y the point",
+    "RTX 5090 is out, see http://x.co/1 via @someone",
+    "Read more https:/… and t.co/xyz",
+    "@一个好友 说 https://t.co/q 很好 @en_handle",
+    "no links or handles here at all",
+    "the word art, tRT, what's at t.co/ here",
+]
+
+
+@pytest.mark.parametrize("text", NOISY)
+def test_strip_noise_removes_what_the_full_pattern_removes(text: str) -> None:
+    assert strip_noise(text)[0] == NOISE.sub(" ", text.replace("’", "'"))

@@ -124,6 +124,7 @@ MONEY_HINTS = ("$", "€", "£", "¥", "￥", "₩", "元", "円", "ドル")
 MONEY_WORDS = ("dollar", "usd", "eur", "rmb", "cny", "yuan", "pound", "yen", "won")
 
 _NEAR_DUP_DROP = re.compile(r"[\W\d_]+")
+_ASCII_NON_LETTERS = bytes(c for c in range(128) if not chr(c).isalpha())
 _NEAR_DUP_CHARS = 64
 _NEAR_DUP_CHARS_CJK = 32
 
@@ -156,7 +157,11 @@ def near_dup_key(lower_clean: str, *, has_han: bool, raw: str) -> str:
     "…", and a copy with another link or number all get the same key. A text with no letters
     at all falls back to its raw form, so only exact copies of it cluster.
     """
-    letters = _NEAR_DUP_DROP.sub("", lower_clean)
-    letters = letters[: _NEAR_DUP_CHARS_CJK if has_han else _NEAR_DUP_CHARS]
-    basis = letters or "\x00" + " ".join(raw.split())
-    return hashlib.blake2b(basis.encode("utf-8"), digest_size=8).hexdigest()
+    limit = _NEAR_DUP_CHARS_CJK if has_han else _NEAR_DUP_CHARS
+    if lower_clean.isascii():
+        # the letters the pattern keeps, ten times faster: bytes.translate deletes the rest
+        letters = lower_clean.encode("ascii").translate(None, _ASCII_NON_LETTERS)[:limit]
+    else:
+        letters = _NEAR_DUP_DROP.sub("", lower_clean)[:limit].encode("utf-8")
+    basis = letters or ("\x00" + " ".join(raw.split())).encode("utf-8")
+    return hashlib.blake2b(basis, digest_size=8).hexdigest()

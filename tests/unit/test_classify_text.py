@@ -3,9 +3,12 @@ pattern finds."""
 
 from __future__ import annotations
 
+import hashlib
+import re
+
 import pytest
 
-from services.classify.text import MONEY, NOISE, find_money, strip_noise
+from services.classify.text import MONEY, NOISE, find_money, near_dup_key, strip_noise
 
 TEXTS = [
     "US$5 and HK$ 3bn, usd 4m, $14B, A$2, S$9, cny 5 and NT$10,000",
@@ -47,3 +50,26 @@ NOISY = [
 @pytest.mark.parametrize("text", NOISY)
 def test_strip_noise_removes_what_the_full_pattern_removes(text: str) -> None:
     assert strip_noise(text)[0] == NOISE.sub(" ", text.replace("’", "'"))
+
+
+def _key_by_pattern(lower: str, *, has_han: bool, raw: str) -> str:
+    letters = re.sub(r"[\W\d_]+", "", lower)[: 32 if has_han else 64]
+    basis = letters or "\x00" + " ".join(raw.split())
+    return hashlib.blake2b(basis.encode("utf-8"), digest_size=8).hexdigest()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nvidia h200 shipments to china approved, 25% cut - a long tweet " * 3,
+        "gpt-5 is out!!! 100% real_deal",
+        "12345 678 !!!",
+        "英伟达h200获批，字节跳动计划投入140亿美元",
+        "café déjà vu, naïve résumé",
+    ],
+)
+def test_near_dup_key_keeps_the_pattern_s_letters(text: str) -> None:
+    has_han = bool(re.search("[\u4e00-\u9fff]", text))
+    assert near_dup_key(text, has_han=has_han, raw=text) == _key_by_pattern(
+        text, has_han=has_han, raw=text
+    )

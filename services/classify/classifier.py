@@ -310,6 +310,7 @@ class Classifier:
         )
         self._memo: RecentMemo[str, Classification] = RecentMemo(MEMO_SIZE)
         self._tokens: dict[str, _TokenHit] = {}
+        self._han_kept: dict[str, bool] = {}
         self._compile()
 
     # ------------------------------------------------------------------ building
@@ -684,14 +685,15 @@ class Classifier:
         finder = self._lex.zh_finder
         if finder is not None:
             sentiment = self._zh_sentiment
-            names = finder.keys
-            keys: dict[str, None] = {}
+            keys = dict.fromkeys(finder.find_strings(lower))
             placed: list[tuple[str, int]] = []  # sentiment terms and where they start
-            for index, start, _ in finder.find(lower):
-                key = names[index]
-                keys[key] = None
-                if key in sentiment:
-                    placed.append((key, start))
+            if not sentiment.isdisjoint(keys):
+                names = finder.keys
+                placed = [
+                    (names[index], start)
+                    for index, start, _ in finder.find(lower)
+                    if names[index] in sentiment
+                ]
             fragments = self._forms.fragments
             plain = self._zh_plain
             add = found.add
@@ -706,11 +708,24 @@ class Classifier:
         runs = HAN.findall(clean)
         if not runs:
             return False
-        stop = self._stop
+        kept = self._han_kept
+        terms = found.terms
         for word in self._seg.cut_runs(runs):
-            if len(word) >= 2 and word not in stop and not _ZH_NUMERALS.issuperset(word):
-                found.terms[word] = None
+            keep = kept.get(word)
+            if keep is None:
+                keep = self._han_keep(word)
+            if keep:
+                terms[word] = None
         return True
+
+    def _han_keep(self, word: str) -> bool:
+        """Whether a Han word is a word-cloud term (two characters or more, no stopword, not
+        only numerals); remembered per word (bounded)."""
+        keep = len(word) >= 2 and word not in self._stop and not _ZH_NUMERALS.issuperset(word)
+        if len(self._han_kept) >= _TOKENS_KEPT:
+            self._han_kept.clear()
+        self._han_kept[word] = keep
+        return keep
 
     @staticmethod
     def _add_fragment(mixed: tuple[str, frozenset[str]] | None, found: _Found) -> None:

@@ -34,3 +34,9 @@ def test_it_finds_what_a_regex_alternation_longest_first_finds() -> None:
     regex = re.compile("|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True)))
     for text in ("内存芯片股价涨停，停牌", "芯片股价格涨", "无关的句子", "涨涨停停牌牌"):
         assert _found(finder, text) == [(m.group(), m.start()) for m in regex.finditer(text)]
+
+
+def test_find_strings_gives_the_terms_find_gives() -> None:
+    finder = ZhFinder(sorted(["开源", "开源模型", "模型", "型号"]))
+    text = "开源模型型号，模型"
+    assert finder.find_strings(text) == [key for key, _ in _found(finder, text)]

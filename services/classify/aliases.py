@@ -178,8 +178,9 @@ class TermForms:
         the case-folded Latin letters of the Chinese aliases the text matched."""
         drop = set(dropped)
         out: dict[str, None] = {}
+        known = self._memo.get
         for term in terms:
             if drop and term.casefold() in drop:
                 continue
-            out[self.shown(term)] = None
+            out[known(term) or self.shown(term)] = None
         return list(out)

@@ -582,12 +582,12 @@ class Classifier:
         terms = found.terms
         model_words = found.model_words
         memo = self._tokens
-        i = 0
-        while i < n:
-            raw = raws[i]
-            hit = memo.get(raw)
-            if hit is None:
-                hit = self._token(raw, lows[i])
+        skip = 0  # tokens left inside the phrase just read
+        for i, raw in enumerate(raws):
+            if skip:
+                skip -= 1
+                continue
+            hit = memo.get(raw) or self._token(raw, lows[i])
             targets, sides, term, phrased = hit
             if phrased and i + 1 < n and self._starts_phrase(raws, lows, i):
                 phrase = self._longest_phrase(raws, lows, i)
@@ -597,13 +597,12 @@ class Classifier:
                         found.add(ptargets, self._negated_en(lows, i, ptargets))
                     if display:
                         terms[display] = None
-                    i += span
+                    skip = span - 1
                     continue
             # no phrase here: what the token stands for is a function of the token
             if targets:
                 found.add(targets, sides and self._negated_before(lows, i))
-            i += 1
-            if term and i <= term_limit and lows[i - 1] not in model_words:
+            if term and i < term_limit and lows[i] not in model_words:
                 terms[term] = None
 
     def _starts_phrase(self, raws: list[str], lows: list[str], i: int) -> bool:

@@ -20,8 +20,8 @@ Rules beyond plain term hits:
   coin), so "usage surges" in a product tweet stays neutral; a signed percentage counts there as
   a move up or down;
 - a listed company keeps its ticker only in a market tweet (finance, a cashtag or a ticker with
-  its exchange): "Google
-  Research" in a research tweet is the company, not a GOOGL market mention;
+  its exchange): "Google Research" in a research tweet is the company, not a GOOGL market
+  mention;
 - an AI tweet whose crypto words are all hashtags (#AI #ML #Web3) is not crypto;
 - a tweet with enough different spam phrases (giveaways, follow-for-follow, "DM me to earn") gets
   no category, no sub-topic and no word-cloud terms: it is bait, whatever it names;
@@ -801,15 +801,12 @@ class Classifier:
     def _add_tickers(self, found: _Found, tags: _Tags) -> None:
         """Cashtags and tickers with their exchange: a coin's is crypto, any other a market
         signal (a stock, or a token we do not know), and a known ticker names its company."""
-        for tag in tags.cashtags:
-            if tag in self._coins:
-                found.coins[tag] = None
-                continue
+        stocks = [tag for tag in tags.cashtags if tag not in self._coins]
+        found.coins.update((tag, None) for tag in tags.cashtags if tag in self._coins)
+        stocks += tags.listings
+        if stocks:
             found.cats.add("finance")
-            if tag in self._tickers:
-                found.companies[self._tickers[tag]] = None
-        for tag in tags.listings:
-            found.cats.add("finance")
+        for tag in stocks:
             if tag in self._tickers:
                 found.companies[self._tickers[tag]] = None
 

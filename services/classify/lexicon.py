@@ -2,7 +2,8 @@
 
 Latin terms are looked up by token, so a tweet costs one or two dict lookups a word whatever the
 size of the taxonomy: unigrams directly, phrases only from a token that starts one. Chinese terms
-(and any term with a non-Latin character) are found as substrings by one Aho–Corasick automaton (``ZhFinder``).
+(and any term with a non-Latin character) are found as substrings by one Aho–Corasick automaton
+(``ZhFinder``).
 """
 
 from __future__ import annotations

@@ -48,8 +48,8 @@ CASHTAG = re.compile(r"(?<![A-Za-z0-9_$])\$([A-Za-z]{1,6}(?:[._][A-Za-z]{1,2})?)
 """``$NVDA`` → ``NVDA``; never ``$100``."""
 
 _EXCHANGES = (
-    "NYSE|NYSEAMERICAN|NASDAQ|Nasdaq(?:GS|GM|CM)?|AMEX|OTC|OTCPK|OTCQX|TSX|TSXV|CNSX|ASX|NZSE|LSE|LON|AIM|"
-    "AMS|ENXTAM|EPA|ENXTPA|EBR|ENXTBR|ELI|ENXTLS|BIT|BME|ETR|XTRA|FRA|DB|SWX|VTX|WBAG|STO|OM|OB|"
+    "NYSE|NYSEAMERICAN|NASDAQ|Nasdaq(?:GS|GM|CM)?|AMEX|OTC|OTCPK|OTCQX|TSX|TSXV|CNSX|ASX|NZSE|"
+    "LSE|LON|AIM|AMS|ENXTAM|EPA|ENXTPA|EBR|ENXTBR|ELI|ENXTLS|BIT|BME|ETR|XTRA|FRA|DB|SWX|VTX|WBAG|STO|OM|OB|"
     "OSE|CPSE|HLSE|ICSE|WSE|IST|JSE|TASE|SEHK|HKG|HKEX|TSE|TYO|KOSE|KOSDAQ|KRX|TWSE|TPEX|NSEI|"
     "NSE|BSE|SGX|SET|IDX|KLSE|SHSE|SZSE|SHA|SHE|BOVESPA|BMV|BVL|BCBA"
 )
@@ -105,12 +105,11 @@ def _may_be_prefixed(clean: str, lower: str) -> bool:
     if not clean.isascii() and ("ſ" in clean or "\u212a" in clean):
         return True
     for sign in _SIGNS:
-        if sign in clean:
-            i = clean.find(sign)
-            while i != -1:
-                if i > 0 and clean[i - 1].isalpha():
-                    return True
-                i = clean.find(sign, i + 1)
+        i = clean.find(sign)
+        while i != -1:
+            if i > 0 and clean[i - 1].isalpha():
+                return True
+            i = clean.find(sign, i + 1)
     return False
 
 

@@ -274,6 +274,10 @@ class Classifier:
         self._stop = frozenset(stop)
         self._proper_exact = frozenset(taxonomy.proper_names)
         self._neg_en = frozenset(w.lower() for w in taxonomy.sentiment.negators.en)
+        self._emphatic_en = frozenset(
+            tuple(w.lower().split()) for w in taxonomy.sentiment.emphatic.en if w.strip()
+        )
+        self._emphatic_len = sorted({len(e) for e in self._emphatic_en}, reverse=True)
         neg_zh = [w for w in taxonomy.sentiment.negators.zh if w]
         self._neg_zh1 = frozenset(w for w in neg_zh if len(w) == 1)
         self._neg_zh2 = frozenset(w for w in neg_zh if len(w) == 2)
@@ -515,7 +519,7 @@ class Classifier:
             return False
         if len(model_in.words) < _MODEL_MIN_WORDS:
             return False
-        if tags.percentages or tags.money:
+        if tags.percentages or tags.money or found.lex:
             return True
         return not self._model_cues.isdisjoint(model_in.words)
 
@@ -654,7 +658,13 @@ class Classifier:
         return hit
 
     def _negated_before(self, lows: list[str], i: int) -> bool:
-        return any(w in self._neg_en for w in lows[max(0, i - _NEGATION_WINDOW) : i])
+        """Whether a negator stands up to ``_NEGATION_WINDOW`` words before token ``i`` (and
+        the words right before it are no emphatic phrase such as "never been this")."""
+        if not any(w in self._neg_en for w in lows[max(0, i - _NEGATION_WINDOW) : i]):
+            return False
+        return not any(
+            n <= i and tuple(lows[i - n : i]) in self._emphatic_en for n in self._emphatic_len
+        )
 
     def _negated_en(self, lows: list[str], i: int, targets: tuple[Target, ...]) -> bool:
         for kind, _ in targets:

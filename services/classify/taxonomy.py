@@ -143,12 +143,14 @@ class ModelSpec(_Spec):
 
 
 class SentimentSpec(_Spec):
-    """Market-sentiment lexicons, the negators that flip them, and the contrast words after
-    which a text's point lies (a lexicon hit before the last one does not count)."""
+    """Market-sentiment lexicons, the negators that flip them, the emphatic phrases that hold
+    a negator and flip nothing ("never been this bullish"), and the contrast words after which
+    a text's point lies (a lexicon hit before the last one does not count)."""
 
     bullish: Terms = Terms()
     bearish: Terms = Terms()
     negators: Terms = Terms()
+    emphatic: Terms = Terms()
     contrast: Terms = Terms()
 
 

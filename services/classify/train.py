@@ -269,6 +269,7 @@ def held_back_figures(classifier: Classifier) -> dict[str, float]:
     valid = run(labelled.news_sentiment("valid"))
     exclude = [i.text for i, _ in valid]
     topics = run(labelled.split(labelled.news_topics(), exclude=exclude)[1])
+    held = run(labelled.split(labelled.news_sentiment("train"), exclude=exclude)[1])
     stock = run(labelled.split(labelled.stock_tweets())[1])
     ai = run(labelled.split(labelled.ai_tweets())[1])
     sample = labelled.sample_texts()
@@ -281,6 +282,8 @@ def held_back_figures(classifier: Classifier) -> dict[str, float]:
         "valid_sentiment_accuracy": accuracy(pairs(valid)),
         "valid_sentiment_macro_f1": macro_f1(pairs(valid)),
         "valid_side_accuracy": side_accuracy(pairs(valid)),
+        "held_news_finance_recall": fin(held),
+        "held_news_side_accuracy": side_accuracy(pairs(held)),
         "topics_finance_recall": fin(topics),
         "news_finance_precision": tp / max(1, tp + fp),
         "negatives_finance_rate": fp / len(negatives),

@@ -27,11 +27,13 @@ from shared.errors import ConfigError
 # The held-back figures services/classify/MODEL.md reports for the shipped weights; the test
 # allows a small margin below them (a retrain on the same data gives the same file exactly).
 NOTED = {
-    "valid_finance_recall": 0.850,
-    "valid_sentiment_accuracy": 0.777,
-    "valid_sentiment_macro_f1": 0.731,
-    "valid_side_accuracy": 0.764,
-    "topics_finance_recall": 0.906,
+    "valid_finance_recall": 0.862,
+    "valid_sentiment_accuracy": 0.776,
+    "valid_sentiment_macro_f1": 0.734,
+    "valid_side_accuracy": 0.786,
+    "held_news_finance_recall": 0.852,
+    "held_news_side_accuracy": 0.753,
+    "topics_finance_recall": 0.908,
     "news_finance_precision": 0.995,
     "retail_finance_recall": 0.980,
     "retail_side_accuracy": 0.798,
@@ -173,7 +175,7 @@ def test_the_rules_side_leans_the_models_by_the_trained_amount() -> None:
 def test_a_negated_lexicon_hit_is_the_rules_to_decide(model: Model) -> None:
     classifier = build_classifier(load_taxonomy(), model=model)
     # the bag of words reads "falling" as bearish; the rules read the negation
-    text = "Bitcoin isn't falling anymore"
+    text = "$TSLA is not falling anymore"
     mi = classifier.model_input(text)
     assert mi is not None
     bull, bear, _ = model.sentiment(mi.words, mi.marks)
@@ -187,3 +189,26 @@ def test_company_news_opens_a_text_to_the_model(rules: Classifier) -> None:
     assert rules.model_decides_finance("First Reserve names two new managing directors")
     # chatter with no cue is not the model's to decide: it would read as a headline
     assert not rules.model_decides_finance("Made dumplings from scratch for the first time")
+
+
+def test_an_emphatic_never_flips_nothing(rules: Classifier) -> None:
+    # "never been this bullish" is emphasis; "never bullish" and "not bullish" are negations
+    assert rules.rule_side("Hedge Funds Have Never Been This Bullish On Fastly, Inc. (FSLY)") == (
+        1,
+        False,
+    )
+    assert rules.rule_side("$TSLA I have never been more bearish") == (-1, False)
+    assert rules.rule_side("$TSLA never bullish on this one") == (-1, True)
+    assert rules.rule_side("$TSLA is not bullish") == (-1, True)
+
+
+def test_headline_wording_takes_a_side(rules: Classifier) -> None:
+    assert rules.rule_side("Mesa Air price target raised to $30 at Cowen")[0] > 0
+    assert rules.rule_side("Ford downgraded to underweight at Morgan Stanley")[0] < 0
+    assert rules.rule_side("Retail sales rise in November, below forecast")[0] == 0  # rise, below
+
+
+def test_a_sentiment_word_opens_a_text_to_the_model(rules: Classifier) -> None:
+    # no market or news cue, but "outperform" is market talk: the model decides it
+    assert rules.model_decides_finance("Mesa Air reiterated as outperform at Cowen")
+    assert not rules.model_decides_finance("Made dumplings from scratch for the whole family")

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Template
 
+from shared import sentences
 from shared.errors import InvalidMessage
 from shared.models import Block, ReportReady, TweetRef, author_label
 
@@ -221,29 +222,6 @@ def _status_user(url: str | None) -> str | None:
     return found.group(1) if found and found.group(1) != "i" else None
 
 
-_SENTENCE_END = re.compile(r"[。！？!?]+[”\"'）)]*|[.;；…]+[”\"'）)]*(?=\s)")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-
-
-def _excerpt(flat: str, limit: int) -> str:
-    """``flat`` whole if it fits, else its sentences that fit, else its words that fit with "…";
-    never cut inside a Latin word or a number."""
-    if len(flat) <= limit:
-        return flat
-    ends = [m.end() for m in _SENTENCE_END.finditer(flat, 0, limit) if m.end() <= limit]
-    if ends:
-        return flat[: ends[-1]]
-    cut = max(flat.rfind(" ", 0, limit), 0)
-    for i in range(limit - 1, cut, -1):
-        if _CJK.match(flat[i - 1]) and (_CJK.match(flat[i]) or not flat[i].isalnum()):
-            cut = i
-            break
-    if cut == 0:
-        space = flat.find(" ", limit)
-        return flat if space < 0 else flat[:space] + "…"
-    return flat[:cut].rstrip(" ，、：；,:;—") + "…"
-
-
 def _quote(refs: list[TweetRef], body: str) -> Md:
     """The most engaging cited tweet, quoted and attributed, unless the body already quotes it."""
     if not refs:
@@ -253,7 +231,7 @@ def _quote(refs: list[TweetRef], body: str) -> Md:
     opening = " ".join(top.text.split()).strip(_QUOTE_MARKS)[:QUOTE_PROBE_CHARS]
     if opening and opening in " ".join(body.split()):
         return Md("")
-    excerpt = md.text(_excerpt(" ".join(top.text.split()), QUOTE_CHARS))
+    excerpt = md.text(sentences.flat(sentences.excerpt(sentences.lines(top.text), QUOTE_CHARS)))
     if not excerpt:
         return Md("")
     author = top.author.strip().lstrip("@")

@@ -16,7 +16,9 @@ import re
 from collections.abc import Iterable, Sequence
 
 from services.summarize.doc import TweetDoc
+from shared import sentences
 from shared.models import Block
+from shared.sentences import excerpt, uncut
 
 NO_DATA = "本时段未见相关推文。"
 """What a section without data says instead of being padded."""
@@ -58,7 +60,6 @@ _CJK_LATIN = re.compile(f"({CJK})([A-Za-z0-9@$#+])")
 _LATIN_CJK = re.compile(f"([A-Za-z0-9%_])({CJK})")
 _URL = re.compile(r"https?:\S*")  # also a link the source cut short ("https:…")
 _RT = re.compile(r"^RT @\w+:\s*")
-_SPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SENTENCE_ENDS = ("。", "！", "？", ".", "!", "?", "…")
 """What ends a quoted sentence, so that the text around it adds no second full stop."""
@@ -122,11 +123,12 @@ def join(items: Sequence[str]) -> str:
 # ---------------------------------------------------------------------------- tweets
 
 
-def quotable_text(text: str) -> str:
-    """A tweet's text as a quote may carry it: no links, no retweet prefix, one line, no control
-    characters; entities are left as ingest decoded them."""
-    text = _CONTROL.sub("", text)
-    return _SPACE.sub(" ", _URL.sub(" ", _RT.sub("", text))).strip()
+def quotable_text(text: str, *, lines: bool = False) -> str:
+    """A tweet's text as a quote may carry it: no links, no retweet prefix, one line (or, with
+    ``lines``, its non-empty lines, for a cut to end at one), no control characters; entities are
+    left as ingest decoded them."""
+    text = _URL.sub(" ", _RT.sub("", _CONTROL.sub("", text)))
+    return sentences.lines(text) if lines else sentences.flat(text)
 
 
 _QUOTE_PAIRS = {'"': '"', "“": "”", "「": "」", "『": "』"}
@@ -144,67 +146,16 @@ def unwrapped(text: str) -> str:
 QUOTE_CHARS = 200
 """A quote longer than this is cut at a sentence's end (or, failing one, between words)."""
 
-_SENTENCE_END = re.compile(r"[。！？!?]+[”\"'）)]*|[.;；…]+[”\"'）)]*(?=\s)")
-_CLAUSE_END = re.compile(r"[，、：；,:;—]+\s*|\s+")
-
-
-def excerpt(text: str, limit: int = QUOTE_CHARS) -> str:
-    """``text`` whole if it fits in ``limit`` characters; else its sentences that fit, or, when
-    the first sentence alone is longer, its words that fit; never cut inside a word.
-
-    Whole sentences need no mark; a text cut between words ends with "…". A single word longer
-    than ``limit`` is kept whole.
-    """
-    if len(text) <= limit:
-        return text
-    ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, limit) if m.end() <= limit]
-    if ends:
-        return text[: ends[-1]].rstrip()
-    # Between two Chinese characters is a word boundary too; inside a Latin word or number is not.
-    cut = 0
-    for m in _CLAUSE_END.finditer(text, 0, limit):
-        cut = m.start()
-    for i in range(limit - 1, cut, -1):
-        if re.match(CJK, text[i - 1]) and (re.match(CJK, text[i]) or not text[i].isalnum()):
-            cut = i
-            break
-    if cut == 0:
-        end = _CLAUSE_END.search(text, limit)
-        return text if end is None else text[: end.start()] + "…"
-    return text[:cut].rstrip(" ，、：；,:;—") + "…"
-
-
-_CUT_MARK = re.compile(r"\s*(?:…|\.{3})$")
-
-
-def uncut(text: str) -> str:
-    """A text its source cut short, as a quote may carry it: up to its last whole sentence, or,
-    with none, its whole words and a "…"; never the fragment of a word the cut left
-    ("That's why I built a free guide. Insid…" → "That's why I built a free guide.")."""
-    marked = _CUT_MARK.search(text) is not None
-    body = _CUT_MARK.sub("", text)
-    ends = [m.end() for m in _SENTENCE_END.finditer(body + " ")]
-    if ends and ends[-1] < len(body):
-        return body[: ends[-1]].rstrip()
-    if ends:
-        return body  # the cut fell at a sentence's end
-    if marked and body[-1:].isalnum() and not re.match(CJK, body[-1]):
-        # The cut fell inside a Latin (or Cyrillic, Greek…) word: drop the fragment.
-        words = body.rsplit(None, 1)
-        if len(words) == 2:
-            body = words[0].rstrip(" ，、：；,:;—")
-    return body + "…"
-
 
 def quote(doc: TweetDoc, limit: int = QUOTE_CHARS) -> str:
     """The tweet quoted in its own language: whole, or cut by :func:`excerpt`; a text its source
     cut short is quoted by :func:`uncut`."""
-    text = unwrapped(quotable_text(doc.ref.text))
+    text = unwrapped(quotable_text(doc.ref.text, lines=True))
     if doc.truncated and text:
         text = uncut(text)
     if not text:
         return "（该推文仅含链接）"
-    return f"{_Q_OPEN}{excerpt(text, limit)}{_Q_CLOSE}"
+    return f"{_Q_OPEN}{sentences.flat(excerpt(text, limit))}{_Q_CLOSE}"
 
 
 def handle(doc: TweetDoc) -> str:

@@ -42,6 +42,7 @@ from typing import Any
 from services.summarize.doc import TweetDoc
 from services.summarize.story import Story
 from services.summarize.writers.phrasing import SENTIMENT_LABELS, quotable_text
+from shared.sentences import sentence_ends
 
 STORY_ENTITIES = 6
 """Lead entities a story line names at most."""
@@ -52,7 +53,6 @@ COMPACT_ENTITIES = 3
 EXTRA_ROUNDS = 3
 """More tweets of a story read at most, beyond its representatives (tier 3)."""
 
-_SENTENCE_END = re.compile(r"[。！？!?；;…]+[”’\"')）]*|[.](?=\s)|\n")
 _SPACE = re.compile(r"\s")
 
 
@@ -65,7 +65,7 @@ def clip(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     room = text[: limit - 1]
-    ends = [m.end() for m in _SENTENCE_END.finditer(room) if m.end() >= limit // 2]
+    ends = [end for end in sentence_ends(room) if end >= limit // 2]
     if ends:
         return room[: ends[-1]].rstrip() + "…"
     spaces = [m.start() for m in _SPACE.finditer(room) if m.start() >= limit // 2]

@@ -13,6 +13,11 @@ backgrounds give it:
   ``1 - zipf / 8`` for a single Latin word ("company" 0.30, "model" 0.36); a rarer word ("H200",
   "Kospi") is 1.0, and so is a phrase such as "Claude Skills": a name that wordfreq does not
   count, which only the stream background below judges;
+- everyday words of the other languages a stream of tweets is written in (``OTHER_LANGUAGES``:
+  Spanish, Portuguese, French, German, …; wordfreq's small lists), the same way, for a plain
+  lower-case word only: classify writes a plain word in lower case and a name as its name, so
+  "herramienta" (Zipf 4.6 in Spanish) and "estoy" sink, while "Llama" and "Claude", which are
+  everyday words in Spanish and French, keep their weight as the names they are here;
 - everyday Chinese: jieba's IDF table (``jieba/analyse/idf.txt``), ``idf / max idf`` for a
   term with Han characters ("公司" 0.25, "模型" 0.49); a word rarer than ``IDF_KEEP`` or one
   jieba does not know is 1.0 (only the 44,000 commoner words are kept in memory);
@@ -38,7 +43,7 @@ import math
 import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import TextIO
@@ -56,6 +61,11 @@ ONE_TWEET = 0.25
 MIN_DF = 3
 """Terms in fewer stream-background tweets than this are left out of background.tsv."""
 BACKGROUND_FILE = "background.tsv"
+OTHER_LANGUAGES = ("es", "pt", "fr", "de", "it", "nl", "tr", "id", "pl", "ca", "sv")
+"""Latin-script languages whose everyday words a plain word is also judged by (wordfreq codes)."""
+OTHER_ZIPF = 3.5
+"""Words of ``OTHER_LANGUAGES`` rarer than this Zipf frequency are not kept (about half of their
+lists, 25 MB less in memory): at 3.5 a word's specificity is already 0.56."""
 
 
 def _has_han(term: str) -> bool:
@@ -74,6 +84,9 @@ class Background:
     stream_tweets: int
     chinese_top: float = 0.0
     """The largest IDF of the whole table (the kept part may lack it); 0: the kept part's."""
+    others: Mapping[str, float] = field(default_factory=dict)
+    """Lower-case word -> its frequency in the ``OTHER_LANGUAGES`` language that uses it most,
+    kept only where that is more than its English frequency."""
 
     def __post_init__(self) -> None:
         if self.chinese_top <= 0:
@@ -89,6 +102,8 @@ class Background:
                 general = min(1.0, idf / self.chinese_top)
         elif " " not in term:
             freq = self.english.get(term.lower(), 0.0)
+            if term.islower():
+                freq = max(freq, self.others.get(term, 0.0))  # a plain word, not a name
             if freq > 0:
                 general = 1.0 - max(0.0, math.log10(freq * 1e9)) / ZIPF_TOP
         stream = 1.0
@@ -157,18 +172,27 @@ def _jieba_idf(keep: float = IDF_KEEP) -> tuple[dict[str, float], float]:
 
 @lru_cache(maxsize=1)
 def bundled_background() -> Background:
-    """The shipped backgrounds (wordfreq, jieba's IDF, background.tsv), loaded once."""
+    """The shipped backgrounds (wordfreq's English and ``OTHER_LANGUAGES`` lists, jieba's IDF,
+    background.tsv), loaded once."""
     from wordfreq import get_frequency_dict  # loaded on first use, never at import
 
     here = resources.files("services.summarize").joinpath(BACKGROUND_FILE)
     df, tweets = read_stream_background(here.read_text(encoding="utf-8").splitlines())
     idf, top = _jieba_idf()
+    english = get_frequency_dict("en", "small")
+    others: dict[str, float] = {}
+    least = 10 ** (OTHER_ZIPF - 9)
+    for lang in OTHER_LANGUAGES:
+        for word, freq in get_frequency_dict(lang, "small").items():
+            if freq >= least and freq > max(others.get(word, 0.0), english.get(word, 0.0)):
+                others[word] = freq
     return Background(
-        english=get_frequency_dict("en", "small"),
+        english=english,
         chinese_idf=idf,
         stream_df=df,
         stream_tweets=tweets,
         chinese_top=top,
+        others=others,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -79,6 +80,16 @@ def test_deterministic_whatever_the_input_order() -> None:
     assert [t.term for t in tied] == sorted(t.term for t in tied)
 
 
+def test_a_plain_word_is_judged_by_the_other_languages_too_and_a_name_is_not() -> None:
+    bg = dataclasses.replace(fake_background(), others={"herramienta": 3.6e-5, "llama": 1.4e-4})
+    assert fake_background().specificity("herramienta") == 1.0  # English alone: never seen
+    assert bg.specificity("herramienta") == pytest.approx(1 - 4.56 / 8, abs=0.01)
+    assert bg.specificity("llama") < 0.4  # the Spanish verb
+    assert bg.specificity("Llama") == 1.0  # the model: classify writes a name as its name
+    out = weigh_terms([tw("herramienta", 12), tw("LangChain", 6)], bg)
+    assert [t.term for t in out] == ["LangChain", "herramienta"]
+
+
 def test_no_terms_no_weights() -> None:
     assert weigh_terms([], fake_background()) == []
 
@@ -114,6 +125,8 @@ def test_the_bundled_background_loads() -> None:
     assert bg.chinese_top > weights.IDF_KEEP  # scaled by the whole table, not the kept part
     assert bg.specificity("公司") == pytest.approx(bg.chinese_idf["公司"] / bg.chinese_top)
     assert bg.specificity("海力士") == 1.0  # rarer than IDF_KEEP: as if never seen
+    assert len(bg.others) > 100_000
+    assert bg.specificity("herramienta") < 0.5 and bg.specificity("Llama") == 1.0
 
 
 @pytest.mark.skipif(not CHATGPT_CSV.exists(), reason=f"{CHATGPT_CSV} is absent (../shared)")
@@ -151,6 +164,11 @@ def test_background_tsv_is_what_its_command_makes() -> None:
 @pytest.fixture(scope="module")
 def sample_terms() -> tuple[list[TermWeight], list[TermWeight]]:
     """The sample's raw tally and its view's terms, through ingest, classify and summarize."""
+    return window_terms(SAMPLE)
+
+
+def window_terms(path: Path) -> tuple[list[TermWeight], list[TermWeight]]:
+    """A one-day file's raw tally and its view's terms, through ingest, classify and summarize."""
     from services.classify.bootstrap import build_deps
     from services.classify.handler import handle as classify
     from services.ingest import bootstrap as ingest_bootstrap
@@ -170,7 +188,7 @@ def sample_terms() -> tuple[list[TermWeight], list[TermWeight]]:
     ingest_deps = ingest_bootstrap.build_deps(settings, store=MemoryStore())
     classify_deps = build_deps(settings)
     deps = summarize.SummarizeDeps(store=store, settings=settings.report, writer=ExtractiveWriter())
-    for record in iter_records(SAMPLE, mapping=None, settings=settings.ingest):
+    for record in iter_records(path, mapping=None, settings=settings.ingest):
         for event in ingest.handle(record, deps=ingest_deps):
             if isinstance(event, TweetIngested):
                 for tagged in classify(event, deps=classify_deps):
@@ -194,6 +212,23 @@ def test_on_the_sample_the_days_names_outrank_the_everyday_words(sample_terms) -
         for everyday in EVERYDAY:
             assert after[day] < after.get(everyday, len(weighed)), (day, everyday, weighed[:30])
     assert [t.term for t in weighed[:4]] != [t.term for t in raw[:4]]
+
+
+# Everyday Spanish, Portuguese and Turkish words that the real CSV's cloud drew large when only
+# English words counted as everyday.
+FOREIGN_EVERYDAY = ("herramienta", "estoy", "hablar", "hizo", "dinero", "hija", "puta", "artık")
+
+
+@pytest.mark.skipif(not CHATGPT_CSV.exists(), reason=f"{CHATGPT_CSV} is absent (../shared)")
+def test_on_real_tweets_everyday_words_of_other_languages_leave_the_top_of_the_cloud() -> None:
+    raw, weighed = window_terms(CHATGPT_CSV)
+    english_only = dataclasses.replace(weights.bundled_background(), others={})
+    before = [t.term for t in weigh_terms(raw, english_only)[:200]]
+    after = [t.term for t in weighed[:200]]
+    assert len([w for w in FOREIGN_EVERYDAY if w in before]) >= 5, before  # the test can fail
+    assert not [w for w in FOREIGN_EVERYDAY if w in after], after
+    # the day's names stay: a model whose name is an everyday Spanish word among them
+    assert {"Llama", "LangChain", "HuggingChat", "Sam Altman"} <= set(after)
 
 
 def test_on_the_sample_aliases_are_one_term(sample_terms) -> None:

@@ -17,8 +17,8 @@ both ``f:280%``) and the MinHash LSH *band keys* of that feature set (datasketch
 rows, 32 permutations in 16 bands of 2 rows, fixed seed), the whole table's in one numpy pass.
 Feature weights are IDF over the table's distinct texts against a fixed base
 (a flood of copies is one text; a new tweet reweighs only its own features). Candidate pairs are
-tweets sharing a band key or a feature rare in the table (big buckets propose a star and a path,
-so the work stays linear). A pair joins when its weighted feature overlap passes
+tweets sharing a band key or a feature rare in the table (big buckets propose a star around their
+most carried tweet and a path, so the work stays linear). A pair joins when its weighted feature overlap passes
 :data:`JOIN_THRESHOLD` (across languages, the overlap of what both can share: names, figures,
 Latin words), or it shares a lead entity and a figure, two figures, or four rare features one of
 which is a name or figure: that is how an English and a Chinese tweet on one event meet. A reply
@@ -98,14 +98,15 @@ RARE_DF = 25
 """A feature in at most this many of the table's texts (or a hundredth of them) is rare: it
 proposes candidate pairs."""
 UNIQUE_DF = 3
+"""A feature in at most this many texts names a tweet's own subject (a coined or rare name)."""
 MIN_FEATURES = 2
 """A tweet with fewer features joins only its own copies (same near-duplicate key)."""
 BACKGROUND_SHARE = 0.1
 """A feature in more than this share of the table's texts is background: two tweets sharing
 only such features (a day of ChatGPT tweets in twenty languages) do not join."""
-"""A feature in at most this many texts names a tweet's own subject (a coined or rare name)."""
 SMALL_BUCKET = 12
-"""Buckets up to this size propose every pair; larger ones a star and a path (linear)."""
+"""Buckets up to this size propose every pair; larger ones a star around their most carried
+tweet and a path (linear)."""
 RARE_SHARED = 4
 """Rare features two tweets must share (one a name or figure) to join whatever their wording."""
 ATTACH_MIN = 3
@@ -714,10 +715,15 @@ class _Graph:
                     for x in range(len(group))
                     for y in range(x + 1, len(group))
                 )
-            else:  # a crowd of look-alikes: each meets the first and its neighbour
+            else:
+                # A crowd of look-alikes: each meets its neighbour and the one most carried, the
+                # tweet the others most likely repeat (an announcement and its many retellings).
+                hub = max(group, key=lambda i: (self.items[i].weight, -i))
                 for x in range(1, len(group)):
-                    out.add((group[0], group[x]))
                     out.add((group[x - 1], group[x]))
+                for i in group:
+                    if i != hub:
+                        out.add((min(i, hub), max(i, hub)))
         return out
 
     def edges(self) -> list[tuple[float, int, int]]:
@@ -1004,7 +1010,8 @@ _KINDS: tuple[tuple[StoryKind, re.Pattern[str]], ...] = (
     (
         "release",
         re.compile(
-            r"launch|releas|unveil|introduc|dropped|announc|\bships?\b|is out|发布|推出|上线|开源了",
+            r"launch|releas|unveil|introduc|dropped|announc|\bships?\b|is out|available now|"
+            r"now available|发布|推出|上线|开源了|宣布|宣佈|现已|現已",
             re.I,
         ),
     ),

@@ -509,3 +509,61 @@ def test_band_keys_of_many_sets_are_each_set_s_own(monkeypatch) -> None:
     assert stories._Hasher().bands_many(sets) == one_by_one
     monkeypatch.setattr(stories, "_ROWS_CAP", 4)  # passes of at most four distinct features
     assert stories._Hasher().bands_many(sets) == one_by_one
+
+
+def test_in_a_crowded_bucket_the_most_carried_tweet_meets_every_other(classifier_deps) -> None:
+    """A rare word shared by more tweets than SMALL_BUCKET proposes a star, not every pair: its
+    centre is the tweet the most retweets carry (the announcement the others retell), wherever
+    it sorts, so no retelling is left to chance neighbours."""
+    from services.summarize.stories import SMALL_BUCKET, _Graph, _items
+
+    filler = ("agents", "chips", "benchmarks", "inference", "robots", "datasets", "compilers")
+    msgs = [
+        _tweet(
+            classifier_deps,
+            f"Note {i}: prompt engineering and {filler[i % 7]} {filler[(i * 3) % 7]} w{i}",
+            f"a{i:02d}",
+            i,
+        )
+        for i in range(SMALL_BUCKET + 6)
+    ]
+    announcement = _tweet(
+        classifier_deps, "Our free course on prompt engineering is out today", "zz_lab", 99
+    )
+    msgs.append(announcement)
+    for k in range(5):
+        via = RetweetRef(retweet_id=f"rt{k}", retweeted_by=f"fan{k}", retweeted_at=AT)
+        copy = announcement.tweet.model_copy(update={"via_retweet": via})
+        msgs.append(announcement.model_copy(update={"tweet": copy}))
+    table = aggregate_all(msgs, Settings()).snapshot(scope_for(WINDOW)).tallies[T_STORIES]
+    items = sorted(_items(table), key=lambda it: it.member)
+    graph = _Graph(items)
+    bucket = [i for i, it in enumerate(items) if "promptengineering" in it.feats]
+    assert len(bucket) > SMALL_BUCKET  # a star, not every pair: the test can fail
+    hub = next(i for i, it in enumerate(items) if it.author == "zz_lab")
+    assert hub == bucket[-1]  # it sorts last: the bucket's first would not be it
+    pairs = graph.candidates()
+    assert all((min(i, hub), max(i, hub)) in pairs for i in bucket if i != hub)
+
+
+REAL_CSV = SAMPLE.parents[1].parent / "shared" / "data" / "chatgpt-tweets-2023-04-27.csv"
+
+
+@pytest.mark.skipif(not REAL_CSV.exists(), reason=f"{REAL_CSV} is absent (../shared)")
+def test_on_real_tweets_an_announcement_and_its_retellings_are_one_story() -> None:
+    """Andrew Ng's course announcement and its retellings (a Chinese translation, Spanish and
+    English ones) share "prompt engineering" with thirty unrelated tweets of the day: the
+    announcement is in the story of the retellings, not a story of its own."""
+    from services.summarize.handler import window_ids
+
+    settings = Settings()
+    store = aggregate_all(list(classified(REAL_CSV)), settings)
+    (window,) = window_ids(store)
+    view = load_view(store, window, settings.report)
+    story = next(
+        s for s in view.stories if "andrewyng" in {d.ref.author.lower() for d in s.members}
+    )
+    authors = {d.ref.author.lower() for d in story.members}
+    assert {"pirrer", "dataengilatam", "sushil_ai"} <= authors, authors
+    # announced, launched, released, 宣布, 現已: a third of its tweets say it is a release
+    assert story.kind == "release"

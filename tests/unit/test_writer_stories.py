@@ -341,12 +341,44 @@ def test_markets_tell_the_market_stories_by_sector(view) -> None:
 def test_a_title_drops_the_quote_marks_around_a_whole_quoted_tweet() -> None:
     from services.summarize.writers.titles import clean
 
-    assert (
-        clean('"很高興地宣布：我們的新課程現已免費提供！"')
-        == "很高興地宣布：我們的新課程現已免費提供！"
-    )
+    assert clean('"我們的新課程現已免費提供！"') == "我們的新課程現已免費提供！"
     assert clean("“语义崩溃”这个词起得很准") == "“语义崩溃”这个词起得很准"
     assert clean("斯坦福研究提出“语义崩溃”") == "斯坦福研究提出“语义崩溃”"
+
+
+def test_a_title_drops_lead_ins_thread_counts_and_addressing_mentions_but_keeps_names() -> None:
+    from services.summarize.writers.titles import clean
+
+    # "很高興地宣布：" names no one: the title is what was announced, with whom by name.
+    assert (
+        clean('RT @pirrer: "很高興地宣布：我們與 @OpenAI\n一起創建的新課程現已免費提供！"')
+        == "我們與 OpenAI 一起創建的新課程現已免費提供！"
+    )
+    assert clean("1/ Thrilled to announce: Our new course is out") == "Our new course is out"
+    assert clean("(1/2) We're excited to share: the weights") == "the weights"
+    # Mentions that address the tweet (a reply's, a thank-you's) are no part of a title.
+    assert clean("@a @b Thank you very much for sharing @KirkDBorne!\n\n#AI #ML") == (
+        "Thank you very much for sharing"
+    )
+    # A name of what was announced stays: "OpenAI 宣布：" is not a lead-in.
+    assert clean("OpenAI 宣布：GPT-5 上线") == "OpenAI 宣布：GPT-5 上线"
+
+
+def test_an_announcement_is_titled_by_what_it_announces_not_by_who_took_part() -> None:
+    from services.summarize.writers.titles import story_title
+
+    lead = doc(
+        1,
+        "1/ Thrilled to announce: Our new course ChatGPT Prompt Engineering for Developers, "
+        "created together with @OpenAI, is available now for free",
+        author="AndrewYNg",
+    )
+    retelling = doc(2, "Andrew Ng just released a free ChatGPT Prompt Engineering course!")
+    told = story("s-1", [lead, retelling], kind="release", entities=("ChatGPT", "OpenAI"))
+    assert story_title(told) == "新发布：Our new course ChatGPT Prompt Engineering for Developers"
+    # Without an announcing word, the names still make the title.
+    plain = doc(3, "ChatGPT and OpenAI everywhere today, lots of new things to try")
+    assert story_title(story("s-3", [plain], entities=("ChatGPT", "OpenAI"))).endswith("发布新品")
 
 
 def test_a_skeptical_claim_is_echoed_not_answered_by_a_member_who_shares_its_doubt() -> None:

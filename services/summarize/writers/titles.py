@@ -44,6 +44,18 @@ _BRACKETED = re.compile(r"^\s*(?:【[^】]{0,12}】|\[[^\]]{0,12}\])\s*")
 _LABEL = re.compile(
     r"^\s*(?:突发|重磅|快讯|刚刚|消息|最新|breaking|update|news|just in)\s*[:：!！]\s*", re.I
 )
+# "很高興地宣布：…", "Thrilled to announce: …": a lead-in that names no one; the title is what
+# follows it.
+_ANNOUNCING = re.compile(
+    r"^(?:(?:我们|我們)?(?:很|非常|十分)?(?:高兴|高興|开心|開心|激动|激動|兴奋|興奮|荣幸|榮幸)地?"
+    r"(?:向大家)?(?:宣布|宣佈|分享)|(?:正式|隆重|重磅)(?:宣布|宣佈|官宣)|"
+    r"(?:(?:we|i)(?:'re|'m| are| am)\s+)?(?:so\s+|very\s+)?(?:excited|thrilled|happy|proud)"
+    r"\s+to\s+(?:announce|share))\s*[:：!！]\s*",
+    re.I,
+)
+_ANNOUNCES = re.compile(r"\b(?:announc|launch|releas|introduc|unveil)", re.I)
+_THREAD = re.compile(r"^\(?\d{1,2}\s*/\s*\d{0,2}\)?\s+")  # "1/", "(1/2)": a thread's count
+_ADDRESSING = re.compile(r"^(?:\s*@\w+)+|(?:\s*@\w+)+[\s.!?。！？]*$")
 _SYMBOLS = re.compile(r"[\U0001F000-\U0001FFFF\u2600-\u27bf\ufe0f\u200d]+")
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 _CLAUSES = re.compile(rf"{_SENTENCE_END.pattern}|[，,：:]|——|\s[-–—]\s")
@@ -88,12 +100,16 @@ _KIND_WORDS = {
 
 
 def clean(text: str) -> str:
-    """A tweet's text as a title may use: no links, mentions, hashtags, emoji or news labels."""
-    text = quotable_text(text)
-    text = _SYMBOLS.sub("", _HASHTAG.sub("", _MENTION.sub("", text)))
-    text = _LABEL.sub("", _BRACKETED.sub("", text))
-    text = " ".join(text.split()).strip(" ，,：:-–—")
-    return unwrapped(text).strip(" ，,：:-–—")
+    """A tweet's text as a title may use: no links, hashtags, emoji, news labels, thread counts
+    or lead-ins ("很高興地宣布："), no mentions that address the tweet, a mention inside a
+    sentence as the bare name."""
+    text = _SYMBOLS.sub("", _HASHTAG.sub("", quotable_text(text)))
+    # Mentions that open or close a tweet address it; one inside a sentence names who took
+    # part ("我們與 @OpenAI 一起創建的新課程"), and is kept as the name.
+    text = _MENTION.sub(lambda m: m.group()[1:], _ADDRESSING.sub("", text))
+    text = _THREAD.sub("", _LABEL.sub("", _BRACKETED.sub("", text)))
+    text = unwrapped(" ".join(text.split()).strip(" ，,：:-–—"))
+    return _ANNOUNCING.sub("", text).strip(" ，,：:-–—")
 
 
 def _chinese(text: str) -> bool:
@@ -272,6 +288,15 @@ def titled(story: Story, subtopic_labels: Mapping[str, str] | None = None) -> Ti
     # A hedged Chinese opening (a question, a condition) still beats a title without a verb.
     if best is not None:
         return Titled(best[0], best[2])
+    lead = originals[0] if originals else None
+    if story.kind in ("release", "tool") and lead and _ANNOUNCES.search(lead.ref.text):
+        # What was released, in the announcing tweet's words, says more than the names that
+        # took part ("新发布：Our new course ChatGPT Prompt Engineering for Developers", not
+        # "ChatGPT、OpenAI 发布新品"), when those words name one of them.
+        clause = english_clause(lead)
+        names = [n.casefold() for n in story.entities[:3]]
+        if clause and any(n in clause.casefold() for n in names):
+            return Titled(f"{_kind_label(story, subtopic_labels)}：{clause}", lead)
     named = entity_title(story, subtopic_labels)
     if not named.startswith("@"):
         return Titled(named, None)

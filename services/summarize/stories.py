@@ -845,7 +845,7 @@ def _attach(groups: list[list[_Item]], graph: _Graph, guard: int) -> list[list[_
     story (of at least :data:`ATTACH_MIN` tweets, as the first pass left them) whose profile
     covers enough of its features' weight. Fragments only join first-pass stories, never each
     other, so no chain can form here (and the chain guard holds); a fragment naming other
-    entities than a story's stays apart.
+    entities than a story's stays apart, and so does one that shares nothing but names with it.
     """
     idf = graph.idf
     big = [g for g in groups if len(g) >= ATTACH_MIN]
@@ -882,6 +882,8 @@ def _attach(groups: list[list[_Item]], graph: _Graph, guard: int) -> list[list[_
             lead = {f for f, share in profile.items() if f.startswith("e:") and share >= 0.5}
             if names and lead and not names & lead:
                 continue
+            if all(f.startswith("e:") for f in feats if f in profile):
+                continue  # the same names and nothing else ("Google", "ChatGPT"): not its story
             score = sum(idf[f] * profile[f] for f in feats if f in profile) / total
             common = sum(
                 1 for f in feats if profile.get(f, 0.0) >= 0.5 and graph.df[f] <= graph.rare_df

@@ -567,3 +567,27 @@ def test_on_real_tweets_an_announcement_and_its_retellings_are_one_story() -> No
     assert {"pirrer", "dataengilatam", "sushil_ai"} <= authors, authors
     # announced, launched, released, 宣布, 現已: a third of its tweets say it is a release
     assert story.kind == "release"
+
+
+def test_a_fragment_that_shares_only_names_with_a_story_stays_apart(classifier_deps) -> None:
+    """Three copies of one Spanish headline on Google and ChatGPT are a story; a Japanese tweet
+    on ChatGPT's made-up answers names the same two and shares no word with it: not its story
+    (on the real CSV five such tweets in four languages made one story, 「@yontengoP 谈全球竞争与政策」)."""
+    headline = "El creador de Gmail dice que ChatGPT destruirá a Google en dos años"
+    msgs = [
+        _tweet(classifier_deps, f"{mark} {headline}", f"news{i}", i, lang="es")
+        for i, mark in enumerate(("⚡️", "??", "🔥"))
+    ]
+    msgs.append(
+        _tweet(
+            classifier_deps,
+            "コレ怖いのが、Google検索くんは無いと表示するけど、ChatGPTくんは存在しないモノを平然と出してくる",
+            "yonten",
+            9,
+            lang="ja",
+        )
+    )
+    view = _stories(msgs)
+    gmail = next(s for s in view.stories if s.tweets >= 3)
+    assert "yonten" not in {d.ref.author for d in gmail.members}
+    assert {d.ref.author for d in gmail.members} == {"news0", "news1", "news2"}

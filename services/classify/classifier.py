@@ -587,6 +587,9 @@ class Classifier:
         model_words = found.model_words
         memo = self._tokens
         skip = 0  # tokens left inside the phrase just read
+        # A negator negates the first sentiment word after it, not the next ones in its window:
+        # "won't hinder PayPal's growth" negates "hinder", and "growth" stays growth.
+        after = 0  # where a negator for the next sentiment word may stand
         for i, raw in enumerate(raws):
             if skip:
                 skip -= 1
@@ -598,14 +601,18 @@ class Classifier:
                 if phrase is not None:
                     span, ptargets, display = phrase
                     if ptargets:
-                        found.add(ptargets, self._negated_en(lows, i, ptargets))
+                        found.add(ptargets, self._negated_en(lows, i, ptargets, after))
+                        if self._has_side(ptargets):
+                            after = i + span
                     if display:
                         terms[display] = None
                     skip = span - 1
                     continue
             # no phrase here: what the token stands for is a function of the token
             if targets:
-                found.add(targets, sides and self._negated_before(lows, i))
+                found.add(targets, sides and self._negated_before(lows, i, after))
+                if sides:
+                    after = i + 1
             if term and i < term_limit and lows[i] not in model_words:
                 terms[term] = None
 
@@ -657,20 +664,23 @@ class Classifier:
         self._tokens[raw] = hit
         return hit
 
-    def _negated_before(self, lows: list[str], i: int) -> bool:
-        """Whether a negator stands up to ``_NEGATION_WINDOW`` words before token ``i`` (and
-        the words right before it are no emphatic phrase such as "never been this")."""
-        if not any(w in self._neg_en for w in lows[max(0, i - _NEGATION_WINDOW) : i]):
+    def _negated_before(self, lows: list[str], i: int, after: int) -> bool:
+        """Whether a negator stands up to ``_NEGATION_WINDOW`` words before token ``i``, at or
+        after token ``after`` (past the sentiment word before, which it negated), and the words
+        right before ``i`` are no emphatic phrase such as "never been this"."""
+        start = max(after, i - _NEGATION_WINDOW)
+        if not any(w in self._neg_en for w in lows[start:i]):
             return False
         return not any(
             n <= i and tuple(lows[i - n : i]) in self._emphatic_en for n in self._emphatic_len
         )
 
-    def _negated_en(self, lows: list[str], i: int, targets: tuple[Target, ...]) -> bool:
-        for kind, _ in targets:
-            if kind in (BULL, BEAR):
-                return self._negated_before(lows, i)
-        return False
+    def _negated_en(self, lows: list[str], i: int, targets: tuple[Target, ...], after: int) -> bool:
+        return self._has_side(targets) and self._negated_before(lows, i, after)
+
+    @staticmethod
+    def _has_side(targets: tuple[Target, ...]) -> bool:
+        return any(kind in (BULL, BEAR) for kind, _ in targets)
 
     def _latin_term(
         self, raw: str, low: str, display: str | None, model_words: AbstractSet[str]

@@ -303,6 +303,24 @@ def test_a_company_outside_market_talk_has_no_ticker(
     assert c.sentiment == "neutral"
 
 
+def test_intelligence_work_and_war_drones_are_not_ai(
+    classify: Callable[[str], TweetClassified],
+) -> None:
+    # headlines of the labelled finance feed: "Intel" is intelligence, the drones are weapons
+    c = classify("Japan Approves Ship Dispatch for Middle East Intel Gathering")
+    assert c.categories == [] and c.entities.companies == []
+    c = classify(
+        "Satellite images show a Russian delegation visiting Iran to view unmanned "
+        "weapons-capable drones that could be purchased for use in the war in Ukraine"
+    )
+    assert c.categories == []
+    # the chipmaker and a delivery drone still are
+    assert [co.name for co in classify("Intel unveils a new AI chip").entities.companies] == [
+        "Intel"
+    ]
+    assert "ai" in classify("Amazon starts drone deliveries in Texas").categories
+
+
 def test_company_from_cashtag_and_ticker(classify: Callable[[str], TweetClassified]) -> None:
     c = classify("$MSFT and NVDA")
     assert c.entities.companies == [

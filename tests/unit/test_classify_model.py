@@ -202,6 +202,18 @@ def test_an_emphatic_never_flips_nothing(rules: Classifier) -> None:
     assert rules.rule_side("$TSLA is not bullish") == (-1, True)
 
 
+def test_a_negator_negates_the_first_sentiment_word_after_it(rules: Classifier) -> None:
+    # "won't" negates "hinder"; "growth" after it is growth (the labelled file says bullish)
+    assert rules.rule_side("$PYPL - Coronavirus Won't Hinder PayPal's Growth.") == (2, True)
+    assert rules.classify("$PYPL - Coronavirus Won't Hinder PayPal's Growth.").sentiment == (
+        "bullish"
+    )
+    # with no sentiment word between them, the negator still reaches its word
+    assert rules.rule_side("$TSLA did not surge today") == (-1, True)
+    # a second negator negates the word after it
+    assert rules.rule_side("$TSLA did not fall and did not rise") == (0, True)
+
+
 def test_headline_wording_takes_a_side(rules: Classifier) -> None:
     assert rules.rule_side("Mesa Air price target raised to $30 at Cowen")[0] > 0
     assert rules.rule_side("Ford downgraded to underweight at Morgan Stanley")[0] < 0

@@ -70,7 +70,7 @@ def test_a_good_answer_becomes_the_report(view) -> None:
     assert run.cost_usd == pytest.approx((run.input_tokens * 2 + 1_500 * 10) / 1e6)
     assert r.writer.total_cost_usd == pytest.approx(run.cost_usd)
     notes = footer(report)
-    assert f"模型：{MODEL}，输入 {run.input_tokens} tokens，输出 1500 tokens，费用约 $" in notes
+    assert f"模型：{MODEL}，输入 {run.input_tokens:,} tokens，输出 1,500 tokens，费用约 $" in notes
     assert "核验：模型撰写的论点均通过" in notes
     assert "抽取式方法生成" not in notes
     assert r.writer.name == f"anthropic:{MODEL}"

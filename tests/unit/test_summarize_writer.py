@@ -18,7 +18,7 @@ from shared.store import MemoryStore
 from tests.unit.test_summarize_factories import WINDOW, classified, load, rich_window
 
 BUILT = datetime(2026, 1, 3, 1, 0, tzinfo=UTC)
-_NUM = re.compile(r"\d+(?:\.\d+)?")
+_NUM = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 _QUOTE = re.compile(r"“(.*?)”", re.S)
 
 

@@ -104,8 +104,9 @@ def finish_blocks(blocks: Iterable[Block]) -> list[Block]:
 
 
 def num(value: float) -> str:
-    """A count or engagement score as written in the text."""
-    return str(round(value))
+    """A count or engagement score as written in the text, grouped by thousands as the post's
+    header writes its counts ("1,675 条")."""
+    return f"{round(value):,}"
 
 
 def share(part: int, whole: int) -> str:
